@@ -1,0 +1,151 @@
+//! The result of one scan.
+
+use crate::asset::Asset;
+use crate::finding::Finding;
+use crate::package::Package;
+use crate::severity::Severity;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the JSON report layout (`docs/report-schema.md`). Bumped on incompatible changes.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// Which scanner made a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScannerInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// The vulnerability database a report was matched against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseInfo {
+    pub path: String,
+    /// Database format version.
+    pub format_version: u32,
+    /// When it was built (RFC 3339).
+    pub built_at: String,
+    /// Age at scan time, in hours.
+    pub age_hours: f64,
+    /// Content checksum.
+    pub checksum: String,
+    /// Source name → number of advisories.
+    pub sources: BTreeMap<String, u64>,
+}
+
+/// Time spent in one stage of the pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    pub stage: String,
+    pub millis: f64,
+}
+
+/// Something that went wrong without failing the scan (a malformed file, an unreadable directory).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ScanWarning {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// Counts of unsuppressed findings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub suppressed: usize,
+    pub packages: usize,
+    pub known_exploited: usize,
+    pub fixable: usize,
+}
+
+/// A scan's result: target, provenance, inventory, findings and summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub target: Asset,
+    pub scanner: ScannerInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseInfo>,
+    /// When the scan started (RFC 3339).
+    pub created_at: String,
+    #[serde(default)]
+    pub timings: Vec<Timing>,
+    #[serde(default)]
+    pub packages: Vec<Package>,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    #[serde(default)]
+    pub warnings: Vec<ScanWarning>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// An empty report for `target`, stamped with this build's scanner version and the current time.
+    pub fn new(target: Asset, scanner_version: &str) -> Report {
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            target,
+            scanner: ScannerInfo {
+                name: "rampart".into(),
+                version: scanner_version.into(),
+            },
+            database: None,
+            created_at: jiff::Timestamp::now().to_string(),
+            timings: Vec::new(),
+            packages: Vec::new(),
+            findings: Vec::new(),
+            warnings: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Sorts findings by priority (most severe, known-exploited, likeliest first) and recomputes the summary.
+    pub fn finish(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.priority_key()
+                .cmp(&a.priority_key())
+                .then_with(|| a.rule_id.cmp(&b.rule_id))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        self.warnings.sort();
+        self.warnings.dedup();
+        let mut s = Summary {
+            packages: self.packages.len(),
+            ..Summary::default()
+        };
+        for sev in Severity::ALL_DESCENDING {
+            s.by_severity.insert(sev, 0);
+        }
+        for f in &self.findings {
+            if f.is_suppressed() {
+                s.suppressed += 1;
+                continue;
+            }
+            s.total += 1;
+            *s.by_severity.entry(f.severity).or_default() += 1;
+            if let Some(v) = &f.vulnerability {
+                s.known_exploited += usize::from(v.kev.is_some());
+                s.fixable += usize::from(!v.fixed_versions.is_empty());
+            }
+        }
+        self.summary = s;
+    }
+
+    /// Unsuppressed findings at or above `min`.
+    pub fn active_findings(&self, min: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| !f.is_suppressed() && f.severity >= min)
+    }
+
+    /// Records how long a stage took.
+    pub fn time(&mut self, stage: &str, elapsed: std::time::Duration) {
+        self.timings.push(Timing {
+            stage: stage.into(),
+            millis: elapsed.as_secs_f64() * 1000.0,
+        });
+    }
+}
