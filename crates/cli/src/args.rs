@@ -1,0 +1,143 @@
+//! Command-line arguments: every flag is defined once, here, with its help text.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Rampart: an open cloud-native application protection platform.
+#[derive(Debug, Parser)]
+#[command(name = "rampart", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan an unpacked operating-system tree (OS packages and language packages).
+    Rootfs(RootfsArgs),
+    /// Scan a project folder or a single lockfile (lockfiles, manifests, installed packages).
+    Fs(FsArgs),
+    /// Scan this machine's root filesystem (skips /proc, /sys, /dev and network mounts).
+    Host(HostArgs),
+    /// Build, update and inspect the vulnerability database.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Scan the bundled sample estate with the bundled database snapshot (no set-up needed).
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RootfsArgs {
+    /// Root of the unpacked tree.
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FsArgs {
+    /// Project folder or lockfile.
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// Flags shared by every scan command.
+#[derive(Debug, Args, Clone)]
+pub struct ScanArgs {
+    /// Output format: table, json, sarif, cyclonedx, spdx.
+    #[arg(long, short = 'f', default_value = "table")]
+    pub format: String,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only report these severities (comma-separated, e.g. CRITICAL,HIGH).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub severity: Vec<String>,
+    /// Exit with this code when findings at or above --fail-on remain.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub exit_code: u8,
+    /// Lowest severity that triggers --exit-code.
+    #[arg(long, default_value = "unknown", value_name = "SEVERITY")]
+    pub fail_on: String,
+    /// Vulnerability database file (default: $RAMPART_DB or ~/.cache/rampart/db/rampart.db).
+    #[arg(long, env = "RAMPART_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Never touch the network; use the database as it is.
+    #[arg(long)]
+    pub offline: bool,
+    /// Print nothing but the report (no progress, no notes).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// OpenVEX document whose not_affected/fixed statements suppress findings (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Ignore file (default: .rampartignore in the current directory or the scanned folder).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+    /// Suppress vulnerabilities that have no fixed version.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Warn when the database is older than this many hours.
+    #[arg(long, default_value_t = 24 * 7, value_name = "HOURS")]
+    pub max_db_age: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Compile advisory feeds from a folder into a database file.
+    Build(DbBuildArgs),
+    /// Download current feeds, verify them, rebuild and replace the database atomically.
+    Update(DbUpdateArgs),
+    /// Show the database's version, sources, counts and age.
+    Status(DbStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbBuildArgs {
+    /// Folder of feed files (OSV JSON/YAML/zip, Debian tracker, Alpine secdb, npm, RubySec, KEV, EPSS).
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Database file to write (default: the default database path).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DbUpdateArgs {
+    /// Base URL of a feed mirror (same layout as docs/database.md describes); default: the upstream feeds.
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+    /// Database file to replace.
+    #[arg(long, env = "RAMPART_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DbStatusArgs {
+    #[arg(long, env = "RAMPART_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Warn when older than this many hours.
+    #[arg(long, default_value_t = 24 * 7, value_name = "HOURS")]
+    pub max_age: u64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output format for each report.
+    #[arg(long, short = 'f', default_value = "table")]
+    pub format: String,
+}

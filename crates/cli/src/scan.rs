@@ -1,0 +1,176 @@
+//! The scan pipeline for rootfs, fs and host targets: catalog → match → suppress → report → render.
+
+use crate::args::ScanArgs;
+use crate::db_cmd::{database_info, default_db_path, open_db};
+use crate::progress::Progress;
+use anyhow::{Context, Result, bail};
+use rampart_catalog::{Mode, WalkOptions};
+use rampart_core::{Asset, AssetKind, Report, ScanWarning, Severity};
+use rampart_report::{Format, RenderOptions};
+use rampart_vuln::{Database, suppress};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// What to scan.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Rootfs(PathBuf),
+    Filesystem(PathBuf),
+    Host,
+}
+
+/// Runs one scan command end to end and returns the process exit code.
+pub fn run(target: Target, args: &ScanArgs) -> Result<ExitCode> {
+    let format: Format = args.format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let db_path = args.db.clone().unwrap_or_else(default_db_path);
+    let db = open_db(&db_path)?;
+    let report = scan(&target, args, &db)?;
+    write_report(&report, format, args)?;
+    Ok(exit_code(&report, args)?)
+}
+
+/// Scans `target` against an open database.
+pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
+    let (root, kind, mode, skip) = match target {
+        Target::Rootfs(d) => (d.clone(), AssetKind::Rootfs, Mode::Rootfs, vec![]),
+        Target::Filesystem(d) => (d.clone(), AssetKind::Filesystem, Mode::Project, vec![]),
+        Target::Host => (
+            PathBuf::from("/"),
+            AssetKind::Host,
+            Mode::Rootfs,
+            ["proc", "sys", "dev", "run", "tmp", "var/cache", "var/tmp"].map(String::from).to_vec(),
+        ),
+    };
+    if !root.exists() {
+        bail!("{} does not exist", root.display());
+    }
+    let mut report = Report::new(Asset::new(kind, root.display().to_string()), env!("CARGO_PKG_VERSION"));
+    let info = database_info(db);
+    if info.age_hours > args.max_db_age as f64 && !args.quiet {
+        eprintln!(
+            "warning: the vulnerability database is {:.0} days old; run `rampart db update`",
+            info.age_hours / 24.0
+        );
+    }
+    report.database = Some(info);
+
+    let started = Instant::now();
+    let progress = Progress::spinner(args.quiet, "cataloguing");
+    let opts = WalkOptions {
+        mode,
+        skip_dirs: skip,
+        skip_network_mounts: matches!(target, Target::Host),
+        ..WalkOptions::default()
+    };
+    let inventory = if root.is_file() {
+        rampart_catalog::catalog_file(&root, &opts)
+    } else {
+        rampart_catalog::catalog_dir(&root, &opts, &|n| progress.set(n))
+    }
+    .with_context(|| format!("cataloguing {}", root.display()))?;
+    progress.finish();
+    report.time("catalog", started.elapsed());
+    report.target.os = inventory.os.clone();
+    report.warnings.extend(inventory.warnings);
+
+    let started = Instant::now();
+    let asset_name = report.target.name.clone();
+    let outcome = rampart_vuln::match_packages(db, &inventory.packages, report.target.os.as_ref(), &asset_name)?;
+    report.time("match", started.elapsed());
+    report.packages = inventory.packages;
+    report.findings = outcome.findings;
+    report.warnings.extend(outcome.warnings);
+
+    apply_suppressions(&mut report, args, &root)?;
+    apply_severity_filter(&mut report, &args.severity)?;
+    report.finish();
+    Ok(report)
+}
+
+fn apply_suppressions(report: &mut Report, args: &ScanArgs, root: &Path) -> Result<()> {
+    for vex in &args.vex {
+        let rules = suppress::load_vex(vex)?;
+        suppress::apply_vex(&mut report.findings, &rules);
+    }
+    let ignore = args.ignore_file.clone().or_else(|| {
+        [PathBuf::from(".rampartignore"), root.join(".rampartignore")]
+            .into_iter()
+            .find(|p| p.is_file())
+    });
+    if let Some(path) = ignore {
+        let rules = suppress::load_ignore(&path)?;
+        let today = jiff::Zoned::now().date();
+        let origin = path.display().to_string();
+        for expired in suppress::apply_ignore(&mut report.findings, &rules, today, &origin) {
+            report.warnings.push(ScanWarning {
+                path: origin.clone(),
+                line: Some(expired.line),
+                message: format!("ignore entry for {} expired on {}", expired.id, expired.expires.map(|d| d.to_string()).unwrap_or_default()),
+            });
+        }
+    }
+    if args.ignore_unfixed {
+        suppress::apply_ignore_unfixed(&mut report.findings);
+    }
+    Ok(())
+}
+
+fn apply_severity_filter(report: &mut Report, list: &[String]) -> Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let wanted: Vec<Severity> = list
+        .iter()
+        .map(|s| s.parse::<Severity>())
+        .collect::<Result<_, _>>()?;
+    report.findings.retain(|f| wanted.contains(&f.severity));
+    Ok(())
+}
+
+/// Renders the report to --output or standard output.
+pub fn write_report(report: &Report, format: Format, args: &ScanArgs) -> Result<()> {
+    let color = args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let width = terminal_width();
+    let opts = RenderOptions {
+        min_severity: Severity::Unknown,
+        width,
+        color,
+    };
+    match &args.output {
+        Some(path) => {
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+            );
+            rampart_report::render(report, format, &opts, &mut f)?;
+            f.flush()?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            rampart_report::render(report, format, &opts, &mut lock)?;
+            lock.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(80)
+}
+
+fn exit_code(report: &Report, args: &ScanArgs) -> Result<ExitCode> {
+    if args.exit_code == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let threshold: Severity = args.fail_on.parse()?;
+    Ok(if report.active_findings(threshold).next().is_some() {
+        ExitCode::from(args.exit_code)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
