@@ -27,24 +27,61 @@ if [ -z "$VULNDB" ]; then
   done
 fi
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-PYTHON="${PYTHON:-python3}"
+RAMPART_TOOLS="${RAMPART_TOOLS:-$HOME/.cache/rampart-tools}"
+# Prefer the venv that scripts/test-deps.sh makes: Debian's own python3 has no pip and
+# refuses pip installs (PEP 668).
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x "$RAMPART_TOOLS/venv/bin/python" ]; then PYTHON="$RAMPART_TOOLS/venv/bin/python"; else PYTHON=python3; fi
+fi
 
 log() { printf '[build-fixtures] %s\n' "$*"; }
 mkdir -p "$FIX"
 
 TMPS=()
-cleanup() { local t; for t in "${TMPS[@]}"; do [ -n "$t" ] && rm -rf -- "$t"; done; }
+cleanup() {
+  local t m
+  for t in "${TMPS[@]}"; do
+    [ -n "$t" ] && [ -e "$t" ] || continue
+    # An interrupted debootstrap can leave /proc, /sys mounted inside its target.
+    if [ -d "$t" ]; then
+      for m in $(awk -v p="$t/" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done
+    fi
+    rm -rf --one-file-system -- "$t" 2>/dev/null || true
+  done
+}
 trap cleanup EXIT
+CHILD=""
+on_signal() {
+  # Stop the running step too (npm keeps going after SIGTERM, so follow up with SIGKILL).
+  # The step runs in its own process group (setsid), so its helpers (debootstrap's
+  # sub-shells, dpkg in the chroot, npm's workers) are stopped with it.
+  if [ -n "$CHILD" ]; then
+    kill -TERM -- "-$CHILD" 2>/dev/null || true; sleep 2; kill -KILL -- "-$CHILD" 2>/dev/null || true
+    wait "$CHILD" 2>/dev/null || true
+  fi
+  log "interrupted; removing partial work"
+  exit 130
+}
+trap on_signal INT TERM HUP
+# Leftovers of a run that was killed outright (SIGKILL): never a finished fixture.
+for _old in "$FIX"/.tmp-*; do [ -e "$_old" ] && TMPS+=("$_old"); done
+cleanup; TMPS=()
 
-# newtmp NAME -> prints a fresh temp dir on the same filesystem as $FIX
-newtmp() { local t; t="$(mktemp -d "$FIX/.tmp-$1.XXXXXX")"; TMPS+=("$t"); printf '%s' "$t"; }
+# newtmp NAME -> sets T to a fresh temp dir on the same filesystem as $FIX (so the
+# final mv is a rename); not run in a subshell, so the EXIT trap knows about it.
+T=""
+newtmp() { T="$(mktemp -d "$FIX/.tmp-$1.XXXXXX")"; TMPS+=("$T"); }
 
 # run NAME CMD... : run quietly, print time taken, show output tail on failure
 run() {
   local name="$1"; shift
   local logf t0 rc
-  logf="$(mktemp)"; t0=$(date +%s)
-  if "$@" >"$logf" 2>&1; then rc=0; else rc=$?; fi
+  logf="$(mktemp)"; TMPS+=("$logf"); t0=$(date +%s)
+  # Run in the background and wait, so a signal is handled at once (see on_signal).
+  setsid "$@" >"$logf" 2>&1 </dev/null &
+  CHILD=$!
+  if wait "$CHILD"; then rc=0; else rc=$?; fi
+  CHILD=""
   if [ "$rc" -ne 0 ]; then
     log "$name FAILED (exit $rc); last lines:"; tail -n 30 "$logf" >&2; rm -f "$logf"; return "$rc"
   fi
@@ -64,7 +101,7 @@ build_debian() {
   if [ ! -d "$dest" ]; then
     [ "$(id -u)" -eq 0 ] || { log "$name: debootstrap needs root"; return 1; }
     command -v debootstrap >/dev/null || { log "$name: debootstrap missing (run scripts/test-deps.sh)"; return 1; }
-    local t; t="$(newtmp "$name")"
+    local t; newtmp "$name"; t="$T"
     log "$name: debootstrap --variant=minbase bookworm from $DEBIAN_MIRROR"
     run "debootstrap" debootstrap --variant=minbase bookworm "$t/rootfs" "$DEBIAN_MIRROR"
     # Drop the downloaded .debs: the fixture is the installed tree.
@@ -81,13 +118,13 @@ build_debian() {
 build_pip_old() {
   local name=pip-old dest="$FIX/pip-old"
   if [ -d "$dest" ]; then log "$name: present, skipping"; return; fi
-  local t; t="$(newtmp "$name")"
+  local t; newtmp "$name"; t="$T"
   local pip=("$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-compile --target "$t/site")
   log "$name: pip install --no-deps --target (urllib3 1.26.4, Django 3.2, PyYAML 5.3, Jinja2 2.10, requests 2.25.1)"
   run "pip install (wheels)" "${pip[@]}" urllib3==1.26.4 Django==3.2 Jinja2==2.10 requests==2.25.1
   # PyYAML 5.3 ships no wheel for current Pythons; it is built from its sdist (pure
   # Python when libyaml headers are absent). Fall back as documented if that fails.
-  if run "pip install PyYAML==5.3 (sdist)" "${pip[@]}" PyYAML==5.3; then :
+  if run "pip install PyYAML==5.3 (sdist)" "${pip[@]}" --use-pep517 PyYAML==5.3; then :
   elif run "pip install PyYAML==5.3 --no-build-isolation" "${pip[@]}" --no-build-isolation PyYAML==5.3; then :
   else
     log "$name: PyYAML 5.3 would not build; using PyYAML 5.3.1 (also vulnerable)"
@@ -102,7 +139,7 @@ build_rustsec() {
   local name=rustsec-db dest="$FIX/rustsec-db"
   if [ -d "$dest" ]; then log "$name: present, skipping"; return; fi
   [ -d "$VULNDB/rustsec-advisory-db" ] || { log "$name: $VULNDB/rustsec-advisory-db not found (set RAMPART_VULNDB)"; return 1; }
-  local t; t="$(newtmp "$name")"
+  local t; newtmp "$name"; t="$T"
   run "copy rustsec-advisory-db" cp -a "$VULNDB/rustsec-advisory-db/." "$t/db/"
   chmod -R u+w "$t/db"
   mv -T "$t/db" "$dest"
@@ -114,7 +151,7 @@ build_npm() {
   local name=npm-1000 dest="$FIX/npm-1000" src="$HERE/fixtures/npm-1000"
   if [ -d "$dest" ]; then log "$name: present, skipping"; return; fi
   command -v npm >/dev/null || { log "$name: npm missing"; return 1; }
-  local t; t="$(newtmp "$name")"
+  local t; newtmp "$name"; t="$T"
   mkdir -p "$t/proj"
   cp "$src/package.json" "$src/package-lock.json" "$t/proj/"
   # The committed lockfile pins the whole tree, so every machine gets the same packages.

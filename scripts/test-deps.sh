@@ -39,6 +39,9 @@ fi
 
 # ---- apt -------------------------------------------------------------------
 APT_PKGS=(debootstrap docker-registry hyperfine python3-venv jq ca-certificates curl)
+# build-fixtures.sh's npm-1000 fixture needs npm (any npm >= 7 reads lockfile v3);
+# take Debian's only when the machine has none (e.g. no NodeSource node).
+if ! command -v npm >/dev/null 2>&1; then APT_PKGS+=(nodejs npm); fi
 missing=()
 for p in "${APT_PKGS[@]}"; do
   if ! dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii'; then

@@ -1,6 +1,6 @@
 //! Alpine packages: `lib/apk/db/installed`.
 
-use crate::text::{lossy, line_no};
+use crate::text::{line_no, lossy};
 use crate::{CatalogError, Cataloger, FileMeta, ParseContext, Parsed};
 use rampart_core::{Ecosystem, Location, Package, SourcePackage};
 
@@ -73,10 +73,15 @@ fn finish(path: &str, r: Record, out: &mut Parsed) {
         return;
     };
     if name.is_empty() || version.is_empty() {
-        out.warn(path, Some(r.line), "apk record with an empty name or version");
+        out.warn(
+            path,
+            Some(r.line),
+            "apk record with an empty name or version",
+        );
         return;
     }
-    let mut pkg = Package::new(Ecosystem::Apk, &name, version).at(Location::with_line(path, r.line));
+    let mut pkg =
+        Package::new(Ecosystem::Apk, &name, version).at(Location::with_line(path, r.line));
     pkg.arch = r.arch.filter(|a| !a.is_empty());
     pkg.source = Some(SourcePackage {
         name: r.origin.filter(|o| !o.is_empty()).unwrap_or(name),
@@ -124,7 +129,10 @@ D:so:libc.musl-x86_64.so.1
         assert!(out.warnings.is_empty());
         assert_eq!(out.packages.len(), 2);
         let c = &out.packages[1];
-        assert_eq!((c.name.as_str(), c.version.as_str()), ("libcrypto3", "3.1.4-r5"));
+        assert_eq!(
+            (c.name.as_str(), c.version.as_str()),
+            ("libcrypto3", "3.1.4-r5")
+        );
         assert_eq!(c.advisory_name(), "openssl");
         assert_eq!(c.licenses, ["Apache-2.0"]);
         assert_eq!(c.arch.as_deref(), Some("x86_64"));

@@ -59,7 +59,8 @@ pub(crate) fn parse_cargo_lock(path: &str, content: &[u8]) -> Result<Parsed, Cat
             Some(l) => Location::with_line(path, l),
             None => Location::new(path),
         };
-        out.packages.push(Package::new(Ecosystem::Cargo, name, version).at(loc));
+        out.packages
+            .push(Package::new(Ecosystem::Cargo, name, version).at(loc));
     }
     Ok(out)
 }
@@ -117,10 +118,13 @@ pub(crate) fn decode_dep_v0(path: &str, compressed: &[u8]) -> Result<Parsed, Cat
         .read_to_end(&mut json)
         .map_err(|e| CatalogError::parse(path, format!(".dep-v0: {e}")))?;
     if json.len() as u64 > MAX_AUDIT_JSON {
-        return Err(CatalogError::parse(path, ".dep-v0 decompresses to more than 8 MiB"));
+        return Err(CatalogError::parse(
+            path,
+            ".dep-v0 decompresses to more than 8 MiB",
+        ));
     }
-    let info: AuditInfo =
-        serde_json::from_slice(&json).map_err(|e| CatalogError::parse(path, format!(".dep-v0: {e}")))?;
+    let info: AuditInfo = serde_json::from_slice(&json)
+        .map_err(|e| CatalogError::parse(path, format!(".dep-v0: {e}")))?;
     let mut out = Parsed::default();
     for p in info.packages {
         if p.source == "local" || p.name.is_empty() || p.version.is_empty() {
@@ -167,7 +171,10 @@ source = "git+https://github.com/x/mygit?rev=abc#abcdef"
             .iter()
             .map(|p| (p.name.as_str(), p.version.as_str(), p.locations[0].line))
             .collect();
-        assert_eq!(got, [("serde", "1.0.193", Some(12)), ("mygit", "0.2.0", Some(18))]);
+        assert_eq!(
+            got,
+            [("serde", "1.0.193", Some(12)), ("mygit", "0.2.0", Some(18))]
+        );
     }
 
     #[test]

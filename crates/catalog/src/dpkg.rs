@@ -1,6 +1,6 @@
 //! Debian packages: `var/lib/dpkg/status` and distroless `var/lib/dpkg/status.d/*`.
 
-use crate::text::{lossy, line_no};
+use crate::text::{line_no, lossy};
 use crate::{CatalogError, Cataloger, FileMeta, ParseContext, Parsed};
 use rampart_core::{Ecosystem, Location, Package, SourcePackage};
 
@@ -87,16 +87,27 @@ pub(crate) fn parse_status(path: &str, text: &str, status_d: bool) -> Parsed {
             _ => {}
         }
         let (Some(name), Some(version)) = (para.get("Package"), para.get("Version")) else {
-            out.warn(path, Some(para.line), "dpkg paragraph without Package or Version");
+            out.warn(
+                path,
+                Some(para.line),
+                "dpkg paragraph without Package or Version",
+            );
             continue;
         };
         if name.is_empty() || version.is_empty() || name.contains(char::is_whitespace) {
-            out.warn(path, Some(para.line), "dpkg paragraph with an invalid Package or Version");
+            out.warn(
+                path,
+                Some(para.line),
+                "dpkg paragraph with an invalid Package or Version",
+            );
             continue;
         }
-        let mut pkg = Package::new(Ecosystem::Deb, name, version)
-            .at(Location::with_line(path, para.line));
-        pkg.arch = para.get("Architecture").filter(|a| !a.is_empty()).map(str::to_string);
+        let mut pkg =
+            Package::new(Ecosystem::Deb, name, version).at(Location::with_line(path, para.line));
+        pkg.arch = para
+            .get("Architecture")
+            .filter(|a| !a.is_empty())
+            .map(str::to_string);
         pkg.source = Some(source(para.get("Source"), name));
         out.packages.push(pkg);
     }
@@ -185,7 +196,11 @@ Version: 12.4+deb12u5
     fn parses_real_status_paragraphs() {
         let out = parse_status("var/lib/dpkg/status", STATUS, false);
         assert!(out.warnings.is_empty(), "{:?}", out.warnings);
-        let got: Vec<_> = out.packages.iter().map(|p| (p.name.as_str(), p.version.as_str())).collect();
+        let got: Vec<_> = out
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
         assert_eq!(
             got,
             [
@@ -195,7 +210,10 @@ Version: 12.4+deb12u5
             ]
         );
         let ssl = &out.packages[0];
-        assert_eq!(ssl.source.as_ref().map(|s| s.name.as_str()), Some("openssl"));
+        assert_eq!(
+            ssl.source.as_ref().map(|s| s.name.as_str()),
+            Some("openssl")
+        );
         assert_eq!(ssl.arch.as_deref(), Some("amd64"));
         assert_eq!(ssl.locations[0].line, Some(1));
         let libc = &out.packages[1];
@@ -209,9 +227,21 @@ Version: 12.4+deb12u5
         let text = "Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n";
         let out = parse_status("var/lib/dpkg/status.d/tzdata", text, true);
         assert_eq!(out.packages.len(), 1);
-        assert!(parse_status("var/lib/dpkg/status", text, false).packages.is_empty());
-        assert!(Dpkg.wants(&FileMeta { path: "var/lib/dpkg/status.d/tzdata", size: 1, executable: false }));
-        assert!(!Dpkg.wants(&FileMeta { path: "var/lib/dpkg/status.d/tzdata.md5sums", size: 1, executable: false }));
+        assert!(
+            parse_status("var/lib/dpkg/status", text, false)
+                .packages
+                .is_empty()
+        );
+        assert!(Dpkg.wants(&FileMeta {
+            path: "var/lib/dpkg/status.d/tzdata",
+            size: 1,
+            executable: false
+        }));
+        assert!(!Dpkg.wants(&FileMeta {
+            path: "var/lib/dpkg/status.d/tzdata.md5sums",
+            size: 1,
+            executable: false
+        }));
     }
 
     #[test]
@@ -226,7 +256,11 @@ Version: 12.4+deb12u5
 
     #[test]
     fn garbage_does_not_panic() {
-        parse_status("s", "\u{0}\u{1}:\n \n:::\n\tcont\nPackage: \nVersion: (", false);
+        parse_status(
+            "s",
+            "\u{0}\u{1}:\n \n:::\n\tcont\nPackage: \nVersion: (",
+            false,
+        );
         parse_status("s", &"Package: x\n Description\n".repeat(1000), true);
     }
 }

@@ -1,6 +1,6 @@
 //! Go modules: `go.mod` requirements, with `replace` directives applied.
 
-use crate::text::{file_name, lossy, line_no};
+use crate::text::{file_name, line_no, lossy};
 use crate::{CatalogError, Cataloger, FileMeta, ParseContext, Parsed};
 use rampart_core::{Ecosystem, Location, Package};
 use std::collections::HashMap;
@@ -53,7 +53,13 @@ pub(crate) fn parse_go_mod(path: &str, text: &str) -> Parsed {
             Some(b) => (b, line),
             None => match line.split_once(char::is_whitespace) {
                 Some((v, r)) if r.trim() == "(" => {
-                    block = Some(if v == "require" { "require" } else if v == "replace" { "replace" } else { "other" });
+                    block = Some(if v == "require" {
+                        "require"
+                    } else if v == "replace" {
+                        "replace"
+                    } else {
+                        "other"
+                    });
                     continue;
                 }
                 Some((v, r)) => (v, r.trim()),
@@ -62,7 +68,9 @@ pub(crate) fn parse_go_mod(path: &str, text: &str) -> Parsed {
         };
         match verb {
             "require" => match rest.split_whitespace().collect::<Vec<_>>()[..] {
-                [module, version] => requires.push((unquote(module), version.to_string(), line_no(i))),
+                [module, version] => {
+                    requires.push((unquote(module), version.to_string(), line_no(i)))
+                }
                 _ => out.warn(path, Some(line_no(i)), "malformed go.mod require"),
             },
             "replace" => match parse_replace(rest) {
@@ -79,7 +87,10 @@ pub(crate) fn parse_go_mod(path: &str, text: &str) -> Parsed {
             .get(&(module.clone(), Some(version.clone())))
             .or_else(|| replaces.get(&(module.clone(), None)));
         let (module, version) = match r {
-            Some(Replacement { path, version: Some(v) }) => (path.clone(), v.clone()),
+            Some(Replacement {
+                path,
+                version: Some(v),
+            }) => (path.clone(), v.clone()),
             _ => (module, version),
         };
         out.packages
@@ -98,8 +109,14 @@ fn parse_replace(rest: &str) -> Option<((String, Option<String>), Replacement)> 
         _ => return None,
     };
     let replacement = match new[..] {
-        [p] => Replacement { path: unquote(p), version: None },
-        [p, v] => Replacement { path: unquote(p), version: Some(v.to_string()) },
+        [p] => Replacement {
+            path: unquote(p),
+            version: None,
+        },
+        [p, v] => Replacement {
+            path: unquote(p),
+            version: Some(v.to_string()),
+        },
         _ => return None,
     };
     Some((key, replacement))
@@ -152,12 +169,18 @@ replace (
                 ("example.com/local", "v1.0.0", Some(11)),
             ]
         );
-        assert_eq!(out.packages[0].purl, "pkg:golang/github.com/gorilla/mux@v1.8.0");
+        assert_eq!(
+            out.packages[0].purl,
+            "pkg:golang/github.com/gorilla/mux@v1.8.0"
+        );
     }
 
     #[test]
     fn malformed_lines_warn() {
-        let out = parse_go_mod("go.mod", "require (\nonlyone\n)\nreplace a =>\nrequire x y z\n");
+        let out = parse_go_mod(
+            "go.mod",
+            "require (\nonlyone\n)\nreplace a =>\nrequire x y z\n",
+        );
         assert_eq!(out.warnings.len(), 3);
         parse_go_mod("go.mod", "require (\n(\n)\n)\n=>\nreplace =>\n");
     }

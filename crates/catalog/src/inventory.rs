@@ -5,6 +5,9 @@ use rampart_core::purl::Purl;
 use rampart_core::{Ecosystem, OsRelease, Package, ScanWarning};
 use std::collections::HashMap;
 
+/// What makes two packages the same: ecosystem, name, version and source package.
+type MergeKey = (Ecosystem, String, String, Option<(String, Option<String>)>);
+
 /// Everything a catalog run found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inventory {
@@ -27,13 +30,15 @@ impl Inventory {
     /// Walkers call this once after feeding all files; calling it again is harmless.
     pub fn finish(&mut self) {
         let packages = std::mem::take(&mut self.packages);
-        let mut index: HashMap<(Ecosystem, String, String, Option<(String, Option<String>)>), usize> =
-            HashMap::new();
+        let mut index: HashMap<MergeKey, usize> = HashMap::new();
         for mut pkg in packages {
             if pkg.ecosystem.is_os() {
                 pkg.purl = os_purl(&pkg, self.os.as_ref());
             }
-            let src = pkg.source.as_ref().map(|s| (s.name.clone(), s.version.clone()));
+            let src = pkg
+                .source
+                .as_ref()
+                .map(|s| (s.name.clone(), s.version.clone()));
             let key = (pkg.ecosystem, pkg.name.clone(), pkg.version.clone(), src);
             match index.get(&key) {
                 Some(&at) => {

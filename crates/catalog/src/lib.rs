@@ -8,6 +8,8 @@
 //! Architecture invariant: catalogers only read and normalise; they never judge. Every parser is bounded
 //! and treats its input as hostile: a malformed entry becomes a [`ScanWarning`] and parsing goes on.
 
+#![warn(missing_docs)]
+
 mod apk;
 mod cargo;
 mod dpkg;

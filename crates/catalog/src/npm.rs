@@ -1,7 +1,7 @@
 //! npm: `package-lock.json` (v1, v2, v3, and `npm-shrinkwrap.json`) and installed
 //! `node_modules/**/package.json`.
 
-use crate::text::{file_name, lossy, line_no};
+use crate::text::{file_name, line_no, lossy};
 use crate::{CatalogError, Cataloger, FileMeta, ParseContext, Parsed};
 use rampart_core::{Ecosystem, Location, Package};
 use serde_json::{Map, Value};
@@ -21,7 +21,7 @@ impl Cataloger for PackageLock {
     fn wants(&self, file: &FileMeta) -> bool {
         let name = file_name(file.path);
         (name == "package-lock.json" || name == "npm-shrinkwrap.json")
-            && !file.path.contains("node_modules/")
+            && !crate::text::in_node_modules(file.path)
     }
 
     fn parse(&self, ctx: &ParseContext, content: &[u8]) -> Result<Parsed, CatalogError> {
@@ -44,7 +44,13 @@ pub(crate) fn parse_package_lock(path: &str, content: &[u8]) -> Result<Parsed, C
                 continue;
             }
             let name = entry.get("name").and_then(Value::as_str).unwrap_or(name);
-            push(&mut out, path, name, entry, lines.get(key.as_str()).copied());
+            push(
+                &mut out,
+                path,
+                name,
+                entry,
+                lines.get(key.as_str()).copied(),
+            );
         }
     } else if let Some(deps) = doc.get("dependencies").and_then(Value::as_object) {
         let lines = key_lines(&text);
@@ -53,9 +59,19 @@ pub(crate) fn parse_package_lock(path: &str, content: &[u8]) -> Result<Parsed, C
     Ok(out)
 }
 
-fn walk_v1(out: &mut Parsed, path: &str, deps: &Map<String, Value>, lines: &HashMap<&str, u32>, depth: usize) {
+fn walk_v1(
+    out: &mut Parsed,
+    path: &str,
+    deps: &Map<String, Value>,
+    lines: &HashMap<&str, u32>,
+    depth: usize,
+) {
     if depth > MAX_DEPTH {
-        out.warn(path, None, "npm dependencies nested too deeply; rest skipped");
+        out.warn(
+            path,
+            None,
+            "npm dependencies nested too deeply; rest skipped",
+        );
         return;
     }
     for (name, entry) in deps {
@@ -68,7 +84,11 @@ fn walk_v1(out: &mut Parsed, path: &str, deps: &Map<String, Value>, lines: &Hash
 
 fn push(out: &mut Parsed, path: &str, name: &str, entry: &Value, line: Option<u32>) {
     let Some(version) = entry.get("version").and_then(Value::as_str) else {
-        out.warn(path, line, format!("npm lock entry {name:?} without a version"));
+        out.warn(
+            path,
+            line,
+            format!("npm lock entry {name:?} without a version"),
+        );
         return;
     };
     // Git, file and alias specs (`github:…`, `file:…`, `npm:…`) are not registry versions.
@@ -125,7 +145,9 @@ impl Cataloger for NodeModules {
         };
         match dir.split_once('/') {
             None => !dir.is_empty(),
-            Some((scope, name)) => scope.starts_with('@') && !name.is_empty() && !name.contains('/'),
+            Some((scope, name)) => {
+                scope.starts_with('@') && !name.is_empty() && !name.contains('/')
+            }
         }
     }
 
@@ -212,12 +234,13 @@ mod tests {
             got(&out),
             [
                 ("@babel/code-frame".into(), "7.22.13".into(), Some(15)),
-                ("lodash".into(), "4.17.20".into(), Some(21)),
+                // serde_json maps are sorted by key
                 ("lodash".into(), "3.10.1".into(), Some(26)),
+                ("lodash".into(), "4.17.20".into(), Some(21)),
             ]
         );
         assert_eq!(out.packages[0].purl, "pkg:npm/%40babel/code-frame@7.22.13");
-        assert_eq!(out.packages[1].licenses, ["MIT"]);
+        assert_eq!(out.packages[2].licenses, ["MIT"]);
     }
 
     #[test]
@@ -243,7 +266,10 @@ mod tests {
         let out = parse_package_lock("package-lock.json", text.as_bytes()).unwrap();
         assert_eq!(
             got(&out),
-            [("debug".into(), "2.6.9".into(), Some(5)), ("ms".into(), "2.0.0".into(), Some(9))]
+            [
+                ("debug".into(), "2.6.9".into(), Some(5)),
+                ("ms".into(), "2.0.0".into(), Some(9))
+            ]
         );
     }
 
@@ -252,19 +278,27 @@ mod tests {
         assert!(parse_package_lock("p", b"{\"packages\":").is_err());
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(parse_package_lock("p", deep.as_bytes()).is_err());
-        let out = parse_package_lock("p", br#"{"packages":{"node_modules/x":{"version":7}}}"#).unwrap();
+        let out =
+            parse_package_lock("p", br#"{"packages":{"node_modules/x":{"version":7}}}"#).unwrap();
         assert!(out.packages.is_empty() && out.warnings.len() == 1);
     }
 
     #[test]
     fn node_modules_package_json() {
-        let meta = |path| FileMeta { path, size: 1, executable: false };
+        let meta = |path| FileMeta {
+            path,
+            size: 1,
+            executable: false,
+        };
         assert!(NodeModules.wants(&meta("app/node_modules/lodash/package.json")));
         assert!(NodeModules.wants(&meta("node_modules/@types/node/package.json")));
         assert!(NodeModules.wants(&meta("node_modules/a/node_modules/b/package.json")));
         assert!(!NodeModules.wants(&meta("node_modules/a/test/package.json")));
         assert!(!NodeModules.wants(&meta("app/package.json")));
-        let ctx = ParseContext { path: "node_modules/@types/node/package.json", os: None };
+        let ctx = ParseContext {
+            path: "node_modules/@types/node/package.json",
+            os: None,
+        };
         let body = br#"{"name":"@types/node","version":"20.10.0","license":"MIT"}"#;
         let out = NodeModules.parse(&ctx, body).unwrap();
         assert_eq!(out.packages[0].name, "@types/node");

@@ -16,7 +16,9 @@ pub fn detect_os(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Option<OsRelease> {
     let version = String::from_utf8_lossy(&release).trim().to_string();
     let valid = !version.is_empty()
         && version.len() < 64
-        && version.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
     Some(OsRelease {
         id: "alpine".into(),
         version_id: valid.then(|| version.clone()),
@@ -31,11 +33,16 @@ mod tests {
 
     #[test]
     fn falls_back_to_usr_lib_then_alpine_release() {
-        let os = detect_os(&|p| (p == "usr/lib/os-release").then(|| b"ID=debian\nVERSION_ID=\"12\"".to_vec()));
+        let os = detect_os(&|p| {
+            (p == "usr/lib/os-release").then(|| b"ID=debian\nVERSION_ID=\"12\"".to_vec())
+        });
         assert_eq!(os.map(|o| o.id), Some("debian".into()));
         let os = detect_os(&|p| (p == "etc/alpine-release").then(|| b"3.19.1\n".to_vec()));
         let os = os.unwrap_or_default();
-        assert_eq!((os.id.as_str(), os.version_id.as_deref()), ("alpine", Some("3.19.1")));
+        assert_eq!(
+            (os.id.as_str(), os.version_id.as_deref()),
+            ("alpine", Some("3.19.1"))
+        );
         assert!(detect_os(&|_| None).is_none());
     }
 }

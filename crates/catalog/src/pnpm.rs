@@ -1,6 +1,6 @@
 //! pnpm lockfiles: v5 (`/name/1.2.3`), v6 (`/name@1.2.3`) and v9 (`name@1.2.3`) package keys.
 
-use crate::text::{file_name, lossy, line_no, unquote};
+use crate::text::{file_name, line_no, lossy, unquote};
 use crate::{CatalogError, Cataloger, FileMeta, ParseContext, Parsed};
 use rampart_core::{Ecosystem, Location, Package};
 
@@ -13,7 +13,7 @@ impl Cataloger for PnpmLock {
     }
 
     fn wants(&self, file: &FileMeta) -> bool {
-        file_name(file.path) == "pnpm-lock.yaml"
+        file_name(file.path) == "pnpm-lock.yaml" && !crate::text::in_node_modules(file.path)
     }
 
     fn parse(&self, ctx: &ParseContext, content: &[u8]) -> Result<Parsed, CatalogError> {
@@ -42,7 +42,8 @@ pub(crate) fn parse_pnpm_lock(path: &str, text: &str) -> Parsed {
         };
         match split_key(unquote(key)) {
             Some((name, version)) => out.packages.push(
-                Package::new(Ecosystem::Npm, name, version).at(Location::with_line(path, line_no(i))),
+                Package::new(Ecosystem::Npm, name, version)
+                    .at(Location::with_line(path, line_no(i))),
             ),
             None => {
                 if !key.contains(':') {
@@ -94,9 +95,20 @@ mod tests {
 
     #[test]
     fn parses_v5_keys() {
-        let text = "lockfileVersion: 5.4\n\nspecifiers:\n  lodash: ^4.17.21\n\npackages:\n\n\
-  /lodash/4.17.21:\n    resolution: {integrity: sha512-v2kDE}\n    dev: false\n\n\
-  /@babel/core/7.22.5_react@18.2.0:\n    resolution: {integrity: sha512-x}\n";
+        let text = r#"lockfileVersion: 5.4
+
+specifiers:
+  lodash: ^4.17.21
+
+packages:
+
+  /lodash/4.17.21:
+    resolution: {integrity: sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs17LhbZVGedAJv8XZ1tvj5FvSg==}
+    dev: false
+
+  /@babel/core/7.22.5_react@18.2.0:
+    resolution: {integrity: sha512-x}
+"#;
         let out = parse_pnpm_lock("pnpm-lock.yaml", text);
         assert_eq!(
             got(&out),
@@ -109,9 +121,20 @@ mod tests {
 
     #[test]
     fn parses_v6_and_v9_keys() {
-        let v6 = "lockfileVersion: '6.0'\n\ndependencies:\n  lodash:\n    specifier: ^4.17.21\n\
-                  \npackages:\n\n  /@babel/core@7.22.5(supports-color@5.5.0):\n    resolution: {}\n\n\
-  /lodash@4.17.21:\n    resolution: {}\n";
+        let v6 = r#"lockfileVersion: '6.0'
+
+dependencies:
+  lodash:
+    specifier: ^4.17.21
+
+packages:
+
+  /@babel/core@7.22.5(supports-color@5.5.0):
+    resolution: {}
+
+  /lodash@4.17.21:
+    resolution: {}
+"#;
         let out = parse_pnpm_lock("pnpm-lock.yaml", v6);
         assert_eq!(
             got(&out),
@@ -120,9 +143,25 @@ mod tests {
                 ("lodash".into(), "4.17.21".into(), Some(12))
             ]
         );
-        let v9 = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n\npackages:\n\n\
-  '@babel/code-frame@7.24.7':\n    resolution: {integrity: sha512-x}\n\n  lodash@4.17.21:\n    resolution: {}\n\n\
-snapshots:\n\n  lodash@4.17.21: {}\n";
+        let v9 = r#"lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    dependencies:
+
+packages:
+
+  '@babel/code-frame@7.24.7':
+    resolution: {integrity: sha512-x}
+
+  lodash@4.17.21:
+    resolution: {}
+
+snapshots:
+
+  lodash@4.17.21: {}
+"#;
         let out = parse_pnpm_lock("pnpm-lock.yaml", v9);
         assert_eq!(
             got(&out),
@@ -135,6 +174,9 @@ snapshots:\n\n  lodash@4.17.21: {}\n";
 
     #[test]
     fn garbage_does_not_panic() {
-        parse_pnpm_lock("p", "packages:\n  /:\n  @:\n  '':\n  /@/:\n  x@y:\n  \u{0}:\n");
+        parse_pnpm_lock(
+            "p",
+            "packages:\n  /:\n  @:\n  '':\n  /@/:\n  x@y:\n  \u{0}:\n",
+        );
     }
 }

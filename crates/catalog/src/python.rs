@@ -1,7 +1,7 @@
 //! Python: installed distributions (`*.dist-info/METADATA`, `*.egg-info/PKG-INFO`) and pinned
 //! `requirements*.txt` files.
 
-use crate::text::{file_name, lossy, line_no, pep503};
+use crate::text::{file_name, line_no, lossy, parent, pep503};
 use crate::{CatalogError, Cataloger, FileMeta, ParseContext, Parsed};
 use rampart_core::{Ecosystem, Location, Package};
 
@@ -14,7 +14,11 @@ impl Cataloger for Installed {
     }
 
     fn wants(&self, file: &FileMeta) -> bool {
-        file.path.ends_with(".dist-info/METADATA") || file.path.ends_with(".egg-info/PKG-INFO")
+        let p = file.path;
+        // Old setuptools installs write `name.egg-info` as a single PKG-INFO-format file.
+        let egg_file = p.ends_with(".egg-info")
+            && matches!(file_name(parent(p)), "site-packages" | "dist-packages");
+        p.ends_with(".dist-info/METADATA") || p.ends_with(".egg-info/PKG-INFO") || egg_file
     }
 
     fn max_size(&self) -> u64 {
@@ -109,7 +113,8 @@ pub(crate) fn parse_requirements(path: &str, text: &str) -> Parsed {
             None => logical.push_str(line),
         }
         if let Some(pkg) = requirement(&logical) {
-            out.packages.push(pkg.at(Location::with_line(path, line_no(start))));
+            out.packages
+                .push(pkg.at(Location::with_line(path, line_no(start))));
         }
         logical.clear();
     }
@@ -158,7 +163,10 @@ mod tests {
         let text = "Metadata-Version: 2.1\nName: Jinja2\nVersion: 3.1.2\nSummary: A very fast \
                     template engine.\nLicense: BSD-3-Clause\nRequires-Dist: MarkupSafe>=2.0\n\n\
                     Name: not-this\n";
-        let out = parse_metadata("usr/lib/python3/dist-packages/Jinja2-3.1.2.dist-info/METADATA", text);
+        let out = parse_metadata(
+            "usr/lib/python3/dist-packages/Jinja2-3.1.2.dist-info/METADATA",
+            text,
+        );
         let p = &out.packages[0];
         assert_eq!((p.name.as_str(), p.version.as_str()), ("jinja2", "3.1.2"));
         assert_eq!(p.licenses, ["BSD-3-Clause"]);
@@ -199,7 +207,11 @@ bad==1.*
                 ("zope-interface", "6.1", Some(12)),
             ]
         );
-        assert!(Requirements.wants(&FileMeta { path: "a/requirements-dev.txt", size: 1, executable: false }));
+        assert!(Requirements.wants(&FileMeta {
+            path: "a/requirements-dev.txt",
+            size: 1,
+            executable: false
+        }));
     }
 
     #[test]

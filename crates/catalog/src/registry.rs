@@ -57,7 +57,10 @@ impl Registry {
     }
 
     /// The catalogers that want `file`.
-    pub fn wanted<'a>(&'a self, file: &'a FileMeta<'a>) -> impl Iterator<Item = &'a dyn Cataloger> + 'a {
+    pub fn wanted<'a>(
+        &'a self,
+        file: &'a FileMeta<'a>,
+    ) -> impl Iterator<Item = &'a dyn Cataloger> + 'a {
         self.catalogers().filter(move |c| c.wants(file))
     }
 }
@@ -70,7 +73,7 @@ mod tests {
         let reg = Registry::for_mode(mode);
         let meta = FileMeta {
             path,
-            size: 100,
+            size: 100_000,
             executable,
         };
         reg.wanted(&meta).map(|c| c.name()).collect()
@@ -80,7 +83,10 @@ mod tests {
     fn os_databases_only_in_rootfs_mode() {
         assert_eq!(names(Mode::Rootfs, "var/lib/dpkg/status", false), ["dpkg"]);
         assert!(names(Mode::Project, "var/lib/dpkg/status", false).is_empty());
-        assert_eq!(names(Mode::Project, "app/Cargo.lock", false), ["cargo-lock"]);
+        assert_eq!(
+            names(Mode::Project, "app/Cargo.lock", false),
+            ["cargo-lock"]
+        );
         assert!(names(Mode::Project, "README.md", false).is_empty());
     }
 

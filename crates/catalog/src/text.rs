@@ -12,6 +12,12 @@ pub(crate) fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
+/// Whether `path` lies inside a `node_modules` directory. Lockfiles there belong to the development of
+/// a dependency, not to what is installed, so lockfile catalogers ignore them.
+pub(crate) fn in_node_modules(path: &str) -> bool {
+    path.starts_with("node_modules/") || path.contains("/node_modules/")
+}
+
 /// The content as text; invalid UTF-8 is replaced rather than rejected, so one bad byte costs one entry.
 pub(crate) fn lossy(content: &[u8]) -> Cow<'_, str> {
     let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
@@ -58,6 +64,15 @@ pub(crate) fn find_line(text: &str, needle: &str) -> Option<u32> {
     Some(line_no(text[..at].bytes().filter(|&b| b == b'\n').count()))
 }
 
+/// The 1-based lines of each `[[package]]` table header in a TOML lockfile, in order.
+pub(crate) fn toml_package_lines(text: &str) -> Vec<u32> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[package]]")
+        .map(|(i, _)| line_no(i))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,13 +91,4 @@ mod tests {
         assert_eq!(parent("c.txt"), "");
         assert_eq!(find_line("a\nb\nc", "c"), Some(3));
     }
-}
-
-/// The 1-based lines of each `[[package]]` table header in a TOML lockfile, in order.
-pub(crate) fn toml_package_lines(text: &str) -> Vec<u32> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == "[[package]]")
-        .map(|(i, _)| line_no(i))
-        .collect()
 }

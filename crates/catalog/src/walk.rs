@@ -18,7 +18,8 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     /// Walker threads; 0 picks a default from the number of CPUs.
     pub threads: usize,
-    /// Skip network filesystem mounts and stay on the root's filesystem (host scans).
+    /// Skip network filesystem mounts (NFS, CIFS, sshfs, …) and kernel pseudo-filesystems under the root,
+    /// as listed in `/proc/self/mountinfo` (host scans). Other local filesystems are still walked.
     pub skip_network_mounts: bool,
 }
 
@@ -66,7 +67,10 @@ pub fn catalog_dir(
         source,
     })?;
     if !meta.is_dir() {
-        return Err(CatalogError::Invalid(format!("{} is not a directory", root.display())));
+        return Err(CatalogError::Invalid(format!(
+            "{} is not a directory",
+            root.display()
+        )));
     }
     let os = crate::detect_os(&|rel| read_in_root(root, rel, 1 << 16));
     let shared = Shared {
@@ -86,7 +90,7 @@ pub fn catalog_dir(
         .map(|d| root.join(d.trim_matches('/')))
         .collect();
     if opts.skip_network_mounts {
-        skip.extend(crate::mounts::network_mounts_under(root));
+        skip.extend(crate::mounts::skipped_mounts_under(root));
     }
     let mut builder = ignore::WalkBuilder::new(root);
     builder
@@ -98,7 +102,6 @@ pub fn catalog_dir(
         .git_global(false)
         .git_exclude(false)
         .follow_links(false)
-        .same_file_system(opts.skip_network_mounts)
         .threads(opts.threads)
         .filter_entry(move |e| !skip.iter().any(|s| e.path() == s.as_path()));
     builder.build_parallel().run(|| {
@@ -112,8 +115,14 @@ pub fn catalog_dir(
     progress(walked);
     let mut inv = Inventory {
         os: shared.os,
-        packages: shared.packages.into_inner().unwrap_or_else(|e| e.into_inner()),
-        warnings: shared.warnings.into_inner().unwrap_or_else(|e| e.into_inner()),
+        packages: shared
+            .packages
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner()),
+        warnings: shared
+            .warnings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner()),
         files_walked: walked,
         files_read: shared.read.load(Ordering::Relaxed),
     };
@@ -129,7 +138,11 @@ fn visit(shared: &Shared, entry: Result<ignore::DirEntry, ignore::Error>) {
             let path = error_path(&err)
                 .map(|p| relative(shared.root, p).0)
                 .unwrap_or_default();
-            push_warning(shared, path, format!("cannot read: {}", error_message(&err)));
+            push_warning(
+                shared,
+                path,
+                format!("cannot read: {}", error_message(&err)),
+            );
             return;
         }
     };
@@ -137,12 +150,16 @@ fn visit(shared: &Shared, entry: Result<ignore::DirEntry, ignore::Error>) {
         return;
     }
     let n = shared.walked.fetch_add(1, Ordering::Relaxed) + 1;
-    if n % PROGRESS_EVERY == 0 {
+    if n.is_multiple_of(PROGRESS_EVERY) {
         (shared.progress)(n);
     }
     let (rel, utf8) = relative(shared.root, entry.path());
     if !utf8 {
-        push_warning(shared, rel.clone(), "file name is not valid UTF-8".to_string());
+        push_warning(
+            shared,
+            rel.clone(),
+            "file name is not valid UTF-8".to_string(),
+        );
     }
     let Ok(meta) = entry.metadata() else {
         push_warning(shared, rel, "cannot read file metadata".to_string());
@@ -183,7 +200,7 @@ fn catalog_one(
 ) -> (Vec<Package>, Vec<ScanWarning>) {
     let mut packages = Vec::new();
     let mut warnings = Vec::new();
-    let mut warn = |message: String| {
+    let warn = |warnings: &mut Vec<ScanWarning>, message: String| {
         warnings.push(ScanWarning {
             path: file.path.to_string(),
             line: None,
@@ -198,7 +215,7 @@ fn catalog_one(
     let content = match read_bounded(abs, limit) {
         Ok(c) => c,
         Err(err) => {
-            warn(format!("cannot read: {err}"));
+            warn(&mut warnings, format!("cannot read: {err}"));
             return (packages, warnings);
         }
     };
@@ -208,11 +225,14 @@ fn catalog_one(
     };
     for cataloger in wanted {
         if content.len() as u64 > limit_of(*cataloger) {
-            warn(format!(
-                "{}: file is larger than {} bytes, skipped",
-                cataloger.name(),
-                limit_of(*cataloger)
-            ));
+            warn(
+                &mut warnings,
+                format!(
+                    "{}: file is larger than {} bytes, skipped",
+                    cataloger.name(),
+                    limit_of(*cataloger)
+                ),
+            );
             continue;
         }
         match cataloger.parse(&ctx, &content) {
@@ -220,7 +240,7 @@ fn catalog_one(
                 packages.extend(parsed.packages);
                 warnings.extend(parsed.warnings);
             }
-            Err(err) => warn(format!("{}: {err}", cataloger.name())),
+            Err(err) => warn(&mut warnings, format!("{}: {err}", cataloger.name())),
         }
     }
     (packages, warnings)
@@ -235,7 +255,10 @@ pub fn catalog_file(path: &Path, opts: &WalkOptions) -> Result<Inventory, Catalo
     };
     let meta = std::fs::metadata(path).map_err(io_err)?;
     if !meta.is_file() {
-        return Err(CatalogError::Invalid(format!("{} is not a file", path.display())));
+        return Err(CatalogError::Invalid(format!(
+            "{} is not a file",
+            path.display()
+        )));
     }
     let display = path.to_string_lossy().replace('\\', "/");
     let rel = display.trim_start_matches("./").trim_start_matches('/');
@@ -387,7 +410,8 @@ mod tests {
             read_in_root(root, "etc/os-release", 100).as_deref(),
             Some(&b"ID=debian\n"[..])
         );
-        std::os::unix::fs::symlink("../../../../../../etc/passwd", root.join("etc/escape")).unwrap();
+        std::os::unix::fs::symlink("../../../../../../etc/passwd", root.join("etc/escape"))
+            .unwrap();
         assert!(read_in_root(root, "etc/escape", 100_000).is_none());
         std::os::unix::fs::symlink("loop", root.join("etc/loop")).unwrap();
         assert!(read_in_root(root, "etc/loop", 100).is_none());

@@ -1,6 +1,6 @@
 //! Yarn lockfiles: classic v1 (`version "1.2.3"`) and berry (YAML, `version: 1.2.3`).
 
-use crate::text::{file_name, lossy, line_no, unquote};
+use crate::text::{file_name, line_no, lossy, unquote};
 use crate::{CatalogError, Cataloger, FileMeta, ParseContext, Parsed};
 use rampart_core::{Ecosystem, Location, Package};
 
@@ -13,7 +13,7 @@ impl Cataloger for YarnLock {
     }
 
     fn wants(&self, file: &FileMeta) -> bool {
-        file_name(file.path) == "yarn.lock"
+        file_name(file.path) == "yarn.lock" && !crate::text::in_node_modules(file.path)
     }
 
     fn parse(&self, ctx: &ParseContext, content: &[u8]) -> Result<Parsed, CatalogError> {
@@ -70,7 +70,8 @@ pub(crate) fn parse_yarn_lock(path: &str, text: &str) -> Parsed {
             && !version.is_empty()
         {
             out.packages.push(
-                Package::new(Ecosystem::Npm, name, version).at(Location::with_line(path, entry.line)),
+                Package::new(Ecosystem::Npm, name, version)
+                    .at(Location::with_line(path, entry.line)),
             );
         }
     }
@@ -90,7 +91,7 @@ fn finish(path: &str, entry: Option<Entry>, out: &mut Parsed) {
 /// The package name from the first descriptor of a key line (`"@babel/core@^7.0.0", "@babel/core@^7.1"`,
 /// `"lodash@npm:^4.17.0"`), or `None` for entries that are not registry packages.
 fn descriptor_name(key: &str) -> Option<String> {
-    let first = unquote(key.split(',').next()?.trim());
+    let first = unquote(unquote(key).split(',').next()?.trim());
     if first == "__metadata" {
         return None;
     }

@@ -89,7 +89,10 @@ pub fn build_from(from: &Path, out: &Path, quiet: bool) -> Result<rampart_vuln::
             eprintln!("warning: {}: {}", w.path.display(), w.error);
         }
         if feeds.warnings.len() > 20 {
-            eprintln!("warning: … and {} more unusable files", feeds.warnings.len() - 20);
+            eprintln!(
+                "warning: … and {} more unusable files",
+                feeds.warnings.len() - 20
+            );
         }
     }
     rampart_vuln::db::build(&feeds, out, env!("CARGO_PKG_VERSION"))
@@ -98,16 +101,21 @@ pub fn build_from(from: &Path, out: &Path, quiet: bool) -> Result<rampart_vuln::
 
 fn update(a: &DbUpdateArgs) -> Result<ExitCode> {
     let db = a.db.clone().unwrap_or_else(default_db_path);
-    let opts = rampart_vuln::update::UpdateOptions::new(a.mirror.clone(), db.clone(), cache_dir().join("feeds"));
+    let opts = rampart_vuln::update::UpdateOptions::new(
+        a.mirror.clone(),
+        db.clone(),
+        cache_dir().join("feeds"),
+    );
     let quiet = a.quiet;
-    let summary = rampart_vuln::update::update(&opts, &|feed: &str, done: u64, total: Option<u64>| {
-        if !quiet {
-            match total {
-                Some(t) => eprint!("\r{feed}: {done}/{t} bytes   "),
-                None => eprint!("\r{feed}: {done} bytes   "),
+    let summary =
+        rampart_vuln::update::update(&opts, &|feed: &str, done: u64, total: Option<u64>| {
+            if !quiet {
+                match total {
+                    Some(t) => eprint!("\r{feed}: {done}/{t} bytes   "),
+                    None => eprint!("\r{feed}: {done} bytes   "),
+                }
             }
-        }
-    })?;
+        })?;
     if !quiet {
         eprintln!();
         println!(
@@ -141,11 +149,25 @@ fn status(a: &DbStatusArgs) -> Result<ExitCode> {
     } else {
         println!("database:   {}", info.path);
         println!("format:     {}", info.format_version);
-        println!("built:      {} by rampart {} ({:.1} days ago)", info.built_at, meta.built_by, info.age_hours / 24.0);
-        println!("size:       {:.1} MB, opened and verified in {open_ms:.1} ms", db.size() as f64 / 1e6);
+        println!(
+            "built:      {} by rampart {} ({:.1} days ago)",
+            info.built_at,
+            meta.built_by,
+            info.age_hours / 24.0
+        );
+        println!(
+            "size:       {:.1} MB, opened and verified in {open_ms:.1} ms",
+            db.size() as f64 / 1e6
+        );
         println!("checksum:   blake3:{}", info.checksum);
-        println!("advisories: {} over {} packages", meta.advisories, meta.index_keys);
-        println!("enrichment: {} KEV entries, {} EPSS scores", meta.kev_entries, meta.epss_entries);
+        println!(
+            "advisories: {} over {} packages",
+            meta.advisories, meta.index_keys
+        );
+        println!(
+            "enrichment: {} KEV entries, {} EPSS scores",
+            meta.kev_entries, meta.epss_entries
+        );
         println!("sources:");
         for (name, n) in &meta.sources {
             println!("  {name:<24} {n:>8}");

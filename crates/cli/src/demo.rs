@@ -33,15 +33,27 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         db: Some(db_path.clone()),
         offline: true,
         quiet: true,
-        vex: vec![examples.join("vex/demo.openvex.json")].into_iter().filter(|p| p.is_file()).collect(),
+        vex: vec![examples.join("vex/demo.openvex.json")]
+            .into_iter()
+            .filter(|p| p.is_file())
+            .collect(),
         ignore_file: None,
         ignore_unfixed: false,
         max_db_age: u64::MAX,
     };
     let targets = [
-        ("Debian 11 root filesystem", Target::Rootfs(examples.join("rootfs-debian11"))),
-        ("Alpine 3.10 root filesystem", Target::Rootfs(examples.join("rootfs-alpine310"))),
-        ("Project folder", Target::Filesystem(examples.join("project"))),
+        (
+            "Debian 11 root filesystem",
+            Target::Rootfs(examples.join("rootfs-debian11")),
+        ),
+        (
+            "Alpine 3.10 root filesystem",
+            Target::Rootfs(examples.join("rootfs-alpine310")),
+        ),
+        (
+            "Project folder",
+            Target::Filesystem(examples.join("project")),
+        ),
     ];
     for (title, target) in targets {
         eprintln!("\n=== {title} ===");

@@ -40,13 +40,18 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
             PathBuf::from("/"),
             AssetKind::Host,
             Mode::Rootfs,
-            ["proc", "sys", "dev", "run", "tmp", "var/cache", "var/tmp"].map(String::from).to_vec(),
+            ["proc", "sys", "dev", "run", "tmp", "var/cache", "var/tmp"]
+                .map(String::from)
+                .to_vec(),
         ),
     };
     if !root.exists() {
         bail!("{} does not exist", root.display());
     }
-    let mut report = Report::new(Asset::new(kind, root.display().to_string()), env!("CARGO_PKG_VERSION"));
+    let mut report = Report::new(
+        Asset::new(kind, root.display().to_string()),
+        env!("CARGO_PKG_VERSION"),
+    );
     let info = database_info(db);
     if info.age_hours > args.max_db_age as f64 && !args.quiet {
         eprintln!(
@@ -77,7 +82,12 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
 
     let started = Instant::now();
     let asset_name = report.target.name.clone();
-    let outcome = rampart_vuln::match_packages(db, &inventory.packages, report.target.os.as_ref(), &asset_name)?;
+    let outcome = rampart_vuln::match_packages(
+        db,
+        &inventory.packages,
+        report.target.os.as_ref(),
+        &asset_name,
+    )?;
     report.time("match", started.elapsed());
     report.packages = inventory.packages;
     report.findings = outcome.findings;
@@ -101,13 +111,19 @@ fn apply_suppressions(report: &mut Report, args: &ScanArgs, root: &Path) -> Resu
     });
     if let Some(path) = ignore {
         let rules = suppress::load_ignore(&path)?;
-        let today = jiff::Zoned::now().date();
+        // RFC 3339 in UTC starts with the calendar date.
+        let now = jiff::Timestamp::now().to_string();
+        let today: jiff::civil::Date = now.get(..10).unwrap_or_default().parse()?;
         let origin = path.display().to_string();
         for expired in suppress::apply_ignore(&mut report.findings, &rules, today, &origin) {
             report.warnings.push(ScanWarning {
                 path: origin.clone(),
                 line: Some(expired.line),
-                message: format!("ignore entry for {} expired on {}", expired.id, expired.expires.map(|d| d.to_string()).unwrap_or_default()),
+                message: format!(
+                    "ignore entry for {} expired on {}",
+                    expired.id,
+                    expired.expires.map(|d| d.to_string()).unwrap_or_default()
+                ),
             });
         }
     }
@@ -141,7 +157,8 @@ pub fn write_report(report: &Report, format: Format, args: &ScanArgs) -> Result<
     match &args.output {
         Some(path) => {
             let mut f = std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
             );
             rampart_report::render(report, format, &opts, &mut f)?;
             f.flush()?;

@@ -166,7 +166,8 @@ pub fn render(
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> Result<(), RenderError> {
-    let (mut components, refs) = package_components(&report.packages);
+    let packages = inventory(report);
+    let (mut components, refs) = package_components(&packages);
     if let Some(os) = os_component(report) {
         components.insert(0, os);
     }
@@ -179,7 +180,7 @@ pub fn render(
         .iter()
         .filter(|f| f.severity >= opts.min_severity)
         .filter_map(|f| Some((f, f.vulnerability.as_ref()?)))
-        .map(|(f, v)| vulnerability(f, v, &refs, &report.packages))
+        .map(|(f, v)| vulnerability(f, v, &refs, &packages))
         .collect();
     let bom = Bom {
         schema: SCHEMA,
@@ -201,6 +202,23 @@ pub fn render(
     serde_json::to_writer_pretty(&mut *out, &bom)?;
     writeln!(out)?;
     Ok(())
+}
+
+/// The report's packages, plus any package a finding names that the inventory lacks, so that every
+/// `affects` entry points at a component.
+fn inventory(report: &Report) -> Vec<&Package> {
+    let mut packages: Vec<&Package> = report.packages.iter().collect();
+    for f in &report.findings {
+        if let Some(v) = &f.vulnerability {
+            let known = packages
+                .iter()
+                .any(|p| **p == v.package || p.purl == v.package.purl);
+            if !known {
+                packages.push(&v.package);
+            }
+        }
+    }
+    packages
 }
 
 fn metadata(report: &Report) -> Metadata {
@@ -249,7 +267,7 @@ fn os_component(report: &Report) -> Option<Component> {
 
 /// One `library` component per package, with `bom-ref` = purl (`#2`, `#3`, … appended when two
 /// packages share a purl). Also returns each package's bom-ref, in package order.
-fn package_components(packages: &[Package]) -> (Vec<Component>, Vec<String>) {
+fn package_components(packages: &[&Package]) -> (Vec<Component>, Vec<String>) {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let mut refs = Vec::with_capacity(packages.len());
     let mut components = Vec::with_capacity(packages.len());
@@ -303,10 +321,10 @@ fn property(name: &str, value: String) -> Property {
 }
 
 /// The bom-ref of the component for `pkg`: the report's package of the same identity, or the purl.
-fn component_ref(pkg: &Package, refs: &[String], packages: &[Package]) -> String {
+fn component_ref(pkg: &Package, refs: &[String], packages: &[&Package]) -> String {
     packages
         .iter()
-        .position(|p| p == pkg)
+        .position(|p| *p == pkg)
         .or_else(|| packages.iter().position(|p| p.purl == pkg.purl))
         .and_then(|i| refs.get(i).cloned())
         .unwrap_or_else(|| pkg.purl.clone())
@@ -316,7 +334,7 @@ fn vulnerability(
     f: &Finding,
     v: &VulnerabilityInfo,
     refs: &[String],
-    packages: &[Package],
+    packages: &[&Package],
 ) -> Vulnerability {
     let mut ratings: Vec<Rating> = v.cvss.iter().map(cvss_rating).collect();
     ratings.push(Rating {

@@ -139,6 +139,15 @@ fn shown<'a>(
     report.active_findings(opts.min_severity)
 }
 
+/// The name a model enum has in JSON (`misconfiguration`, `image`, …), so every format spells kinds
+/// the way the JSON report does.
+fn wire_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// A UUID of version-4 shape derived from a SHA-256 of `parts`, so documents made from the same
 /// report get the same serial number (stable tests, reproducible SBOMs).
 fn stable_uuid(parts: &[&str]) -> String {

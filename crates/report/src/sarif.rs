@@ -200,10 +200,7 @@ fn rule(f: &Finding) -> Rule {
 }
 
 fn kind_tag(f: &Finding) -> String {
-    serde_json::to_value(f.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "finding".into())
+    crate::wire_name(f.kind)
 }
 
 /// A PascalCase name for the rule (SARIF `name` is meant to be an identifier-like label).

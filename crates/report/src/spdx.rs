@@ -107,7 +107,7 @@ pub fn render(
         name: report.target.name.clone(),
         document_namespace: format!(
             "{NAMESPACE_BASE}/{}/{}-{uuid}",
-            kind_segment(report.target.kind),
+            crate::wire_name(report.target.kind),
             sanitize(&report.target.name)
         ),
         creation_info: CreationInfo {
@@ -173,17 +173,6 @@ fn package(p: &Package, ids: &mut IdAllocator) -> SpdxPackage {
             .into_iter()
             .collect(),
         ..bare_package()
-    }
-}
-
-fn kind_segment(kind: AssetKind) -> &'static str {
-    match kind {
-        AssetKind::Rootfs => "rootfs",
-        AssetKind::Filesystem => "filesystem",
-        AssetKind::Host => "host",
-        AssetKind::Image => "image",
-        AssetKind::Sbom => "sbom",
-        AssetKind::Resource => "resource",
     }
 }
 

@@ -56,7 +56,7 @@ fn header_lines(report: &Report, opts: &RenderOptions, shown: &[&Finding]) -> Ve
     let mut lines = vec![format!(
         "Target: {} ({})",
         report.target.name,
-        kind_name(report)
+        crate::wire_name(report.target.kind)
     )];
     if let Some(os) = &report.target.os {
         lines.push(format!("OS: {}", os.display_name()));
@@ -87,13 +87,6 @@ fn header_lines(report: &Report, opts: &RenderOptions, shown: &[&Finding]) -> Ve
         ));
     }
     lines
-}
-
-fn kind_name(report: &Report) -> String {
-    serde_json::to_value(report.target.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "target".to_string())
 }
 
 fn age(hours: f64) -> String {
@@ -133,18 +126,7 @@ fn vulnerability_table(vulns: &[&Finding], opts: &RenderOptions, width: usize) -
         .max()
         .unwrap_or(13)
         .min(24);
-    // Ids, levels and flags are short: never wrap them, let packages and titles give way.
-    keep_whole(&mut table, 1, longest_id);
-    keep_whole(&mut table, 2, 8);
-    if wide {
-        keep_whole(&mut table, 5, 8);
-    }
-    // Long Maven and Go names wrap inside a quarter of the width instead of squeezing the rest.
-    if let Some(column) = table.column_mut(0) {
-        let share = if wide { width / 6 } else { width / 4 };
-        let most = u16::try_from(share).unwrap_or(u16::MAX);
-        column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(most)));
-    }
+    constrain_columns(&mut table, wide, width, longest_id);
     let title_budget = if wide {
         width.saturating_sub(110).clamp(20, 100)
     } else {
@@ -153,44 +135,88 @@ fn vulnerability_table(vulns: &[&Finding], opts: &RenderOptions, width: usize) -
     };
     for group in group_by_package(vulns) {
         for (i, (finding, info)) in group.iter().enumerate() {
-            let first = i == 0;
             let title = truncate(&finding.title, title_budget);
-            let row = if wide {
-                vec![
-                    Cell::new(if first {
-                        info.package.name.as_str()
-                    } else {
-                        ""
-                    }),
-                    Cell::new(&info.id),
-                    severity_cell(finding.severity.label(), finding.severity, opts.color),
-                    Cell::new(if first {
-                        info.installed_version.as_str()
-                    } else {
-                        ""
-                    }),
-                    Cell::new(fixed(info)),
-                    Cell::new(flags(info)),
-                    Cell::new(title),
-                ]
-            } else {
-                let package = if first {
-                    format!("{}\n{}", info.package.name, info.installed_version)
-                } else {
-                    String::new()
-                };
-                let level = format!("{}\n{}", finding.severity.label(), flags(info));
-                vec![
-                    Cell::new(package),
-                    Cell::new(format!("{}\n{title}", info.id)),
-                    severity_cell(level.trim_end(), finding.severity, opts.color),
-                    Cell::new(fixed(info)),
-                ]
+            let row = VulnRow {
+                finding,
+                info,
+                first_of_package: i == 0,
+                title,
             };
-            table.add_row(row);
+            table.add_row(if wide {
+                row.wide(opts.color)
+            } else {
+                row.narrow(opts.color)
+            });
         }
     }
     table
+}
+
+/// Ids, levels and flags are short: they never wrap, and packages and titles give way instead.
+/// Long Maven and Go names wrap inside a share of the width rather than squeezing the rest.
+fn constrain_columns(table: &mut Table, wide: bool, width: usize, longest_id: usize) {
+    keep_whole(table, 1, longest_id);
+    keep_whole(table, 2, 8);
+    if wide {
+        keep_whole(table, 5, 8);
+    }
+    if let Some(column) = table.column_mut(0) {
+        let share = if wide { width / 6 } else { width / 4 };
+        let most = u16::try_from(share).unwrap_or(u16::MAX);
+        column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(most)));
+    }
+}
+
+/// One vulnerability row, before it is laid out for a wide or a narrow terminal.
+struct VulnRow<'a> {
+    finding: &'a Finding,
+    info: &'a VulnerabilityInfo,
+    first_of_package: bool,
+    title: String,
+}
+
+impl VulnRow<'_> {
+    /// Package | Vulnerability | Severity | Installed | Fixed | Flags | Title.
+    fn wide(self, color: bool) -> Vec<Cell> {
+        let (name, installed) = if self.first_of_package {
+            (
+                self.info.package.name.as_str(),
+                self.info.installed_version.as_str(),
+            )
+        } else {
+            ("", "")
+        };
+        let severity = self.finding.severity;
+        vec![
+            Cell::new(name),
+            Cell::new(&self.info.id),
+            severity_cell(severity.label(), severity, color),
+            Cell::new(installed),
+            Cell::new(fixed(self.info)),
+            Cell::new(flags(self.info)),
+            Cell::new(self.title),
+        ]
+    }
+
+    /// Package (name, installed) | Vulnerability (id, title) | Severity (level, flags) | Fixed.
+    fn narrow(self, color: bool) -> Vec<Cell> {
+        let package = if self.first_of_package {
+            format!(
+                "{}\n{}",
+                self.info.package.name, self.info.installed_version
+            )
+        } else {
+            String::new()
+        };
+        let severity = self.finding.severity;
+        let level = format!("{}\n{}", severity.label(), flags(self.info));
+        vec![
+            Cell::new(package),
+            Cell::new(format!("{}\n{}", self.info.id, self.title)),
+            severity_cell(level.trim_end(), severity, color),
+            Cell::new(fixed(self.info)),
+        ]
+    }
 }
 
 /// Keeps column `index` at least `chars` wide so its short values are not broken mid-word.
@@ -214,12 +240,8 @@ fn other_table(others: &[&Finding], opts: &RenderOptions, width: usize) -> Table
             .find_map(|e| e.location.as_ref())
             .map(|l| l.to_string())
             .unwrap_or_default();
-        let kind = serde_json::to_value(f.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
         table.add_row(vec![
-            Cell::new(kind),
+            Cell::new(crate::wire_name(f.kind)),
             Cell::new(&f.rule_id),
             severity_cell(f.severity.label(), f.severity, opts.color),
             Cell::new(location),

@@ -326,3 +326,19 @@ fn every_format_renders_through_the_registry() {
         assert!(out.ends_with('\n'), "{format} ends with a newline");
     }
 }
+
+#[test]
+fn cyclonedx_adds_packages_that_only_findings_name() {
+    let mut report = sample_report();
+    report.packages.retain(|p| p.name != "lodash");
+    let bom = render_json(&report, Format::CycloneDx);
+    let refs: BTreeSet<&str> = array(&bom["components"], "components")
+        .iter()
+        .filter_map(|c| c["bom-ref"].as_str())
+        .collect();
+    assert!(refs.contains("pkg:npm/lodash@4.17.20"));
+    for v in array(&bom["vulnerabilities"], "vulnerabilities") {
+        let target = v["affects"][0]["ref"].as_str().unwrap_or("");
+        assert!(refs.contains(target), "dangling affects ref {target}");
+    }
+}

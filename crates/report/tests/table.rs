@@ -169,11 +169,3 @@ fn table_uses_colour_only_when_asked() {
         "ANSI escapes present with color on"
     );
 }
-
-#[test]
-#[ignore = "prints the table at several widths for eyeballing"]
-fn show_tables() {
-    for width in [60, 140] {
-        println!("{}", table(width));
-    }
-}

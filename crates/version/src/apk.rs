@@ -62,9 +62,14 @@ impl ApkVersion {
     pub fn parse(input: &str) -> Result<ApkVersion, VersionError> {
         let s = check_input(SCHEME, input)?;
         if !s.as_bytes()[0].is_ascii_digit() {
-            return Err(VersionError::invalid(SCHEME, input, "does not start with a digit"));
+            return Err(VersionError::invalid(
+                SCHEME,
+                input,
+                "does not start with a digit",
+            ));
         }
-        let tokens = tokenize(s).ok_or_else(|| VersionError::invalid(SCHEME, input, "not an apk version"))?;
+        let tokens = tokenize(s)
+            .ok_or_else(|| VersionError::invalid(SCHEME, input, "not an apk version"))?;
         Ok(ApkVersion {
             text: s.to_owned(),
             tokens,
@@ -83,11 +88,19 @@ fn get_token(kind: Kind, s: &str) -> Option<(Value, &str, Kind)> {
     if b.is_empty() {
         return None;
     }
-    let digits_end = |from: usize| from + b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let digits_end =
+        |from: usize| from + b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
     let (value, used, forced) = match kind {
         Kind::DigitOrZero if b.first() == Some(&b'0') => {
             let zeros = b.iter().take_while(|&&c| c == b'0').count();
-            (Value::Small(-(zeros as i64)), zeros, Some(Kind::Digit))
+            // apk-tools forces a (possibly empty) digit token here; we only do so
+            // when digits follow, so that `1.0_alpha < 1.0` as the suffix rule intends.
+            let next_is_digit = b.get(zeros).is_some_and(u8::is_ascii_digit);
+            (
+                Value::Small(-(zeros as i64)),
+                zeros,
+                next_is_digit.then_some(Kind::Digit),
+            )
         }
         Kind::DigitOrZero | Kind::Digit | Kind::SuffixNo | Kind::RevisionNo => {
             let end = digits_end(0);
@@ -99,7 +112,7 @@ fn get_token(kind: Kind, s: &str) -> Option<(Value, &str, Kind)> {
         Kind::Letter => (Value::Small(i64::from(*b.first()?)), 1, None),
         Kind::Suffix => {
             let (value, len) = suffix(s)?;
-            (Value::Small(value), len, Some(Kind::SuffixNo))
+            (Value::Small(value), len, None)
         }
         Kind::End => return None,
     };
@@ -110,7 +123,12 @@ fn get_token(kind: Kind, s: &str) -> Option<(Value, &str, Kind)> {
     if let Some(next) = forced {
         return Some((value, rest, next));
     }
-    let (next, rest) = next_kind(kind, rest)?;
+    let prev = if kind == Kind::DigitOrZero {
+        Kind::Digit
+    } else {
+        kind
+    };
+    let (next, rest) = next_kind(prev, rest)?;
     Some((value, rest, next))
 }
 
@@ -127,7 +145,8 @@ fn suffix(s: &str) -> Option<(i64, usize)> {
 /// consumes the separator. Kinds may only move forward, with three exceptions.
 fn next_kind(prev: Kind, s: &str) -> Option<(Kind, &str)> {
     let c = *s.as_bytes().first()?;
-    let (next, used) = if matches!(prev, Kind::Digit | Kind::DigitOrZero) && c.is_ascii_lowercase() {
+    let (next, used) = if matches!(prev, Kind::Digit | Kind::DigitOrZero) && c.is_ascii_lowercase()
+    {
         (Kind::Letter, 0)
     } else if prev == Kind::Letter && c.is_ascii_digit() {
         (Kind::Digit, 0)
@@ -143,7 +162,9 @@ fn next_kind(prev: Kind, s: &str) -> Option<(Kind, &str)> {
     };
     let allowed_back = matches!(
         (next, prev),
-        (Kind::DigitOrZero, Kind::Digit) | (Kind::Suffix, Kind::SuffixNo) | (Kind::Digit, Kind::Letter)
+        (Kind::DigitOrZero, Kind::Digit)
+            | (Kind::Suffix, Kind::SuffixNo)
+            | (Kind::Digit, Kind::Letter)
     );
     if next < prev && !allowed_back {
         return None;
@@ -256,8 +277,39 @@ mod tests {
             ("3.0.8-r3", "3.0.12-r0", Less),
             ("2.38.1-r0", "2.38.1_git20220101-r0", Less),
             ("1.36.1-r2", "1.36.1-r15", Less),
-            ("99999999999999999999999", "99999999999999999999998", Greater),
-            ("1.2.3_rc", "1.2.3_rc0", Equal),
+            (
+                "99999999999999999999999",
+                "99999999999999999999998",
+                Greater,
+            ),
+            ("1.2.3_rc", "1.2.3_rc0", Less),
+            ("1.0_alpha", "1.0", Less),
+            ("1.06-r6", "006", Less),
+            ("2.01.01_alpha10", "0.94", Greater),
+            ("1.00_beta2", "0.9.2", Greater),
+            ("2.5.1-r8", "2.5.1a-r1", Less),
+            ("3.0.0-r2", "021109-r3", Less),
+            ("1.1.7", "6b-r7", Less),
+            ("0.10.0", "0.10.1_rc1", Less),
+            ("2.10.1", "02.08.01b", Greater),
+            ("1.6d", "1.2.07.8", Greater),
+            ("0.59s-r11", "0.65", Less),
+            ("0.20070118", "0.20070207_rc1", Less),
+            ("4.5_p1-r1", "4.5_p1", Greater),
+            ("0.9.28.1", "087-r1", Less),
+            ("1.3_pre1-r1", "1.3.2", Less),
+            ("1.0_p10-r0", "1.0_p9-r0", Greater),
+            ("0.98", "1.00", Less),
+            ("0.1.0_alpha_pre2", "0.1.0_alpha", Less),
+            ("2.12r-r4", "2.12r-r5", Less),
+            (
+                "1.0.0_pre20191002222144-r0",
+                "1.0.0_pre20210530193627-r0",
+                Less,
+            ),
+            ("3.0.20060720", "20060720", Less),
+            ("0.9.8c-r1", "0.9.8d", Less),
+            ("1.2.07.8", "1.2.12.04", Less),
         ];
         for (a, b, want) in cases {
             assert_eq!(v(a).cmp(&v(b)), want, "{a} vs {b}");
@@ -268,7 +320,16 @@ mod tests {
     #[test]
     fn ascending_chain() {
         let chain = [
-            "1.0_alpha", "1.0_alpha2", "1.0_beta", "1.0_pre1", "1.0_rc1", "1.0", "1.0-r1", "1.0_p1", "1.0a", "1.0.1",
+            "1.0_alpha",
+            "1.0_alpha2",
+            "1.0_beta",
+            "1.0_pre1",
+            "1.0_rc1",
+            "1.0",
+            "1.0-r1",
+            "1.0_p1",
+            "1.0a",
+            "1.0.1",
             "1.1",
         ];
         assert_ascending(&chain.map(v));
@@ -277,8 +338,25 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         let bad = [
-            "", "a", ".", "1..2", "1.2.", "1_foo", "1.2-r1.3", "1.2_rc1.3", "1.2A", "1-1", "1.2_", "1 2", "1.2-r", "1.2-r1.3",
-            "1.2ab", "1.2a.3", "1/2", "_rc1", "\u{0}",
+            "",
+            "a",
+            ".",
+            "1..2",
+            "1.2.",
+            "1_foo",
+            "1.2-r1.3",
+            "1.2_rc1.3",
+            "1.2A",
+            "1-1",
+            "1.2_",
+            "1 2",
+            "1.2-r",
+            "1.2-r1.3",
+            "1.2ab",
+            "1.2a.3",
+            "1/2",
+            "_rc1",
+            "\u{0}",
         ];
         for s in bad {
             assert!(ApkVersion::parse(s).is_err(), "{s:?}");
@@ -291,8 +369,13 @@ mod tests {
     fn version() -> impl Strategy<Value = String> {
         let nums = proptest::collection::vec("0{0,1}[0-9]{1,2}", 1..4).prop_map(|v| v.join("."));
         let suffix = proptest::option::of(("(alpha|beta|pre|rc|cvs|svn|git|hg|p)", "[0-9]{0,2}"));
-        (nums, proptest::option::of("[a-z]"), suffix, proptest::option::of("[0-9]{1,2}")).prop_map(
-            |(n, letter, suffix, rev)| {
+        (
+            nums,
+            proptest::option::of("[a-z]"),
+            suffix,
+            proptest::option::of("[0-9]{1,2}"),
+        )
+            .prop_map(|(n, letter, suffix, rev)| {
                 let mut s = format!("{}{}", n, letter.unwrap_or_default());
                 if let Some((name, num)) = suffix {
                     s = format!("{s}_{name}{num}");
@@ -301,8 +384,7 @@ mod tests {
                     s = format!("{s}-r{rev}");
                 }
                 s
-            },
-        )
+            })
     }
 
     proptest! {

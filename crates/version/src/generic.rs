@@ -33,7 +33,11 @@ impl GenericVersion {
     pub fn parse(input: &str) -> Result<GenericVersion, VersionError> {
         let s = check_input(SCHEME, input)?;
         if !s.bytes().all(|c| c.is_ascii_graphic()) {
-            return Err(VersionError::invalid(SCHEME, input, "contains non-ASCII or non-printable characters"));
+            return Err(VersionError::invalid(
+                SCHEME,
+                input,
+                "contains non-ASCII or non-printable characters",
+            ));
         }
         let mut runs = Vec::new();
         let b = s.as_bytes();
@@ -55,9 +59,16 @@ impl GenericVersion {
             }
         }
         if runs.is_empty() {
-            return Err(VersionError::invalid(SCHEME, input, "has no letters or digits"));
+            return Err(VersionError::invalid(
+                SCHEME,
+                input,
+                "has no letters or digits",
+            ));
         }
-        Ok(GenericVersion { text: s.to_owned(), runs })
+        Ok(GenericVersion {
+            text: s.to_owned(),
+            runs,
+        })
     }
 }
 
@@ -65,7 +76,12 @@ impl Ord for GenericVersion {
     fn cmp(&self, other: &Self) -> Ordering {
         let zero = Run::Number(Num::zero());
         (0..self.runs.len().max(other.runs.len()))
-            .map(|i| self.runs.get(i).unwrap_or(&zero).cmp(other.runs.get(i).unwrap_or(&zero)))
+            .map(|i| {
+                self.runs
+                    .get(i)
+                    .unwrap_or(&zero)
+                    .cmp(other.runs.get(i).unwrap_or(&zero))
+            })
             .find(|o| *o != Ordering::Equal)
             .unwrap_or(Ordering::Equal)
     }
@@ -104,10 +120,29 @@ mod tests {
     #[test]
     fn vectors() {
         assert_ascending(
-            &["0.9", "1.0alpha", "1.0beta2", "1.0rc1", "1.0", "1.0.1", "1.2", "1.10", "2", "2020.01.01", "99999999999999999999999"]
-                .map(v),
+            &[
+                "0.9",
+                "1.0alpha",
+                "1.0beta2",
+                "1.0rc1",
+                "1.0",
+                "1.0.1",
+                "1.2",
+                "1.10",
+                "2",
+                "2020.01.01",
+                "99999999999999999999999",
+            ]
+            .map(v),
         );
-        for (a, b) in [("1.0", "1"), ("1.0.0", "1"), ("1_0", "1.0"), ("1.0-RC1", "1.0rc1"), ("v1", "V1"), ("01", "1")] {
+        for (a, b) in [
+            ("1.0", "1"),
+            ("1.0.0", "1"),
+            ("1_0", "1.0"),
+            ("1.0-RC1", "1.0rc1"),
+            ("v1", "V1"),
+            ("01", "1"),
+        ] {
             assert_eq!(v(a), v(b), "{a} == {b}");
         }
         assert!(v("r10") > v("r9"));

@@ -29,7 +29,9 @@ impl GoVersion {
         let s = check_input(SCHEME, input)?;
         let bad = |reason| VersionError::invalid(SCHEME, input, reason);
         if let Some(rest) = s.strip_prefix("go") {
-            return toolchain(rest).map(GoVersion).ok_or_else(|| bad("not a Go toolchain version"));
+            return toolchain(rest)
+                .map(GoVersion)
+                .ok_or_else(|| bad("not a Go toolchain version"));
         }
         let rest = s.strip_prefix('v').unwrap_or(s);
         match parse_core(rest) {
@@ -45,7 +47,13 @@ impl GoVersion {
 
     /// True for module pseudo-versions such as `v0.0.0-20210101000000-abcdef123456`.
     pub fn is_pseudo(&self) -> bool {
-        let pre = self.0.pre.iter().map(ToString::to_string).collect::<Vec<_>>().join(".");
+        let pre = self
+            .0
+            .pre
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(".");
         let Some(tail) = pre.rsplit('.').next() else {
             return false;
         };
@@ -75,7 +83,11 @@ fn toolchain(s: &str) -> Option<SemverVersion> {
     if !matches!(label, "alpha" | "beta" | "rc") {
         return None;
     }
-    let tag = if n.is_empty() { label.to_owned() } else { format!("{label}.{n}") };
+    let tag = if n.is_empty() {
+        label.to_owned()
+    } else {
+        format!("{label}.{n}")
+    };
     v.pre = parse_core(&format!("0.0.0-{tag}")).ok()?.pre;
     Some(v)
 }
@@ -110,11 +122,19 @@ mod tests {
             ("v1", "v1.0.0", Equal),
             ("v1.2", "v1.2.0", Equal),
             ("v0.0.0-20210101000000-abcdef123456", "v0.0.1", Less),
-            ("v0.0.0-20210101000000-abcdef123456", "v0.0.0-20220101000000-abcdef123456", Less),
+            (
+                "v0.0.0-20210101000000-abcdef123456",
+                "v0.0.0-20220101000000-abcdef123456",
+                Less,
+            ),
             ("v1.2.4-0.20210101000000-abcdef123456", "v1.2.3", Greater),
             ("v1.2.4-0.20210101000000-abcdef123456", "v1.2.4", Less),
             ("v1.2.4-0.20210101000000-abcdef123456", "v1.2.4-rc.1", Less),
-            ("v1.2.4-rc.1.0.20210101000000-abcdef123456", "v1.2.4-rc.1", Greater),
+            (
+                "v1.2.4-rc.1.0.20210101000000-abcdef123456",
+                "v1.2.4-rc.1",
+                Greater,
+            ),
             ("v1.10.0", "v1.9.0", Greater),
         ];
         for (a, b, want) in cases {
@@ -129,8 +149,18 @@ mod tests {
     #[test]
     fn toolchain_vectors() {
         let chain = [
-            "go1.9", "go1.9.2rc2", "go1.9.2", "go1.20", "go1.20.1", "go1.21beta1", "go1.21rc1", "go1.21rc2", "go1.21.0",
-            "go1.21.3", "go1.21.10", "go1.22rc1",
+            "go1.9",
+            "go1.9.2rc2",
+            "go1.9.2",
+            "go1.20",
+            "go1.20.1",
+            "go1.21beta1",
+            "go1.21rc1",
+            "go1.21rc2",
+            "go1.21.0",
+            "go1.21.3",
+            "go1.21.10",
+            "go1.22rc1",
         ];
         assert_ascending(&chain.map(v));
         assert_eq!(compare("go1.20", "1.20.0"), Ok(Equal));
@@ -143,8 +173,20 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         let bad = [
-            "", "v", "go", "go1.21x1", "go1.21.3.4", "v1.2.3.4", "v01.2.3", "go1..2", "vv1", "1.2.3-", "gov1.2.3", "go1.21rc",
-            "go1.21-rc1", "1.x",
+            "",
+            "v",
+            "go",
+            "go1.21x1",
+            "go1.21.3.4",
+            "v1.2.3.4",
+            "v01.2.3",
+            "go1..2",
+            "vv1",
+            "1.2.3-",
+            "gov1.2.3",
+            "go1.21rc",
+            "go1.21-rc1",
+            "1.x",
         ];
         for s in bad {
             if s == "go1.21rc" {

@@ -6,10 +6,24 @@
 //! the one entry point the vulnerability matcher needs: pick a [`Scheme`] (for
 //! example with [`Scheme::for_osv_ecosystem`]) and compare two strings.
 //!
+//! ```
+//! use rampart_version::{Scheme, compare, gem_requirements_satisfied, npm_range_satisfies};
+//! use std::cmp::Ordering;
+//!
+//! let debian = Scheme::for_osv_ecosystem("Debian:12");
+//! assert_eq!(compare(debian, "2.36-9+deb12u4", "2.36-9+deb12u3"), Ok(Ordering::Greater));
+//! assert_eq!(compare(Scheme::Pep440, "1.0rc1", "1.0"), Ok(Ordering::Less));
+//! assert_eq!(npm_range_satisfies(">=1.2.3 <2.0.0 || ^3.1", "3.4.0"), Ok(true));
+//! assert_eq!(gem_requirements_satisfied(&["~> 1.2.3", ">= 1.2.5"], "1.2.4"), Ok(false));
+//! assert!(compare(Scheme::Semver, "1.0.0", "not a version").is_err());
+//! ```
+//!
 //! Invariants: no parser panics on any input, every parser rejects inputs longer
 //! than [`MAX_VERSION_LEN`] bytes before looking at them, and every comparison is
 //! linear in the input length. Numbers are compared as digit strings, so huge
 //! numeric components never overflow.
+
+#![warn(missing_docs)]
 
 pub mod apk;
 pub mod dpkg;
@@ -79,7 +93,11 @@ pub(crate) fn check_input(scheme: Scheme, input: &str) -> Result<&str, VersionEr
         return Err(VersionError::Empty { scheme });
     }
     if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(VersionError::invalid(scheme, input, "contains whitespace or control characters"));
+        return Err(VersionError::invalid(
+            scheme,
+            input,
+            "contains whitespace or control characters",
+        ));
     }
     Ok(trimmed)
 }
@@ -110,10 +128,26 @@ mod tests {
     fn every_scheme_rejects_hostile_input() {
         let long = "1".repeat(MAX_VERSION_LEN + 1);
         for scheme in Scheme::ALL {
-            for bad in ["", "   ", "1\0", "1\n2", long.as_str()] {
+            let only_separators = ["...", "---", "~~", "+", ".-_", "::", "!"];
+            let control = ["1\0", "1\n2", "1\u{7f}", "1\u{202e}2", "\u{1b}[31m1"];
+            for bad in ["", "   ", long.as_str()]
+                .into_iter()
+                .chain(only_separators)
+                .chain(control)
+            {
                 assert!(compare(scheme, bad, "1").is_err(), "{scheme:?} {bad:?}");
                 assert!(compare(scheme, "1", bad).is_err(), "{scheme:?} {bad:?}");
             }
+        }
+    }
+
+    /// `1..2` is a valid version in some schemes and not in others; each follows its spec.
+    #[test]
+    fn double_dot_follows_each_spec() {
+        let accepted = [Scheme::Dpkg, Scheme::Rpm, Scheme::Maven, Scheme::Generic];
+        for scheme in Scheme::ALL {
+            let ok = compare(scheme, "1..2", "1").is_ok();
+            assert_eq!(ok, accepted.contains(&scheme), "{scheme:?}");
         }
     }
 

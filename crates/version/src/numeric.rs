@@ -98,7 +98,10 @@ mod tests {
         assert_eq!(cmp_digits("007", "7"), Ordering::Equal);
         assert_eq!(cmp_digits("10", "9"), Ordering::Greater);
         assert_eq!(
-            cmp_digits("123456789012345678901234567890", "123456789012345678901234567891"),
+            cmp_digits(
+                "123456789012345678901234567890",
+                "123456789012345678901234567891"
+            ),
             Ordering::Less
         );
         assert_eq!(Num::from_digits("000"), Num::zero());

@@ -7,7 +7,11 @@ use std::fmt::Debug;
 pub fn assert_total_order<T: Ord + Debug>(a: &T, b: &T, c: &T) {
     assert_eq!(a.cmp(a), Ordering::Equal, "reflexive: {a:?}");
     assert_eq!(a.cmp(b), b.cmp(a).reverse(), "antisymmetric: {a:?} {b:?}");
-    assert_eq!(a == b, a.cmp(b) == Ordering::Equal, "Eq agrees with Ord: {a:?} {b:?}");
+    assert_eq!(
+        a == b,
+        a.cmp(b) == Ordering::Equal,
+        "Eq agrees with Ord: {a:?} {b:?}"
+    );
     let mut v = [a, b, c];
     v.sort();
     assert!(v[0] <= v[2], "transitive: {v:?}");

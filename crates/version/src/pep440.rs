@@ -79,7 +79,8 @@ impl Cursor<'_> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.pos += 1;
         }
-        (self.pos > start).then(|| Num::from_digits(&String::from_utf8_lossy(&self.s[start..self.pos])))
+        (self.pos > start)
+            .then(|| Num::from_digits(&String::from_utf8_lossy(&self.s[start..self.pos])))
     }
 
     /// Eats the first of `words` that is a prefix of the rest.
@@ -90,8 +91,9 @@ impl Cursor<'_> {
         Some(w)
     }
 
-    /// `[sep]? LABEL [sep]? N?`, restoring the position when no label matches and
-    /// giving back a trailing separator that is not followed by a number.
+    /// `[sep]? LABEL [sep]? N?`, restoring the position when no label matches.
+    /// Like packaging's regex, a separator after the label may stand alone
+    /// (`1.0beta-` is `1.0b0`).
     fn labelled(&mut self, words: &[&'static str]) -> Option<(&'static str, Option<Num>)> {
         let start = self.pos;
         self.eat_sep();
@@ -99,13 +101,8 @@ impl Cursor<'_> {
             self.pos = start;
             return None;
         };
-        let before_num = self.pos;
         self.eat_sep();
-        let n = self.number();
-        if n.is_none() {
-            self.pos = before_num;
-        }
-        Some((label, n))
+        Some((label, self.number()))
     }
 }
 
@@ -131,10 +128,17 @@ impl Pep440Version {
 }
 
 fn parse_lower(s: &str) -> Option<Pep440Version> {
-    let mut c = Cursor { s: s.as_bytes(), pos: 0 };
+    let mut c = Cursor {
+        s: s.as_bytes(),
+        pos: 0,
+    };
     c.eat(b'v');
     let first = c.number()?;
-    let (epoch, first) = if c.eat(b'!') { (first, c.number()?) } else { (Num::zero(), first) };
+    let (epoch, first) = if c.eat(b'!') {
+        (first, c.number()?)
+    } else {
+        (Num::zero(), first)
+    };
     let mut release = vec![first];
     while c.peek() == Some(b'.') && c.s.get(c.pos + 1).is_some_and(u8::is_ascii_digit) {
         c.pos += 1;
@@ -152,7 +156,11 @@ fn parse_lower(s: &str) -> Option<Pep440Version> {
         });
     let post = post(&mut c);
     let dev = c.labelled(&["dev"]).map(|(_, n)| n.unwrap_or_default());
-    let local = if c.eat(b'+') { local(&mut c)? } else { Vec::new() };
+    let local = if c.eat(b'+') {
+        local(&mut c)?
+    } else {
+        Vec::new()
+    };
     (c.pos == c.s.len()).then_some(Pep440Version {
         epoch,
         release,
@@ -172,7 +180,8 @@ fn post(c: &mut Cursor<'_>) -> Option<Num> {
         }
         c.pos = start;
     }
-    c.labelled(&["post", "rev", "r"]).map(|(_, n)| n.unwrap_or_default())
+    c.labelled(&["post", "rev", "r"])
+        .map(|(_, n)| n.unwrap_or_default())
 }
 
 /// `[a-z0-9]+([-_.][a-z0-9]+)*`.
@@ -209,7 +218,10 @@ fn pre_key(v: &Pep440Version) -> (u8, Option<&(PreKind, Num)>) {
 }
 
 fn release_key(release: &[Num]) -> &[Num] {
-    let keep = release.iter().rposition(|n| !n.is_zero()).map_or(0, |i| i + 1);
+    let keep = release
+        .iter()
+        .rposition(|n| !n.is_zero())
+        .map_or(0, |i| i + 1);
     &release[..keep]
 }
 

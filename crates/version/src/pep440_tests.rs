@@ -49,9 +49,18 @@ fn packaging_ordering() {
 }
 
 #[test]
-fn brief_chain() {
+fn spec_chain() {
+    // PEP 440: a local version sorts right after its public version, so before any post release.
     let chain = [
-        "1.0.dev0", "1.0a1.dev0", "1.0a1", "1.0b1", "1.0rc1", "1.0", "1.0.post1.dev0", "1.0.post1", "1.0+local",
+        "1.0.dev0",
+        "1.0a1.dev0",
+        "1.0a1",
+        "1.0b1",
+        "1.0rc1",
+        "1.0",
+        "1.0+local",
+        "1.0.post1.dev0",
+        "1.0.post1",
     ];
     assert_ascending(&chain.map(v));
 }
@@ -88,6 +97,10 @@ fn normalisation() {
         ("1.0a1.post2.dev3+x", "1.0a1.post2.dev3+x"),
         ("1.0.a.1", "1.0a1"),
         ("1.0a.1", "1.0a1"),
+        ("1.0beta-", "1.0b0"),
+        ("10post-", "10.post0"),
+        ("2.dev-", "2.dev0"),
+        ("V0!1.01.1.1.A-", "1.1.1.1a0"),
     ];
     for (input, want) in cases {
         assert_eq!(v(input).to_string(), want, "{input}");
@@ -113,7 +126,11 @@ fn equalities() {
     assert!(v("1.0+1") > v("1.0+a"));
     assert!(v("1.0+a.1") > v("1.0+a"));
     assert!(v("99999999999999999999999") > v("99999999999999999999998"));
-    assert!(v("1.0rc1").is_prerelease() && v("1.0.dev1").is_prerelease() && !v("1.0.post1").is_prerelease());
+    assert!(
+        v("1.0rc1").is_prerelease()
+            && v("1.0.dev1").is_prerelease()
+            && !v("1.0.post1").is_prerelease()
+    );
     assert_eq!(v("1.0+abc").public(), v("1.0"));
 }
 
@@ -141,6 +158,12 @@ fn rejects_malformed() {
         "1.0\u{0}",
         "1.0-1-1",
         "1.0.post1.post2",
+        "1.0+a+",
+        "1.0++",
+        "1.0+_foobar",
+        "1.0+foo&asd",
+        "1.0+1+1",
+        "1,0",
     ];
     for s in bad {
         assert!(Pep440Version::parse(s).is_err(), "{s:?}");

@@ -49,10 +49,8 @@ impl RpmVersion {
         if !version.bytes().all(ok) {
             return Err(bad("invalid character in version"));
         }
-        if let Some(r) = release {
-            if r.is_empty() || !r.bytes().all(ok) {
-                return Err(bad("invalid release"));
-            }
+        if release.is_some_and(|r| r.is_empty() || !r.bytes().all(ok)) {
+            return Err(bad("invalid release"));
         }
         Ok(RpmVersion {
             epoch,
@@ -113,12 +111,22 @@ pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
         }
         let (Some(ca), Some(_)) = (ca, cb) else { break };
         let isnum = ca.is_ascii_digit();
-        let class = |c: &u8| if isnum { c.is_ascii_digit() } else { c.is_ascii_alphabetic() };
+        let class = |c: &u8| {
+            if isnum {
+                c.is_ascii_digit()
+            } else {
+                c.is_ascii_alphabetic()
+            }
+        };
         let ei = i + a[i..].iter().take_while(|c| class(c)).count();
         let ej = j + b[j..].iter().take_while(|c| class(c)).count();
         if ej == j {
             // Segments of different types: numeric is newer than alphabetic.
-            return if isnum { Ordering::Greater } else { Ordering::Less };
+            return if isnum {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
         }
         let (sa, sb) = (&a[i..ei], &b[j..ej]);
         let ord = if isnum {
@@ -292,7 +300,11 @@ mod tests {
 
     #[test]
     fn evr_vectors() {
-        let cmp = |a: &str, b: &str| RpmVersion::parse(a).unwrap().cmp(&RpmVersion::parse(b).unwrap());
+        let cmp = |a: &str, b: &str| {
+            RpmVersion::parse(a)
+                .unwrap()
+                .cmp(&RpmVersion::parse(b).unwrap())
+        };
         assert_eq!(cmp("1:1.0-1", "2.0-1"), Ordering::Greater);
         assert_eq!(cmp("0:1.0-1", "1.0-1"), Ordering::Equal);
         assert_eq!(cmp("1.0-1.el8", "1.0-2.el8"), Ordering::Less);
@@ -300,15 +312,27 @@ mod tests {
         assert_eq!(cmp("1.0", "1.0-1"), Ordering::Less);
         assert_eq!(cmp("3.0.7-25.el9_3", "3.0.7-24.el9"), Ordering::Greater);
         assert_eq!(cmp("2.28-225.el9", "2.28-225.el9_3.1"), Ordering::Less);
-        assert_eq!(cmp("4.18.0-513.5.1.el8_9", "4.18.0-513.el8"), Ordering::Greater);
-        assert_eq!(cmp("99999999999999999999999:1", "99999999999999999999998:2"), Ordering::Greater);
+        assert_eq!(
+            cmp("4.18.0-513.5.1.el8_9", "4.18.0-513.el8"),
+            Ordering::Greater
+        );
+        assert_eq!(
+            cmp("99999999999999999999999:1", "99999999999999999999998:2"),
+            Ordering::Greater
+        );
         let v = RpmVersion::parse("2:1.2.3-4.el9").unwrap();
-        assert_eq!((v.version(), v.release(), v.to_string().as_str()), ("1.2.3", Some("4.el9"), "2:1.2.3-4.el9"));
+        assert_eq!(
+            (v.version(), v.release(), v.to_string().as_str()),
+            ("1.2.3", Some("4.el9"), "2:1.2.3-4.el9")
+        );
     }
 
     #[test]
     fn rejects_malformed() {
-        for s in ["", "-", "1-", ":1", "a:1", "1:", "...", "1.0-1 ", "1 0", "1/0", "1.0-a-", "~", "é1", "1\u{1b}"] {
+        for s in [
+            "", "-", "1-", ":1", "a:1", "1:", "...", "1.0-1 ", "1 0", "1/0", "1.0-a-", "~", "é1",
+            "1\u{1b}",
+        ] {
             if s == "1.0-1 " {
                 assert!(RpmVersion::parse(s).is_ok());
                 continue;
@@ -320,13 +344,18 @@ mod tests {
 
     fn version() -> impl Strategy<Value = String> {
         let part = "[0-9a-z][0-9a-zA-Z._+~^]{0,6}";
-        (proptest::option::of("[0-9]{1,2}"), part, proptest::option::of(part)).prop_map(|(e, v, r)| {
-            let mut s = e.map(|e| format!("{e}:")).unwrap_or_default() + &v;
-            if let Some(r) = r {
-                s = format!("{s}-{r}");
-            }
-            s
-        })
+        (
+            proptest::option::of("[0-9]{1,2}"),
+            part,
+            proptest::option::of(part),
+        )
+            .prop_map(|(e, v, r)| {
+                let mut s = e.map(|e| format!("{e}:")).unwrap_or_default() + &v;
+                if let Some(r) = r {
+                    s = format!("{s}-{r}");
+                }
+                s
+            })
     }
 
     proptest! {
@@ -339,7 +368,9 @@ mod tests {
         #[test]
         fn display_round_trips(s in version()) {
             let v = RpmVersion::parse(&s).unwrap();
-            prop_assert_eq!(v.to_string(), s);
+            let shown = v.to_string();
+            prop_assert_eq!(&RpmVersion::parse(&shown).unwrap(), &v);
+            prop_assert_eq!(RpmVersion::parse(&shown).unwrap().to_string(), shown);
         }
 
         #[test]

@@ -112,7 +112,11 @@ impl GemVersion {
 }
 
 fn from_segments(segments: Vec<Segment>) -> GemVersion {
-    let text = segments.iter().map(ToString::to_string).collect::<Vec<_>>().join(".");
+    let text = segments
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
     let canonical = canonical(&segments);
     GemVersion {
         text,
@@ -127,7 +131,9 @@ fn valid(s: &str) -> bool {
         None => (s, None),
     };
     let mut parts = main.split('.');
-    let first_ok = parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
     let rest_ok = parts.all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphanumeric()));
     let pre_ok = pre.is_none_or(|p| {
         p.split('.')
@@ -163,7 +169,10 @@ fn split_segments(s: &str) -> Vec<Segment> {
 
 /// `canonical_segments`: trailing zeros dropped from the numeric prefix and from the rest.
 fn canonical(segments: &[Segment]) -> Vec<Segment> {
-    let split = segments.iter().position(|s| matches!(s, Segment::Text(_))).unwrap_or(segments.len());
+    let split = segments
+        .iter()
+        .position(|s| matches!(s, Segment::Text(_)))
+        .unwrap_or(segments.len());
     let trim = |part: &[Segment]| {
         let keep = part
             .iter()
@@ -287,7 +296,10 @@ impl GemRequirement {
 ///
 /// An element may itself hold comma-separated clauses (`"~> 1.2, >= 1.2.5"`). An
 /// empty list is satisfied by every version, like `Gem::Requirement.default`.
-pub fn gem_requirements_satisfied(requirements: &[&str], version: &str) -> Result<bool, VersionError> {
+pub fn gem_requirements_satisfied(
+    requirements: &[&str],
+    version: &str,
+) -> Result<bool, VersionError> {
     let v = GemVersion::parse(version)?;
     let mut all = true;
     for element in requirements {

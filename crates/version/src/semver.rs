@@ -92,14 +92,17 @@ pub(crate) fn parse_core(s: &str) -> Result<SemverVersion, &'static str> {
     }
     let mut nums = [Num::zero(), Num::zero(), Num::zero()];
     for (slot, part) in nums.iter_mut().zip(&parts) {
-        *slot = numeric(part).ok_or("major, minor and patch must be numbers without leading zeros")?;
+        *slot =
+            numeric(part).ok_or("major, minor and patch must be numbers without leading zeros")?;
     }
     let pre = match pre {
         Some(p) => idents(p)?
             .into_iter()
             .map(|id| match numeric(id) {
                 Some(n) => Ok(Identifier::Numeric(n)),
-                None if id.bytes().all(|c| c.is_ascii_digit()) => Err("numeric identifier has a leading zero"),
+                None if id.bytes().all(|c| c.is_ascii_digit()) => {
+                    Err("numeric identifier has a leading zero")
+                }
                 None => Ok(Identifier::AlphaNumeric(id.to_owned())),
             })
             .collect::<Result<_, _>>()?,
@@ -109,7 +112,11 @@ pub(crate) fn parse_core(s: &str) -> Result<SemverVersion, &'static str> {
         Some(b) => idents(b)?.into_iter().map(str::to_owned).collect(),
         None => Vec::new(),
     };
-    Ok(SemverVersion { core: nums, pre, build })
+    Ok(SemverVersion {
+        core: nums,
+        pre,
+        build,
+    })
 }
 
 /// A number with no leading zero (other than `0` itself).
@@ -121,7 +128,8 @@ fn numeric(s: &str) -> Option<Num> {
 /// Splits dot-separated identifiers of `[0-9A-Za-z-]`, rejecting empty ones.
 fn idents(s: &str) -> Result<Vec<&str>, &'static str> {
     let ids: Vec<&str> = s.split('.').collect();
-    let valid = |id: &&str| !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+    let valid =
+        |id: &&str| !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
     if ids.iter().all(valid) {
         Ok(ids)
     } else {
@@ -131,12 +139,14 @@ fn idents(s: &str) -> Result<Vec<&str>, &'static str> {
 
 impl Ord for SemverVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.core.cmp(&other.core).then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => self.pre.cmp(&other.pre),
-        })
+        self.core
+            .cmp(&other.core)
+            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => self.pre.cmp(&other.pre),
+            })
     }
 }
 
@@ -181,8 +191,22 @@ mod tests {
     #[test]
     fn semver_org_precedence() {
         let chain = [
-            "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
-            "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0", "1.9.0", "1.10.0", "1.11.0", "2.0.0", "2.1.0", "2.1.1",
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+            "1.0.1",
+            "1.1.0",
+            "1.9.0",
+            "1.10.0",
+            "1.11.0",
+            "2.0.0",
+            "2.1.0",
+            "2.1.1",
         ];
         assert_ascending(&chain.map(v));
     }
@@ -200,8 +224,16 @@ mod tests {
             ("1.0.0-a-b", "1.0.0-a", Ordering::Greater),
             ("1.0.0-A", "1.0.0-a", Ordering::Less),
             ("1.0.0-alpha.1", "1.0.0-alpha.1.0", Ordering::Less),
-            ("18446744073709551616.0.0", "18446744073709551615.0.0", Ordering::Greater),
-            ("1.0.0-99999999999999999999999", "1.0.0-99999999999999999999998", Ordering::Greater),
+            (
+                "18446744073709551616.0.0",
+                "18446744073709551615.0.0",
+                Ordering::Greater,
+            ),
+            (
+                "1.0.0-99999999999999999999999",
+                "1.0.0-99999999999999999999998",
+                Ordering::Greater,
+            ),
             ("1.0.0-0.3.7", "1.0.0-x.7.z.92", Ordering::Less),
             ("1.0.0-x-y-z.--", "1.0.0-x-y-z.-", Ordering::Greater),
         ];
@@ -215,8 +247,26 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         let bad = [
-            "", "v", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "1.2.3-01", "1.2.3-", "1.2.3+", "1.2.3-a..b", "1..2",
-            "1.2.", ".", "...", "1.2.3-a_b", "a.b.c", "-1.2.3", "1.2.3+a+b", "1.2.3-é", "vv1.2.3",
+            "",
+            "v",
+            "1.2.3.4",
+            "01.2.3",
+            "1.02.3",
+            "1.2.03",
+            "1.2.3-01",
+            "1.2.3-",
+            "1.2.3+",
+            "1.2.3-a..b",
+            "1..2",
+            "1.2.",
+            ".",
+            "...",
+            "1.2.3-a_b",
+            "a.b.c",
+            "-1.2.3",
+            "1.2.3+a+b",
+            "1.2.3-é",
+            "vv1.2.3",
         ];
         for s in bad {
             assert!(SemverVersion::parse(s).is_err(), "{s:?}");
@@ -227,7 +277,13 @@ mod tests {
     fn version() -> impl Strategy<Value = String> {
         let num = "(0|[1-9][0-9]{0,2})";
         let ident = "(0|[1-9][0-9]{0,2}|[a-zA-Z-][0-9a-zA-Z-]{0,3})";
-        (num, num, num, proptest::collection::vec(ident, 0..3), proptest::collection::vec("[0-9a-z]{1,3}", 0..2))
+        (
+            num,
+            num,
+            num,
+            proptest::collection::vec(ident, 0..3),
+            proptest::collection::vec("[0-9a-z]{1,3}", 0..2),
+        )
             .prop_map(|(a, b, c, pre, build)| {
                 let mut s = format!("{a}.{b}.{c}");
                 if !pre.is_empty() {

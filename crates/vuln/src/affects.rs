@@ -1,11 +1,17 @@
 //! Whether one version falls within an advisory's affected entry, under the ecosystem's version scheme.
 
 use crate::model::{Affected, AffectedStatus, Event, Range};
-use rampart_version::{Scheme, VersionError, compare, gem_requirements_satisfied, npm_range_satisfies};
+use rampart_version::{
+    Scheme, VersionError, compare, gem_requirements_satisfied, npm_range_satisfies,
+};
 use std::cmp::Ordering;
 
 /// Decides whether `version` is affected. Errors when a version in play cannot be parsed under the scheme.
-pub fn is_affected(affected: &Affected, scheme: Scheme, version: &str) -> Result<bool, VersionError> {
+pub fn is_affected(
+    affected: &Affected,
+    scheme: Scheme,
+    version: &str,
+) -> Result<bool, VersionError> {
     match affected.status {
         AffectedStatus::NotAffected => return Ok(false),
         AffectedStatus::Unfixed | AffectedStatus::WontFix if affected.ranges.is_empty() => {
@@ -42,13 +48,24 @@ fn listed(affected: &Affected, scheme: Scheme, version: &str) -> bool {
 fn range_contains(range: &Range, scheme: Scheme, version: &str) -> Result<bool, VersionError> {
     match range {
         Range::Events { semver, events } => {
-            let scheme = if *semver && scheme != Scheme::Go { Scheme::Semver } else { scheme };
+            let scheme = if *semver && scheme != Scheme::Go {
+                Scheme::Semver
+            } else {
+                scheme
+            };
             events_contain(events, scheme, version)
         }
         Range::Npm { vulnerable, .. } => npm_range_satisfies(vulnerable, version),
-        Range::Gem { patched, unaffected } => {
+        Range::Gem {
+            patched,
+            unaffected,
+        } => {
             for req in patched.iter().chain(unaffected) {
-                let parts: Vec<&str> = req.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+                let parts: Vec<&str> = req
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect();
                 if gem_requirements_satisfied(&parts, version)? {
                     return Ok(false);
                 }
@@ -123,7 +140,11 @@ pub fn relevant_fixes(affected: &Affected, scheme: Scheme, version: &str) -> Vec
     for r in &affected.ranges {
         match r {
             Range::Events { semver, events } => {
-                let scheme = if *semver && scheme != Scheme::Go { Scheme::Semver } else { scheme };
+                let scheme = if *semver && scheme != Scheme::Go {
+                    Scheme::Semver
+                } else {
+                    scheme
+                };
                 let best = events
                     .iter()
                     .filter_map(|e| match e {
@@ -153,7 +174,10 @@ mod tests {
         Affected {
             ecosystem: "PyPI".into(),
             package: "django".into(),
-            ranges: vec![Range::Events { semver: false, events }],
+            ranges: vec![Range::Events {
+                semver: false,
+                events,
+            }],
             ..Affected::default()
         }
     }
@@ -167,7 +191,14 @@ mod tests {
 
     #[test]
     fn introduced_fixed_pairs() {
-        let a = eco(vec![intro("0"), fixed("2.2.24"), intro("3.0"), fixed("3.1.12"), intro("3.2"), fixed("3.2.4")]);
+        let a = eco(vec![
+            intro("0"),
+            fixed("2.2.24"),
+            intro("3.0"),
+            fixed("3.1.12"),
+            intro("3.2"),
+            fixed("3.2.4"),
+        ]);
         let s = Scheme::Pep440;
         assert!(is_affected(&a, s, "3.2").unwrap());
         assert!(is_affected(&a, s, "2.0").unwrap());
@@ -214,7 +245,10 @@ mod tests {
     #[test]
     fn dpkg_fixed_range() {
         let a = Affected {
-            ranges: vec![Range::Events { semver: false, events: vec![intro("0"), fixed("1.1.1k-1+deb11u2")] }],
+            ranges: vec![Range::Events {
+                semver: false,
+                events: vec![intro("0"), fixed("1.1.1k-1+deb11u2")],
+            }],
             ..Affected::default()
         };
         assert!(is_affected(&a, Scheme::Dpkg, "1.1.1k-1+deb11u1").unwrap());
@@ -224,7 +258,10 @@ mod tests {
     #[test]
     fn npm_and_gem_ranges() {
         let npm = Affected {
-            ranges: vec![Range::Npm { vulnerable: "<4.17.21".into(), patched: ">=4.17.21".into() }],
+            ranges: vec![Range::Npm {
+                vulnerable: "<4.17.21".into(),
+                patched: ">=4.17.21".into(),
+            }],
             ..Affected::default()
         };
         assert!(is_affected(&npm, Scheme::Semver, "4.17.20").unwrap());
@@ -246,7 +283,10 @@ mod tests {
     #[test]
     fn go_semver_ranges_accept_v_prefix() {
         let a = Affected {
-            ranges: vec![Range::Events { semver: true, events: vec![intro("0"), fixed("0.7.0")] }],
+            ranges: vec![Range::Events {
+                semver: true,
+                events: vec![intro("0"), fixed("0.7.0")],
+            }],
             ..Affected::default()
         };
         assert!(is_affected(&a, Scheme::Go, "v0.0.0-20210226172049-e18ecbb05110").unwrap());

@@ -10,9 +10,9 @@ pub fn score_vector(vector: &str) -> Option<CvssVector> {
         return None;
     }
     let score = if vector.starts_with("CVSS:3.") {
-        cvss::v3::Base::from_str(vector).ok()?.score().value()
+        cvss::v3::Vector::from_str(vector).ok()?.score().value()
     } else if vector.starts_with("CVSS:4.") {
-        f64::from(cvss::v4::Vector::from_str(vector).ok()?.score().value())
+        cvss::v4::Vector::from_str(vector).ok()?.score().value()
     } else {
         return None;
     };
@@ -40,9 +40,8 @@ mod tests {
         assert!((v3.score - 9.8).abs() < 0.01);
         let v30 = score_vector("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N").unwrap();
         assert!((v30.score - 6.5).abs() < 0.01);
-        let v4 =
-            score_vector("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
-                .unwrap();
+        let v4 = score_vector("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
+            .unwrap();
         assert!((v4.score - 9.3).abs() < 0.01);
         assert_eq!(vector_version(&v4.vector), "4.0");
     }

@@ -12,6 +12,8 @@
 pub mod affects;
 pub mod cvss;
 pub mod db;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ingest;
 pub mod matcher;
 pub mod model;

@@ -10,7 +10,7 @@ use rampart_core::{
     VulnerabilityInfo,
 };
 use rampart_version::Scheme;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The advisory namespace of a package: `PyPI`, `Debian:11`, `Alpine:v3.10`, … or `None` when there is no
 /// data for it (e.g. an unknown distribution).
@@ -57,7 +57,9 @@ pub fn match_packages(
         let Some(ecosystem) = advisory_ecosystem(pkg, os) else {
             out.unmatched_packages += 1;
             unsupported.insert(match os {
-                Some(os) if pkg.ecosystem.is_os() => format!("{} packages on {}", pkg.ecosystem, os.display_name()),
+                Some(os) if pkg.ecosystem.is_os() => {
+                    format!("{} packages on {}", pkg.ecosystem, os.display_name())
+                }
                 _ => format!("{} packages", pkg.ecosystem),
             });
             continue;
@@ -71,34 +73,50 @@ pub fn match_packages(
                 Ok(false) => {}
                 Err(e) => {
                     out.warnings.push(ScanWarning {
-                        path: pkg.locations.first().map(|l| l.path.clone()).unwrap_or_default(),
+                        path: pkg
+                            .locations
+                            .first()
+                            .map(|l| l.path.clone())
+                            .unwrap_or_default(),
                         line: None,
-                        message: format!("{} {}: cannot compare versions: {e}", pkg.name, pkg.version),
+                        message: format!(
+                            "{} {}: cannot compare versions: {e}",
+                            pkg.name, pkg.version
+                        ),
                     });
                 }
             }
         }
         for group in group_by_alias(hits) {
-            out.findings.push(build_finding(db, pkg, scheme, asset, group));
+            out.findings
+                .push(build_finding(db, pkg, scheme, asset, group));
         }
     }
     for what in unsupported {
         out.warnings.push(ScanWarning {
             path: String::new(),
             line: None,
-            message: format!("no vulnerability data for {what}; they were catalogued but not matched"),
+            message: format!(
+                "no vulnerability data for {what}; they were catalogued but not matched"
+            ),
         });
     }
     out.warnings.dedup();
     Ok(out)
 }
 
+/// An advisory hit: the advisory and the affected entry that matched.
+type Hit = (Advisory, Affected);
+
 /// Splits hits into groups of advisories that share an id or alias (union of overlapping id sets).
-fn group_by_alias(hits: Vec<(Advisory, Affected)>) -> Vec<Vec<(Advisory, Affected)>> {
-    let mut groups: Vec<(BTreeSet<String>, Vec<(Advisory, Affected)>)> = Vec::new();
+fn group_by_alias(hits: Vec<Hit>) -> Vec<Vec<Hit>> {
+    let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
     for hit in hits {
-        let ids: BTreeSet<String> = std::iter::once(hit.0.id.clone()).chain(hit.0.aliases.iter().cloned()).collect();
-        let (mut joined, rest): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(g, _)| !g.is_disjoint(&ids));
+        let ids: BTreeSet<String> = std::iter::once(hit.0.id.clone())
+            .chain(hit.0.aliases.iter().cloned())
+            .collect();
+        let (mut joined, rest): (Vec<_>, Vec<_>) =
+            groups.into_iter().partition(|(g, _)| !g.is_disjoint(&ids));
         let mut merged_ids = ids;
         let mut merged = vec![hit];
         for (g, members) in joined.drain(..) {
@@ -154,9 +172,18 @@ fn build_finding(
         .cloned()
         .unwrap_or_else(|| group[0].0.id.clone());
     ids.remove(&primary);
-    let best_cvss = cvss.iter().map(|c| c.score).fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
-    let severity = best_cvss.map(Severity::from_cvss_score).or(rated).unwrap_or(Severity::Unknown);
-    let cves: Vec<&String> = std::iter::once(&primary).chain(ids.iter()).filter(|i| i.starts_with("CVE-")).collect();
+    let best_cvss = cvss
+        .iter()
+        .map(|c| c.score)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
+    let severity = best_cvss
+        .map(Severity::from_cvss_score)
+        .or(rated)
+        .unwrap_or(Severity::Unknown);
+    let cves: Vec<&String> = std::iter::once(&primary)
+        .chain(ids.iter())
+        .filter(|i| i.starts_with("CVE-"))
+        .collect();
     let kev = cves.iter().find_map(|c| db.kev(c)).map(|k| Kev {
         date_added: k.date_added.clone(),
         due_date: k.due_date.clone(),
@@ -229,10 +256,16 @@ mod tests {
     fn advisory_namespaces() {
         let os = OsRelease::parse("ID=debian\nVERSION_ID=\"11\"\n").unwrap();
         let p = Package::new(Ecosystem::Deb, "libssl1.1", "1.1.1k-1");
-        assert_eq!(advisory_ecosystem(&p, Some(&os)).as_deref(), Some("Debian:11"));
+        assert_eq!(
+            advisory_ecosystem(&p, Some(&os)).as_deref(),
+            Some("Debian:11")
+        );
         let alpine = OsRelease::parse("ID=alpine\nVERSION_ID=3.10.9\n").unwrap();
         let p = Package::new(Ecosystem::Apk, "musl", "1.1.22-r3");
-        assert_eq!(advisory_ecosystem(&p, Some(&alpine)).as_deref(), Some("Alpine:v3.10"));
+        assert_eq!(
+            advisory_ecosystem(&p, Some(&alpine)).as_deref(),
+            Some("Alpine:v3.10")
+        );
         assert_eq!(advisory_ecosystem(&p, None), None);
         let p = Package::new(Ecosystem::Cargo, "smallvec", "1.6.0");
         assert_eq!(advisory_ecosystem(&p, None).as_deref(), Some("crates.io"));

@@ -160,10 +160,16 @@ mod tests {
 
     #[test]
     fn pep503_names() {
-        assert_eq!(normalize_name("PyPI", "Django_Rest.Framework"), "django-rest-framework");
+        assert_eq!(
+            normalize_name("PyPI", "Django_Rest.Framework"),
+            "django-rest-framework"
+        );
         assert_eq!(normalize_name("PyPI", "PyYAML"), "pyyaml");
         assert_eq!(normalize_name("PyPI", "a--b"), "a-b");
-        assert_eq!(normalize_name("Go", "github.com/Foo/bar"), "github.com/Foo/bar");
+        assert_eq!(
+            normalize_name("Go", "github.com/Foo/bar"),
+            "github.com/Foo/bar"
+        );
     }
 
     #[test]

@@ -13,11 +13,18 @@ const MAX_FILE: u64 = 16 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum SuppressError {
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is not an OpenVEX document: {message}")]
     Vex { path: String, message: String },
     #[error("{path}:{line}: {message}")]
-    Ignore { path: String, line: u32, message: String },
+    Ignore {
+        path: String,
+        line: u32,
+        message: String,
+    },
 }
 
 fn read(path: &Path) -> Result<String, SuppressError> {
@@ -88,9 +95,17 @@ impl VexProduct {
     fn ids(&self, out: &mut Vec<String>) {
         match self {
             VexProduct::Plain(s) => out.push(s.clone()),
-            VexProduct::Component { id, identifiers, subcomponents } => {
+            VexProduct::Component {
+                id,
+                identifiers,
+                subcomponents,
+            } => {
                 out.extend(id.clone());
-                if let Some(p) = identifiers.as_ref().and_then(|i| i.get("purl")).and_then(|p| p.as_str()) {
+                if let Some(p) = identifiers
+                    .as_ref()
+                    .and_then(|i| i.get("purl"))
+                    .and_then(|p| p.as_str())
+                {
                     out.push(p.to_string());
                 }
                 for s in subcomponents {
@@ -128,7 +143,9 @@ pub fn load_vex(path: &Path) -> Result<Vec<VexRule>, SuppressError> {
         .map(|s| {
             let vulnerabilities = match s.vulnerability {
                 VexVuln::Plain(v) => vec![v],
-                VexVuln::Named { name, id, aliases } => name.into_iter().chain(id).chain(aliases).collect(),
+                VexVuln::Named { name, id, aliases } => {
+                    name.into_iter().chain(id).chain(aliases).collect()
+                }
             };
             let mut products = Vec::new();
             for p in &s.products {
@@ -154,7 +171,9 @@ fn product_matches(product: &str, pkg_purl: &str) -> bool {
                 && a.name.eq_ignore_ascii_case(&b.name)
                 && a.namespace.as_deref().map(str::to_ascii_lowercase)
                     == b.namespace.as_deref().map(str::to_ascii_lowercase)
-                && a.version.as_ref().is_none_or(|v| Some(v) == b.version.as_ref())
+                && a.version
+                    .as_ref()
+                    .is_none_or(|v| Some(v) == b.version.as_ref())
         }
         _ => false,
     }
@@ -177,8 +196,12 @@ pub fn apply_vex(findings: &mut [Finding], rules: &[VexRule]) {
         };
         for rule in rules {
             let ids = finding_ids(f);
-            let vuln_hit = rule.vulnerabilities.iter().any(|v| ids.contains(&v.as_str()));
-            let product_hit = rule.products.is_empty() || rule.products.iter().any(|p| product_matches(p, &purl));
+            let vuln_hit = rule
+                .vulnerabilities
+                .iter()
+                .any(|v| ids.contains(&v.as_str()));
+            let product_hit =
+                rule.products.is_empty() || rule.products.iter().any(|p| product_matches(p, &purl));
             if !(vuln_hit && product_hit) {
                 continue;
             }
@@ -250,11 +273,21 @@ pub fn load_ignore(path: &Path) -> Result<Vec<IgnoreRule>, SuppressError> {
 }
 
 /// Applies ignore rules that have not expired on `today`; returns the expired rules that matched nothing.
-pub fn apply_ignore(findings: &mut [Finding], rules: &[IgnoreRule], today: jiff::civil::Date, origin: &str) -> Vec<IgnoreRule> {
-    let (live, expired): (Vec<_>, Vec<_>) = rules.iter().partition(|r| r.expires.is_none_or(|d| d >= today));
+pub fn apply_ignore(
+    findings: &mut [Finding],
+    rules: &[IgnoreRule],
+    today: jiff::civil::Date,
+    origin: &str,
+) -> Vec<IgnoreRule> {
+    let (live, expired): (Vec<_>, Vec<_>) = rules
+        .iter()
+        .partition(|r| r.expires.is_none_or(|d| d >= today));
     for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
         let ids = finding_ids(f);
-        let pkg = f.vulnerability.as_ref().map(|v| (&v.package.name, &v.package.purl));
+        let pkg = f
+            .vulnerability
+            .as_ref()
+            .map(|v| (&v.package.name, &v.package.purl));
         let hit = live.iter().find(|r| {
             ids.contains(&r.id.as_str())
                 && match (&r.package, pkg) {
@@ -278,7 +311,10 @@ pub fn apply_ignore(findings: &mut [Finding], rules: &[IgnoreRule], today: jiff:
 /// Suppresses vulnerabilities that have no fixed version.
 pub fn apply_ignore_unfixed(findings: &mut [Finding]) {
     for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-        if f.vulnerability.as_ref().is_some_and(|v| v.fix_state != FixState::Fixed) {
+        if f.vulnerability
+            .as_ref()
+            .is_some_and(|v| v.fix_state != FixState::Fixed)
+        {
             f.suppressed = Some(Suppression {
                 source: SuppressionSource::IgnoreUnfixed,
                 status: "no fix available".into(),
@@ -333,10 +369,18 @@ mod tests {
         let mut fs = vec![
             finding("CVE-1", &["GHSA-aaaa"], pkg.clone(), FixState::Fixed),
             finding("CVE-2", &[], pkg.clone(), FixState::Fixed),
-            finding("CVE-1", &["GHSA-aaaa"], Package::new(Ecosystem::PyPI, "Django", "3.1"), FixState::Fixed),
+            finding(
+                "CVE-1",
+                &["GHSA-aaaa"],
+                Package::new(Ecosystem::PyPI, "Django", "3.1"),
+                FixState::Fixed,
+            ),
         ];
         apply_vex(&mut fs, &rules);
-        assert_eq!(fs[0].suppressed.as_ref().unwrap().justification, "vulnerable_code_not_in_execute_path");
+        assert_eq!(
+            fs[0].suppressed.as_ref().unwrap().justification,
+            "vulnerable_code_not_in_execute_path"
+        );
         assert!(fs[1].suppressed.is_none());
         assert!(fs[2].suppressed.is_none(), "version in VEX purl must match");
     }
@@ -386,7 +430,10 @@ mod tests {
     #[test]
     fn ignore_unfixed() {
         let pkg = Package::new(Ecosystem::Deb, "bash", "5.1-2");
-        let mut fs = vec![finding("CVE-1", &[], pkg.clone(), FixState::NotFixed), finding("CVE-2", &[], pkg, FixState::Fixed)];
+        let mut fs = vec![
+            finding("CVE-1", &[], pkg.clone(), FixState::NotFixed),
+            finding("CVE-2", &[], pkg, FixState::Fixed),
+        ];
         apply_ignore_unfixed(&mut fs);
         assert!(fs[0].suppressed.is_some());
         assert!(fs[1].suppressed.is_none());

@@ -63,7 +63,10 @@ fn every_source_ingests() {
         ("rubysec", 800),
     ] {
         let n = m.sources.get(source).copied().unwrap_or(0);
-        assert!(n >= at_least, "{source}: {n} advisories, expected at least {at_least}");
+        assert!(
+            n >= at_least,
+            "{source}: {n} advisories, expected at least {at_least}"
+        );
     }
     assert!(m.kev_entries >= 1400, "KEV {}", m.kev_entries);
     assert!(m.epss_entries >= 200_000, "EPSS {}", m.epss_entries);
@@ -75,7 +78,9 @@ fn enrichment_lookups() {
     let Some(b) = built() else { return };
     let kev = b.db.kev("CVE-2021-44228").expect("log4shell is in KEV");
     assert_eq!(kev.date_added, "2021-12-10");
-    let (score, pct) = b.db.epss("CVE-2021-44228").expect("log4shell has an EPSS score");
+    let (score, pct) =
+        b.db.epss("CVE-2021-44228")
+            .expect("log4shell has an EPSS score");
     assert!(score > 0.9 && pct > 0.99, "{score} {pct}");
     assert!(b.db.kev("CVE-1999-99999999").is_none());
     assert!(!b.db.advisories_by_id("GO-2023-1704").unwrap().is_empty());
@@ -102,11 +107,23 @@ fn pypi_packages_match_pypa_advisories() {
         Package::new(Ecosystem::PyPI, "Jinja2", "2.10"),
     ];
     let ids = ids_for(b, &pkgs, None);
-    for expected in ["CVE-2021-33203", "CVE-2021-33503", "CVE-2020-1747", "CVE-2019-10906"] {
-        assert!(ids.contains(&expected.to_string()), "{expected} missing from {ids:?}");
+    for expected in [
+        "CVE-2021-33203",
+        "CVE-2021-33503",
+        "CVE-2020-1747",
+        "CVE-2019-10906",
+    ] {
+        assert!(
+            ids.contains(&expected.to_string()),
+            "{expected} missing from {ids:?}"
+        );
     }
     // A fixed version is clean of the same advisory.
-    let ids = ids_for(b, &[Package::new(Ecosystem::PyPI, "urllib3", "1.26.5")], None);
+    let ids = ids_for(
+        b,
+        &[Package::new(Ecosystem::PyPI, "urllib3", "1.26.5")],
+        None,
+    );
     assert!(!ids.contains(&"CVE-2021-33503".to_string()));
 }
 
@@ -114,12 +131,26 @@ fn pypi_packages_match_pypa_advisories() {
 fn go_stdlib_and_modules_match() {
     let Some(b) = built() else { return };
     let ids = ids_for(b, &[Package::new(Ecosystem::Go, "stdlib", "1.19.8")], None);
-    assert!(ids.len() > 20, "Go 1.19.8 has many stdlib advisories, got {}", ids.len());
-    assert!(!ids.contains(&"GO-2023-1704".to_string()), "fixed in 1.19.8");
+    assert!(
+        ids.len() > 20,
+        "Go 1.19.8 has many stdlib advisories, got {}",
+        ids.len()
+    );
+    assert!(
+        !ids.contains(&"GO-2023-1704".to_string()),
+        "fixed in 1.19.8"
+    );
     let ids = ids_for(b, &[Package::new(Ecosystem::Go, "stdlib", "1.19.7")], None);
     assert!(ids.contains(&"GO-2023-1704".to_string()));
-    let ids = ids_for(b, &[Package::new(Ecosystem::Go, "golang.org/x/text", "v0.3.5")], None);
-    assert!(ids.contains(&"CVE-2021-38561".to_string()) || ids.contains(&"GO-2021-0113".to_string()), "{ids:?}");
+    let ids = ids_for(
+        b,
+        &[Package::new(Ecosystem::Go, "golang.org/x/text", "v0.3.5")],
+        None,
+    );
+    assert!(
+        ids.contains(&"CVE-2021-38561".to_string()) || ids.contains(&"GO-2021-0113".to_string()),
+        "{ids:?}"
+    );
 }
 
 #[test]
@@ -127,9 +158,15 @@ fn debian_matches_on_source_package_per_release() {
     let Some(b) = built() else { return };
     let os = OsRelease::parse("ID=debian\nVERSION_ID=\"11\"\nVERSION_CODENAME=bullseye\n").unwrap();
     let mut libssl = Package::new(Ecosystem::Deb, "libssl1.1", "1.1.1k-1+deb11u1");
-    libssl.source = Some(SourcePackage { name: "openssl".into(), version: None });
+    libssl.source = Some(SourcePackage {
+        name: "openssl".into(),
+        version: None,
+    });
     let ids = ids_for(b, std::slice::from_ref(&libssl), Some(&os));
-    assert!(ids.iter().any(|i| i.starts_with("DSA-")), "openssl 1.1.1k-1+deb11u1 has DSAs: {ids:?}");
+    assert!(
+        ids.iter().any(|i| i.starts_with("DSA-")),
+        "openssl 1.1.1k-1+deb11u1 has DSAs: {ids:?}"
+    );
     // The binary name alone has no advisories: matching must use the source package.
     libssl.source = None;
     assert!(ids_for(b, &[libssl], Some(&os)).is_empty());
@@ -140,20 +177,40 @@ fn alpine_npm_gem_and_crates_match() {
     let Some(b) = built() else { return };
     let os = OsRelease::parse("ID=alpine\nVERSION_ID=3.10.2\n").unwrap();
     let mut musl = Package::new(Ecosystem::Apk, "musl", "1.1.22-r2");
-    musl.source = Some(SourcePackage { name: "musl".into(), version: None });
+    musl.source = Some(SourcePackage {
+        name: "musl".into(),
+        version: None,
+    });
     assert!(ids_for(b, &[musl], Some(&os)).contains(&"CVE-2019-14697".to_string()));
     let ids = ids_for(b, &[Package::new(Ecosystem::Npm, "lodash", "4.17.4")], None);
     assert!(ids.iter().any(|i| i.starts_with("CVE-")), "{ids:?}");
-    let ids = ids_for(b, &[Package::new(Ecosystem::RubyGems, "actionpack", "6.0.3")], None);
-    assert!(ids.contains(&"CVE-2020-8164".to_string()) || ids.contains(&"CVE-2020-8185".to_string()), "{ids:?}");
-    let ids = ids_for(b, &[Package::new(Ecosystem::Cargo, "smallvec", "1.6.0")], None);
+    let ids = ids_for(
+        b,
+        &[Package::new(Ecosystem::RubyGems, "actionpack", "6.0.3")],
+        None,
+    );
+    assert!(
+        ids.contains(&"CVE-2020-8164".to_string()) || ids.contains(&"CVE-2020-8185".to_string()),
+        "{ids:?}"
+    );
+    let ids = ids_for(
+        b,
+        &[Package::new(Ecosystem::Cargo, "smallvec", "1.6.0")],
+        None,
+    );
     assert!(ids.contains(&"RUSTSEC-2021-0003".to_string()), "{ids:?}");
 }
 
 #[test]
 fn one_finding_per_package_per_vulnerability() {
     let Some(b) = built() else { return };
-    let out = match_packages(&b.db, &[Package::new(Ecosystem::PyPI, "Django", "3.2")], None, "t").unwrap();
+    let out = match_packages(
+        &b.db,
+        &[Package::new(Ecosystem::PyPI, "Django", "3.2")],
+        None,
+        "t",
+    )
+    .unwrap();
     let mut seen = std::collections::BTreeSet::new();
     for f in &out.findings {
         let v = f.vulnerability.as_ref().unwrap();

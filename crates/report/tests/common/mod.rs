@@ -82,7 +82,9 @@ fn info(pkg: &Package, id: &str, fixed: &[&str], cvss: &[(&str, &str, f64)]) -> 
     }
 }
 
-fn vulnerability_findings(p: &[Package]) -> Vec<Finding> {
+/// Vulnerability facts, in order: log4j, openssl unfixed, openssl fixed, lodash, x/net, smallvec,
+/// jinja2.
+fn infos(p: &[Package]) -> [VulnerabilityInfo; 7] {
     let mut log4j = info(
         &p[6],
         "CVE-2021-44228",
@@ -144,6 +146,27 @@ fn vulnerability_findings(p: &[Package]) -> Vec<Finding> {
         &["3.1.3"],
         &[("3.1", "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 5.4)],
     );
+    [
+        log4j,
+        openssl_unfixed,
+        openssl_fixed,
+        lodash,
+        xnet,
+        smallvec,
+        jinja,
+    ]
+}
+
+fn vulnerability_findings(p: &[Package]) -> Vec<Finding> {
+    let [
+        log4j,
+        openssl_unfixed,
+        openssl_fixed,
+        lodash,
+        xnet,
+        smallvec,
+        jinja,
+    ] = infos(p);
     let long = " allows remote attackers to execute arbitrary code via crafted lookup strings \
                 in log messages when message lookup substitution is enabled (very long title)";
     let mut suppressed = Finding::vulnerability(

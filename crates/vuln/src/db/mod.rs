@@ -58,7 +58,9 @@ pub struct Metadata {
 /// Why a database could not be opened or read. Every message names the file and the way out.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot read vulnerability database {path}: {source}; run `rampart db update` to fetch one")]
+    #[error(
+        "cannot read vulnerability database {path}: {source}; run `rampart db update` to fetch one"
+    )]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -67,15 +69,21 @@ pub enum DbError {
     NotADatabase { path: PathBuf },
     #[error("vulnerability database {path} is truncated; run `rampart db update` to replace it")]
     Truncated { path: PathBuf },
-    #[error("vulnerability database {path} is corrupt (checksum mismatch); run `rampart db update` to replace it")]
+    #[error(
+        "vulnerability database {path} is corrupt (checksum mismatch); run `rampart db update` to replace it"
+    )]
     Checksum { path: PathBuf },
-    #[error("vulnerability database {path} has format {found}, newer than the {supported} this rampart reads; upgrade rampart")]
+    #[error(
+        "vulnerability database {path} has format {found}, newer than the {supported} this rampart reads; upgrade rampart"
+    )]
     NewerFormat {
         path: PathBuf,
         found: u32,
         supported: u32,
     },
-    #[error("vulnerability database {path} is corrupt ({what}); run `rampart db update` to replace it")]
+    #[error(
+        "vulnerability database {path} is corrupt ({what}); run `rampart db update` to replace it"
+    )]
     Corrupt { path: PathBuf, what: String },
     #[error("cannot write vulnerability database {path}: {source}")]
     Write {

@@ -37,7 +37,8 @@ impl Database {
         let file = std::fs::File::open(path).map_err(|source| DbError::Io { path: p(), source })?;
         // SAFETY: the file is only replaced by rename, never rewritten in place, so the mapping stays
         // valid for the life of this value; its content is verified by checksum before use.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| DbError::Io { path: p(), source })?;
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .map_err(|source| DbError::Io { path: p(), source })?;
         if map.len() < 8 || &map[..8] != MAGIC {
             return Err(DbError::NotADatabase { path: p() });
         }
@@ -71,7 +72,9 @@ impl Database {
                 .iter()
                 .find(|(t, _)| t == tag)
                 .map(|(_, r)| HEADER_LEN + r.start..HEADER_LEN + r.end)
-                .ok_or_else(|| corrupt(&format!("missing section {}", String::from_utf8_lossy(tag))))
+                .ok_or_else(|| {
+                    corrupt(&format!("missing section {}", String::from_utf8_lossy(tag)))
+                })
         };
         let meta_range = find(b"META")?;
         let metadata: Metadata =
@@ -119,7 +122,8 @@ impl Database {
     /// Every affected entry recorded for `name` in `ecosystem` (e.g. `Debian:11`, `openssl`).
     pub fn postings(&self, ecosystem: &str, name: &str) -> Result<Vec<Posting>, DbError> {
         let key = index_key(ecosystem, name);
-        let table = StringTable::new(&self.map[self.keys.clone()], 2).ok_or_else(|| self.corrupt("key table"))?;
+        let table = StringTable::new(&self.map[self.keys.clone()], 2)
+            .ok_or_else(|| self.corrupt("key table"))?;
         let Some(row) = table.find_first(key.as_bytes()) else {
             return Ok(Vec::new());
         };
@@ -145,7 +149,8 @@ impl Database {
 
     /// Advisories whose id or alias is `id`.
     pub fn advisories_by_id(&self, id: &str) -> Result<Vec<Advisory>, DbError> {
-        let table = StringTable::new(&self.map[self.ids.clone()], 1).ok_or_else(|| self.corrupt("id table"))?;
+        let table = StringTable::new(&self.map[self.ids.clone()], 1)
+            .ok_or_else(|| self.corrupt("id table"))?;
         let Some(mut row) = table.find_first(id.as_bytes()) else {
             return Ok(Vec::new());
         };
@@ -181,8 +186,11 @@ impl Database {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => {
-                    let score = f32::from_le_bytes(rows.get(mid * 16 + 8..mid * 16 + 12)?.try_into().ok()?);
-                    let pct = f32::from_le_bytes(rows.get(mid * 16 + 12..mid * 16 + 16)?.try_into().ok()?);
+                    let score =
+                        f32::from_le_bytes(rows.get(mid * 16 + 8..mid * 16 + 12)?.try_into().ok()?);
+                    let pct = f32::from_le_bytes(
+                        rows.get(mid * 16 + 12..mid * 16 + 16)?.try_into().ok()?,
+                    );
                     return Some((score, pct));
                 }
             }
@@ -192,7 +200,8 @@ impl Database {
 
     /// Every index key, as (ecosystem, package) pairs; used by benchmarks and `db status`.
     pub fn index_keys(&self) -> Result<Vec<(String, String)>, DbError> {
-        let table = StringTable::new(&self.map[self.keys.clone()], 2).ok_or_else(|| self.corrupt("key table"))?;
+        let table = StringTable::new(&self.map[self.keys.clone()], 2)
+            .ok_or_else(|| self.corrupt("key table"))?;
         Ok((0..table.len)
             .filter_map(|r| table.key(r))
             .map(|k| {

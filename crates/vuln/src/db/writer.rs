@@ -28,7 +28,8 @@ impl Sections {
     /// Body bytes: section table then section data.
     fn into_body(self) -> Vec<u8> {
         let table_len = 4 + self.list.len() * 20;
-        let mut body = Vec::with_capacity(table_len + self.list.iter().map(|s| s.1.len()).sum::<usize>());
+        let mut body =
+            Vec::with_capacity(table_len + self.list.iter().map(|s| s.1.len()).sum::<usize>());
         body.extend_from_slice(&(self.list.len() as u32).to_le_bytes());
         let mut offset = table_len as u64;
         for (tag, data) in &self.list {
@@ -155,11 +156,16 @@ fn write_atomically(out: &Path, header: &[u8], body: &[u8]) -> Result<(), DbErro
         path: out.to_path_buf(),
         source,
     };
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
-        out.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        out.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
         std::process::id()
     ));
     let result = (|| {

@@ -49,22 +49,32 @@ impl AlpineCollector {
                 if fixed.trim() == "0" {
                     continue;
                 }
-                for id in ids.unwrap_or_default().iter().flat_map(|s| s.split_whitespace()) {
+                for id in ids
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(|s| s.split_whitespace())
+                {
                     if !(id.starts_with("CVE-") || id.starts_with("GHSA-")) {
                         continue;
                     }
-                    let adv = self.by_id.entry(id.to_string()).or_insert_with(|| Advisory {
-                        id: id.to_string(),
-                        source: "alpine-secdb".into(),
-                        summary: format!("{id} fixed in {} {fixed}", pkg.name),
-                        ..Advisory::default()
-                    });
+                    let adv = self
+                        .by_id
+                        .entry(id.to_string())
+                        .or_insert_with(|| Advisory {
+                            id: id.to_string(),
+                            source: "alpine-secdb".into(),
+                            summary: format!("{id} fixed in {} {fixed}", pkg.name),
+                            ..Advisory::default()
+                        });
                     adv.affected.push(Affected {
                         ecosystem: ecosystem.clone(),
                         package: pkg.name.clone(),
                         ranges: vec![Range::Events {
                             semver: false,
-                            events: vec![Event::Introduced("0".into()), Event::Fixed(fixed.clone())],
+                            events: vec![
+                                Event::Introduced("0".into()),
+                                Event::Fixed(fixed.clone()),
+                            ],
                         }],
                         ..Affected::default()
                     });

@@ -22,12 +22,14 @@ impl DebianCollector {
     }
 
     fn entry(&mut self, id: &str) -> &mut Advisory {
-        self.by_id.entry(id.to_string()).or_insert_with(|| Advisory {
-            id: id.to_string(),
-            source: "debian".into(),
-            references: vec![format!("https://security-tracker.debian.org/tracker/{id}")],
-            ..Advisory::default()
-        })
+        self.by_id
+            .entry(id.to_string())
+            .or_insert_with(|| Advisory {
+                id: id.to_string(),
+                source: "debian".into(),
+                references: vec![format!("https://security-tracker.debian.org/tracker/{id}")],
+                ..Advisory::default()
+            })
     }
 
     /// Adds (or tightens) the affected entry for `release`/`package`: of two fixed versions for the same
@@ -41,12 +43,10 @@ impl DebianCollector {
         {
             Some(old) => {
                 let later = match (old.fixed_versions().first(), new.fixed_versions().first()) {
-                    (Some(o), Some(n)) => rampart_version::compare(
-                        rampart_version::Scheme::Dpkg,
-                        n,
-                        o,
-                    )
-                    .is_ok_and(|ord| ord.is_gt()),
+                    (Some(o), Some(n)) => {
+                        rampart_version::compare(rampart_version::Scheme::Dpkg, n, o)
+                            .is_ok_and(|ord| ord.is_gt())
+                    }
                     _ => false,
                 };
                 if later {
@@ -81,7 +81,9 @@ impl DebianCollector {
             };
             let line = raw.trim();
             if let Some(ids) = line.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
-                entry.cves.extend(ids.split_whitespace().map(str::to_string));
+                entry
+                    .cves
+                    .extend(ids.split_whitespace().map(str::to_string));
             } else if line.starts_with('[') {
                 match parse_release_line(line) {
                     Some(r) => entry.releases.push(r),
@@ -370,8 +372,10 @@ mod tests {
     #[test]
     fn later_fix_in_same_release_wins() {
         let mut c = DebianCollector::default();
-        c.add_list("[01 Jan 2023] DSA-1-1 foo - x\n\t{CVE-2023-1}\n\t[bullseye] - foo 1.0-1+deb11u1\n\
-[02 Jan 2023] DSA-2-1 foo - x\n\t{CVE-2023-1}\n\t[bullseye] - foo 1.0-1+deb11u2\n");
+        c.add_list(
+            "[01 Jan 2023] DSA-1-1 foo - x\n\t{CVE-2023-1}\n\t[bullseye] - foo 1.0-1+deb11u1\n\
+[02 Jan 2023] DSA-2-1 foo - x\n\t{CVE-2023-1}\n\t[bullseye] - foo 1.0-1+deb11u2\n",
+        );
         let advs = c.finish();
         assert_eq!(advs[0].affected.len(), 1);
         assert_eq!(advs[0].affected[0].fixed_versions(), vec!["1.0-1+deb11u2"]);
@@ -396,8 +400,14 @@ mod tests {
             let a = advs.iter().find(|a| a.id == id).unwrap();
             (a.affected[0].status, a.affected[0].severity)
         };
-        assert_eq!(st("CVE-2099-0001"), (AffectedStatus::Affected, Some(Severity::Medium)));
-        assert_eq!(st("CVE-2099-0002"), (AffectedStatus::Unfixed, Some(Severity::Negligible)));
+        assert_eq!(
+            st("CVE-2099-0001"),
+            (AffectedStatus::Affected, Some(Severity::Medium))
+        );
+        assert_eq!(
+            st("CVE-2099-0002"),
+            (AffectedStatus::Unfixed, Some(Severity::Negligible))
+        );
         assert_eq!(st("CVE-2099-0003").0, AffectedStatus::NotAffected);
         assert_eq!(st("CVE-2099-0004").0, AffectedStatus::WontFix);
         assert_eq!(st("CVE-2099-0005").0, AffectedStatus::WontFix);

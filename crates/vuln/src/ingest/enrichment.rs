@@ -24,7 +24,9 @@ pub struct EpssEntry {
 
 /// Packs `CVE-YYYY-NNNN…` into one sortable number (`YYYY × 10^8 + N`), or `None` for other ids.
 pub fn cve_key(id: &str) -> Option<u64> {
-    let rest = id.strip_prefix("CVE-").or_else(|| id.strip_prefix("cve-"))?;
+    let rest = id
+        .strip_prefix("CVE-")
+        .or_else(|| id.strip_prefix("cve-"))?;
     let (year, num) = rest.split_once('-')?;
     if year.len() != 4 || num.is_empty() || num.len() > 8 {
         return None;
@@ -114,7 +116,10 @@ pub fn parse_epss(bytes: &[u8]) -> (Vec<EpssEntry>, Vec<IngestError>) {
             Some(e) => out.push(e),
             None if errors.len() < 20 => errors.push(IngestError::Parse {
                 line: Some(n as u32 + 1),
-                message: format!("not an EPSS row: {}", line.chars().take(60).collect::<String>()),
+                message: format!(
+                    "not an EPSS row: {}",
+                    line.chars().take(60).collect::<String>()
+                ),
             }),
             None => {}
         }

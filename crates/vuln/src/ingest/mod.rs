@@ -105,11 +105,16 @@ fn classify(path: &Path, head: &[u8]) -> Kind {
         return Kind::OsvZip;
     }
     if name.ends_with(".json") || name.ends_with(".json.gz") {
-        return if head.contains("\"catalogVersion\"") {
+        return if name.contains("schema") || name == "index.json" {
+            Kind::Other
+        } else if head.contains("\"catalogVersion\"") {
             Kind::Kev
         } else if head.contains("\"module_name\"") && head.contains("\"vulnerable_versions\"") {
             Kind::NpmWg
-        } else if head.contains("\"releases\"") && head.contains("\"CVE-") && !head.contains("\"affected\"") {
+        } else if head.contains("\"releases\"")
+            && head.contains("\"CVE-")
+            && !head.contains("\"affected\"")
+        {
             Kind::DebianTrackerJson
         } else if head.contains("\"id\"")
             && (head.contains("\"affected\"") || head.contains("\"modified\""))
@@ -174,7 +179,10 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
     }
     let mut buf = Vec::with_capacity(len as usize);
     f.take(limit).read_to_end(&mut buf)?;
-    if path.extension().is_some_and(|e| e == "gz") && buf.starts_with(&[0x1f, 0x8b]) && !path.to_string_lossy().ends_with(".csv.gz") {
+    if path.extension().is_some_and(|e| e == "gz")
+        && buf.starts_with(&[0x1f, 0x8b])
+        && !path.to_string_lossy().ends_with(".csv.gz")
+    {
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(&buf[..])
             .take(limit)
@@ -231,9 +239,8 @@ pub fn load_dir(root: &Path, progress: &(dyn Fn(u64, u64) + Sync)) -> Feeds {
             }
             _ => MAX_ADVISORY_BYTES,
         };
-        let result = read_bounded(&path, limit).and_then(|bytes| {
-            load_one(kind, &path, &bytes, &mut feeds, &mut debian, &mut alpine)
-        });
+        let result = read_bounded(&path, limit)
+            .and_then(|bytes| load_one(kind, &path, &bytes, &mut feeds, &mut debian, &mut alpine));
         if let Err(error) = result {
             feeds.warnings.push(IngestWarning { path, error });
         }
@@ -264,7 +271,10 @@ fn load_one(
         Kind::OsvZip => load_zip(bytes, feeds)?,
         Kind::NpmWg => feeds.advisories.push(npm_wg::parse(bytes)?),
         Kind::RubySec => {
-            let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default();
             feeds.advisories.push(rubysec::parse(text()?, &stem)?)
         }
         Kind::AlpineSecDb => alpine.add(text()?)?,
@@ -304,23 +314,26 @@ fn push_osv(feeds: &mut Feeds, outcome: osv::Outcome) {
 /// An OSV ecosystem export (`all.zip`): every `*.json` entry is one advisory. Entry count and sizes are
 /// bounded; a bad entry is skipped and counted.
 fn load_zip(bytes: &[u8], feeds: &mut Feeds) -> Result<(), IngestError> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
-        IngestError::Parse {
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| IngestError::Parse {
             line: None,
             message: format!("bad zip: {e}"),
-        }
-    })?;
+        })?;
     const MAX_ENTRIES: usize = 2_000_000;
     for i in 0..archive.len().min(MAX_ENTRIES) {
         let Ok(mut entry) = archive.by_index(i) else {
             *feeds.skipped.entry("unreadable zip entry").or_default() += 1;
             continue;
         };
-        if !entry.name().ends_with(".json") {
+        if !entry.name().is_ok_and(|n| n.ends_with(".json")) {
             continue;
         }
         let mut buf = Vec::new();
-        if (&mut entry).take(MAX_ADVISORY_BYTES).read_to_end(&mut buf).is_err() {
+        if (&mut entry)
+            .take(MAX_ADVISORY_BYTES)
+            .read_to_end(&mut buf)
+            .is_err()
+        {
             *feeds.skipped.entry("unreadable zip entry").or_default() += 1;
             continue;
         }

@@ -12,7 +12,7 @@ struct Doc {
     title: String,
     module_name: String,
     #[serde(default)]
-    cves: Vec<String>,
+    cves: Option<Vec<String>>,
     #[serde(default)]
     vulnerable_versions: Option<String>,
     #[serde(default)]
@@ -22,7 +22,7 @@ struct Doc {
     #[serde(default)]
     updated_at: Option<String>,
     #[serde(default)]
-    references: Vec<String>,
+    references: Option<Vec<String>>,
     #[serde(default)]
     cvss_vector: Option<String>,
 }
@@ -42,12 +42,22 @@ pub fn parse(bytes: &[u8]) -> Result<Advisory, IngestError> {
     }
     Ok(Advisory {
         id: format!("NSWG-ECO-{}", d.id),
-        aliases: d.cves,
+        aliases: d.cves.unwrap_or_default(),
         summary: d.title,
-        cvss: d.cvss_vector.as_deref().and_then(score_vector).into_iter().collect(),
+        cvss: d
+            .cvss_vector
+            .as_deref()
+            .and_then(score_vector)
+            .into_iter()
+            .collect(),
         published: d.publish_date,
         modified: d.updated_at,
-        references: d.references.into_iter().take(8).collect(),
+        references: d
+            .references
+            .unwrap_or_default()
+            .into_iter()
+            .take(8)
+            .collect(),
         source: "nodejs-security-wg".into(),
         affected: vec![Affected {
             ecosystem: "npm".into(),

@@ -206,11 +206,12 @@ fn convert_event(e: &BTreeMap<String, serde_json::Value>) -> Option<Event> {
 /// The first sentence (or first 200 characters) of a longer text.
 pub(crate) fn first_sentence(text: &str) -> String {
     let text = text.trim();
-    let end = text
-        .find(". ")
-        .map(|i| i + 1)
-        .unwrap_or(text.len())
-        .min(text.char_indices().nth(200).map(|(i, _)| i).unwrap_or(text.len()));
+    let end = text.find(". ").map(|i| i + 1).unwrap_or(text.len()).min(
+        text.char_indices()
+            .nth(200)
+            .map(|(i, _)| i)
+            .unwrap_or(text.len()),
+    );
     text[..end].replace('\n', " ")
 }
 
@@ -253,9 +254,15 @@ affected:\n- package:\n    name: Django\n    ecosystem: PyPI\n  ranges:\n  - typ
     #[test]
     fn skips_withdrawn_and_informational() {
         let w = br#"{"id":"X-1","withdrawn":"2022-01-01T00:00:00Z","affected":[{"package":{"name":"a","ecosystem":"npm"},"versions":["1"]}]}"#;
-        assert!(matches!(parse_json(w).unwrap(), Outcome::Skipped("withdrawn")));
+        assert!(matches!(
+            parse_json(w).unwrap(),
+            Outcome::Skipped("withdrawn")
+        ));
         let i = br#"{"id":"RUSTSEC-1","database_specific":{"informational":"unmaintained"},"affected":[{"package":{"name":"a","ecosystem":"crates.io"},"versions":["1"]}]}"#;
-        assert!(matches!(parse_json(i).unwrap(), Outcome::Skipped("informational")));
+        assert!(matches!(
+            parse_json(i).unwrap(),
+            Outcome::Skipped("informational")
+        ));
         let git = br#"{"id":"X-2","affected":[{"package":{"name":"a","ecosystem":"npm"},"ranges":[{"type":"GIT","events":[{"introduced":"abc"}]}]}]}"#;
         assert!(matches!(parse_json(git).unwrap(), Outcome::Skipped(_)));
     }

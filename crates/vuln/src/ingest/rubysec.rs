@@ -46,7 +46,11 @@ pub fn parse(text_in: &str, file_stem: &str) -> Result<Advisory, IngestError> {
     })?;
     let cve = d.cve.as_ref().and_then(text).map(|c| format!("CVE-{c}"));
     let ghsa = d.ghsa.as_ref().map(|g| format!("GHSA-{g}"));
-    let osvdb = d.osvdb.as_ref().and_then(text).map(|o| format!("OSVDB-{o}"));
+    let osvdb = d
+        .osvdb
+        .as_ref()
+        .and_then(text)
+        .map(|o| format!("OSVDB-{o}"));
     let id = cve
         .clone()
         .or_else(|| ghsa.clone())
@@ -93,7 +97,10 @@ patched_versions:\n  - \"~> 5.2.4, >= 5.2.4.3\"\n  - \">= 6.0.3.1\"\nunaffected_
         assert_eq!(a.severity, Some(Severity::High));
         assert_eq!(a.published.as_deref(), Some("2020-05-18"));
         match &a.affected[0].ranges[0] {
-            Range::Gem { patched, unaffected } => {
+            Range::Gem {
+                patched,
+                unaffected,
+            } => {
                 assert_eq!(patched.len(), 2);
                 assert_eq!(unaffected, &vec!["< 4.0.0".to_string()]);
             }
