@@ -34,7 +34,9 @@ pub fn database_info(db: &Database) -> DatabaseInfo {
     let age_hours = meta
         .built_at
         .parse::<jiff::Timestamp>()
-        .map(|t| (jiff::Timestamp::now().as_second() - t.as_second()) as f64 / 3600.0)
+        .map(|t| {
+            (jiff::Timestamp::now().as_millisecond() - t.as_millisecond()) as f64 / 3_600_000.0
+        })
         .unwrap_or(0.0);
     DatabaseInfo {
         path: db.path().display().to_string(),

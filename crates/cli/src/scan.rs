@@ -28,7 +28,7 @@ pub fn run(target: Target, args: &ScanArgs) -> Result<ExitCode> {
     let db = open_db(&db_path)?;
     let report = scan(&target, args, &db)?;
     write_report(&report, format, args)?;
-    Ok(exit_code(&report, args)?)
+    exit_code(&report, args)
 }
 
 /// Scans `target` against an open database.

@@ -55,6 +55,23 @@ struct DocAffected {
     versions: Vec<serde_json::Value>,
     #[serde(default)]
     severity: Vec<Severities>,
+    #[serde(default)]
+    database_specific: Option<serde_json::Value>,
+}
+
+impl DocAffected {
+    /// RustSec marks informational advisories (unsound, unmaintained) per affected entry.
+    fn informational(&self) -> bool {
+        self.database_specific
+            .as_ref()
+            .and_then(|d| d.get("informational"))
+            .is_some_and(|v| !v.is_null())
+    }
+
+    /// A CVSS vector given per affected entry (RustSec's OSV export).
+    fn cvss_vector(&self) -> Option<&str> {
+        self.database_specific.as_ref()?.get("cvss")?.as_str()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +133,7 @@ fn convert(doc: Doc) -> Outcome {
     if db_specific
         .and_then(|d| d.get("informational"))
         .is_some_and(|v| !v.is_null())
+        || (!doc.affected.is_empty() && doc.affected.iter().all(DocAffected::informational))
     {
         return Outcome::Skipped("informational");
     }
@@ -129,6 +147,12 @@ fn convert(doc: Doc) -> Outcome {
         .chain(doc.affected.iter().flat_map(|a| a.severity.iter()))
         .filter(|s| s.kind.starts_with("CVSS_V"))
         .filter_map(|s| score_vector(&s.score))
+        .chain(
+            doc.affected
+                .iter()
+                .filter_map(DocAffected::cvss_vector)
+                .filter_map(score_vector),
+        )
         .collect();
     cvss.dedup_by(|a, b| a.vector == b.vector);
     let severity = db_specific

@@ -1,0 +1,377 @@
+//! End-to-end tests of the `rampart` binary on the bundled samples and snapshot, and against cargo-audit.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn repo() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn rampart(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .env_remove("RAMPART_DB")
+        .output()
+        .expect("run rampart")
+}
+
+/// The demo database, built once per test binary from `examples/vulndb`.
+fn demo_db() -> &'static Path {
+    static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DB.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("demo.db");
+        let from = repo().join("examples/vulndb");
+        let out = rampart(&[
+            "db",
+            "build",
+            "--from",
+            from.to_str().unwrap(),
+            "--out",
+            db.to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (dir, db)
+    })
+    .1
+}
+
+fn scan_json(cmd: &str, target: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        cmd,
+        target.to_str().unwrap(),
+        "--db",
+        demo_db().to_str().unwrap(),
+        "-f",
+        "json",
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let out = rampart(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn finding_ids(report: &Value, package: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["vulnerability"]["package"]["name"] == package && f.get("suppressed").is_none()
+        })
+        .flat_map(|f| {
+            let v = &f["vulnerability"];
+            std::iter::once(v["id"].as_str().unwrap().to_string()).chain(
+                v["aliases"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|a| a.as_str().unwrap().to_string()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rootfs_scan_finds_debian_python_and_npm_vulnerabilities() {
+    let r = scan_json("rootfs", &repo().join("examples/rootfs-debian11"), &[]);
+    assert_eq!(r["target"]["os"]["id"], "debian");
+    assert!(
+        finding_ids(&r, "libssl1.1")
+            .iter()
+            .any(|i| i == "DSA-5103-1"),
+        "openssl DSA-5103-1"
+    );
+    assert!(finding_ids(&r, "urllib3").contains(&"CVE-2021-33503".to_string()));
+    assert!(
+        finding_ids(&r, "lodash")
+            .iter()
+            .any(|i| i.starts_with("CVE-"))
+    );
+    assert!(
+        finding_ids(&r, "libc6").is_empty(),
+        "glibc 2.31-13+deb11u2 has no DSA in the data"
+    );
+    assert!(r["summary"]["total"].as_u64().unwrap() > 50);
+}
+
+#[test]
+fn alpine_rootfs_matches_on_origin() {
+    let r = scan_json("rootfs", &repo().join("examples/rootfs-alpine310"), &[]);
+    assert!(finding_ids(&r, "musl").contains(&"CVE-2019-14697".to_string()));
+    assert!(
+        finding_ids(&r, "busybox").is_empty(),
+        "busybox 1.30.1-r2 is the fixed version"
+    );
+}
+
+#[test]
+fn project_scan_covers_every_lockfile_and_applies_vex() {
+    let project = repo().join("examples/project");
+    let vex = repo().join("examples/vex/demo.openvex.json");
+    let r = scan_json("fs", &project, &["--vex", vex.to_str().unwrap()]);
+    for pkg in ["smallvec", "django", "lodash", "golang.org/x/text", "rack"] {
+        assert!(
+            !finding_ids(&r, pkg).is_empty(),
+            "{pkg} should have findings"
+        );
+    }
+    let suppressed: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("suppressed").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["rule_id"], "CVE-2021-33203");
+    assert_eq!(r["summary"]["suppressed"], 1);
+}
+
+#[test]
+fn exit_code_follows_fail_on() {
+    let project = repo().join("examples/project");
+    let db = demo_db().to_str().unwrap();
+    let base = [
+        "fs",
+        project.to_str().unwrap(),
+        "--db",
+        db,
+        "-q",
+        "--exit-code",
+        "3",
+    ];
+    let out = rampart(&[&base[..], &["--fail-on", "critical"]].concat());
+    assert_eq!(out.status.code(), Some(3));
+    let out = rampart(&[&base[..], &["--severity", "LOW", "--fail-on", "high"]].concat());
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn sarif_cyclonedx_and_spdx_outputs_parse() {
+    let project = repo().join("examples/project");
+    for (format, key, value) in [
+        ("sarif", "version", "2.1.0"),
+        ("cyclonedx", "specVersion", "1.6"),
+        ("spdx", "spdxVersion", "SPDX-2.3"),
+    ] {
+        let out = rampart(&[
+            "fs",
+            project.to_str().unwrap(),
+            "--db",
+            demo_db().to_str().unwrap(),
+            "-q",
+            "-f",
+            format,
+        ]);
+        assert!(out.status.success());
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{format}: {e}"));
+        assert_eq!(v[key], value, "{format}");
+    }
+}
+
+#[test]
+fn ignore_file_and_ignore_unfixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join("ignore");
+    std::fs::write(
+        &ignore,
+        "CVE-2021-33503 urllib3\nCVE-2000-0001 exp:2001-01-01\n",
+    )
+    .unwrap();
+    let r = scan_json(
+        "rootfs",
+        &repo().join("examples/rootfs-debian11"),
+        &[
+            "--ignore-file",
+            ignore.to_str().unwrap(),
+            "--ignore-unfixed",
+        ],
+    );
+    assert!(!finding_ids(&r, "urllib3").contains(&"CVE-2021-33503".to_string()));
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains("expired"))
+    );
+}
+
+#[test]
+fn corrupt_truncated_and_newer_databases_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read(demo_db()).unwrap();
+    let target = repo().join("examples/project");
+    let check = |bytes: &[u8], expect: &str| {
+        let p = dir.path().join("bad.db");
+        std::fs::write(&p, bytes).unwrap();
+        let out = rampart(&[
+            "fs",
+            target.to_str().unwrap(),
+            "--db",
+            p.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect) && err.contains("bad.db"), "{err}");
+    };
+    check(&good[..good.len() / 2], "truncated");
+    let mut flipped = good.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
+    check(&flipped, "rampart db update");
+    let mut newer = good.clone();
+    newer[8..12].copy_from_slice(&99u32.to_le_bytes());
+    check(&newer, "newer");
+    check(b"hello", "not a Rampart vulnerability database");
+}
+
+#[test]
+fn db_status_reports_counts_and_staleness() {
+    let out = rampart(&[
+        "db",
+        "status",
+        "--db",
+        demo_db().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["advisories"].as_u64().unwrap() > 500);
+    assert_eq!(v["stale"], false);
+    let out = rampart(&[
+        "db",
+        "status",
+        "--db",
+        demo_db().to_str().unwrap(),
+        "--max-age",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// `rampart fs Cargo.lock` agrees with `cargo audit` on the same lockfile and the same RustSec data.
+#[test]
+fn cargo_lock_findings_equal_cargo_audit() {
+    let fixtures = std::env::var_os("RAMPART_FIXTURES")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/rampart-fixtures"))
+        });
+    let tools = std::env::var_os("RAMPART_TOOLS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/rampart-tools"))
+        });
+    let (Some(fixtures), Some(tools)) = (fixtures, tools) else {
+        return;
+    };
+    let audit_db = fixtures.join("rustsec-db");
+    let cargo_audit = tools.join("cargo/bin/cargo-audit");
+    if !audit_db.is_dir() || !cargo_audit.is_file() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "cargo-audit or the rustsec-db fixture is missing; run scripts/test-deps.sh and scripts/build-fixtures.sh"
+        );
+        eprintln!("note: cargo-audit or fixtures missing; skipping");
+        return;
+    }
+    let lock = repo().join("examples/project/Cargo.lock");
+    let out = Command::new(&cargo_audit)
+        .args([
+            "audit",
+            "--db",
+            audit_db.to_str().unwrap(),
+            "--no-fetch",
+            "--json",
+            "-f",
+            lock.to_str().unwrap(),
+        ])
+        .output()
+        .expect("run cargo-audit");
+    let audit: Value = serde_json::from_slice(&out.stdout).expect("cargo audit JSON");
+    let mut theirs: Vec<(String, String, String)> = audit["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["advisory"]["id"].as_str().unwrap().to_string(),
+                v["package"]["name"].as_str().unwrap().to_string(),
+                v["package"]["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Rampart matches the OSV form of the same RustSec data, from the shared folder.
+    let shared = std::env::var_os("RAMPART_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared"));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rustsec.db");
+    let from = shared.join("data/vulndb/rustsec-osv");
+    let built = rampart(&[
+        "db",
+        "build",
+        "--from",
+        from.to_str().unwrap(),
+        "--out",
+        db.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(built.status.success());
+    let out = rampart(&[
+        "fs",
+        lock.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "-f",
+        "json",
+        "-q",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut ours: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let v = &f["vulnerability"];
+            let ids: Vec<&str> = std::iter::once(v["id"].as_str().unwrap())
+                .chain(
+                    v["aliases"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| a.as_str().unwrap()),
+                )
+                .collect();
+            let rustsec = ids
+                .iter()
+                .find(|i| i.starts_with("RUSTSEC-"))
+                .copied()
+                .unwrap_or(ids[0]);
+            (
+                rustsec.to_string(),
+                v["package"]["name"].as_str().unwrap().to_string(),
+                v["installed_version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    theirs.sort();
+    ours.sort();
+    assert!(!theirs.is_empty());
+    assert_eq!(ours, theirs);
+}
