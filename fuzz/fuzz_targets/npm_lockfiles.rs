@@ -1,0 +1,8 @@
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    rampart_catalog::fuzzing::fuzz_package_lock(data);
+    rampart_catalog::fuzzing::fuzz_yarn_lock(data);
+});
