@@ -51,6 +51,7 @@ pub fn database_file(data: &[u8]) {
         let _ = db.epss("CVE-2021-44228");
     }
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(&dir);
 }
 
 fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
