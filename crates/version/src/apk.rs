@@ -215,19 +215,7 @@ impl Ord for ApkVersion {
     }
 }
 
-impl PartialOrd for ApkVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for ApkVersion {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for ApkVersion {}
+crate::order_from_ord!(ApkVersion);
 
 impl fmt::Display for ApkVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -87,19 +87,7 @@ impl Ord for GenericVersion {
     }
 }
 
-impl PartialOrd for GenericVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for GenericVersion {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for GenericVersion {}
+crate::order_from_ord!(GenericVersion);
 
 impl fmt::Display for GenericVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -25,6 +25,28 @@
 
 #![warn(missing_docs)]
 
+/// Implements `PartialOrd`, `PartialEq` and `Eq` from a type's `Ord`, so equality means "compares equal"
+/// (e.g. `1.0 == 1.0.0` under PEP 440) rather than "same text".
+#[macro_export]
+#[doc(hidden)]
+macro_rules! order_from_ord {
+    ($t:ty) => {
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                self.cmp(other) == std::cmp::Ordering::Equal
+            }
+        }
+
+        impl Eq for $t {}
+    };
+}
+
 pub mod apk;
 pub mod dpkg;
 mod error;

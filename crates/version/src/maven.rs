@@ -257,19 +257,7 @@ impl Ord for MavenVersion {
     }
 }
 
-impl PartialOrd for MavenVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for MavenVersion {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for MavenVersion {}
+crate::order_from_ord!(MavenVersion);
 
 impl fmt::Display for MavenVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -200,19 +200,7 @@ impl Ord for GemVersion {
     }
 }
 
-impl PartialOrd for GemVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for GemVersion {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for GemVersion {}
+crate::order_from_ord!(GemVersion);
 
 impl fmt::Display for GemVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
