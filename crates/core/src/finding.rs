@@ -142,6 +142,10 @@ pub struct Finding {
     pub severity: Severity,
     /// The asset (target) it was found on.
     pub asset: String,
+    /// What inside the asset the finding is about, when that is narrower than the asset: a resource
+    /// address (`aws_s3_bucket.logs`, `Deployment/prod/web`), a file path, a process.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subject: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vulnerability: Option<VulnerabilityInfo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -199,12 +203,77 @@ impl Finding {
             title,
             severity,
             asset: asset.to_string(),
+            subject: String::new(),
             vulnerability: Some(info),
             evidence,
             controls: Vec::new(),
             remediation,
             suppressed: None,
         }
+    }
+
+    /// A finding of any non-vulnerability kind: `rule_id` fired on `subject` inside `asset`. The
+    /// fingerprint covers kind, rule, asset and subject, so the same check on the same resource keeps
+    /// its id across scans. Add evidence, controls and remediation with the `with_*` methods.
+    pub fn new(
+        kind: FindingKind,
+        rule_id: impl Into<String>,
+        title: impl Into<String>,
+        severity: Severity,
+        asset: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> Finding {
+        let rule_id = rule_id.into();
+        let asset = asset.into();
+        let subject = subject.into();
+        let kind_name = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        Finding {
+            id: Fingerprint::of(&[&kind_name, &rule_id, &asset, &subject]),
+            kind,
+            rule_id,
+            title: title.into(),
+            severity,
+            asset,
+            subject,
+            vulnerability: None,
+            evidence: Vec::new(),
+            controls: Vec::new(),
+            remediation: String::new(),
+            suppressed: None,
+        }
+    }
+
+    /// Adds one piece of evidence.
+    pub fn with_evidence(
+        mut self,
+        label: impl Into<String>,
+        location: Option<Location>,
+        detail: impl Into<String>,
+    ) -> Finding {
+        self.evidence.push(Evidence {
+            label: label.into(),
+            location,
+            detail: detail.into(),
+        });
+        self
+    }
+
+    /// Adds a framework control this finding maps to.
+    pub fn with_control(mut self, framework: impl Into<String>, id: impl Into<String>) -> Finding {
+        self.controls.push(Control {
+            framework: framework.into(),
+            id: id.into(),
+        });
+        self
+    }
+
+    /// Sets the remediation text.
+    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Finding {
+        self.remediation = remediation.into();
+        self
     }
 
     pub fn is_suppressed(&self) -> bool {

@@ -108,8 +108,12 @@ impl fmt::Display for Ecosystem {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     pub path: String,
+    /// First line (1-based) of the evidence in the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Last line (1-based, inclusive) when the evidence spans several lines (a resource block).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
 }
 
 impl Location {
@@ -117,6 +121,7 @@ impl Location {
         Location {
             path: path.into(),
             line: None,
+            end_line: None,
         }
     }
 
@@ -124,6 +129,16 @@ impl Location {
         Location {
             path: path.into(),
             line: Some(line),
+            end_line: None,
+        }
+    }
+
+    /// A location spanning lines `start..=end` of a file.
+    pub fn with_lines(path: impl Into<String>, start: u32, end: u32) -> Self {
+        Location {
+            path: path.into(),
+            line: Some(start),
+            end_line: (end > start).then_some(end),
         }
     }
 }

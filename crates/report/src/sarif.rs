@@ -113,6 +113,8 @@ struct ArtifactLocation {
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
 }
 
 /// Writes the shown findings (unsuppressed, at or above the minimum severity) as a SARIF log.
@@ -319,6 +321,7 @@ fn location(l: &Location) -> SarifLocation {
             },
             region: Region {
                 start_line: l.line.filter(|n| *n > 0).unwrap_or(1),
+                end_line: l.end_line.filter(|n| *n > l.line.unwrap_or(1)),
             },
         },
     }

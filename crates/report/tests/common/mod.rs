@@ -234,6 +234,7 @@ fn misconfiguration() -> Finding {
             .into(),
         severity: Severity::High,
         asset: TARGET.into(),
+        subject: "Dockerfile".into(),
         vulnerability: None,
         evidence: vec![Evidence {
             label: "last USER".into(),

@@ -1,0 +1,1 @@
+//! Rampart's AWS IAM policy evaluation engine and entitlement analysis (effective permissions, escalation paths)

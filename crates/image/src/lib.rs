@@ -1,0 +1,1 @@
+//! Rampart's container image sources: OCI layout and archives, docker-archive, registries, layers, base-image analysis

@@ -1,0 +1,1 @@
+//! Rampart's secret scanner: rules as data, keyword prefilter, masking
