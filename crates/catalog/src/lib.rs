@@ -35,7 +35,7 @@ mod yarn;
 pub use inventory::Inventory;
 pub use os::detect_os;
 pub use registry::{Mode, Registry};
-pub use walk::{WalkOptions, catalog_dir, catalog_file};
+pub use walk::{FileVisitor, WalkOptions, catalog_dir, catalog_dir_with, catalog_file};
 
 use rampart_core::{OsRelease, Package, ScanWarning};
 

@@ -38,9 +38,21 @@ impl Default for WalkOptions {
 /// How often (in files) the progress callback is called.
 const PROGRESS_EVERY: u64 = 256;
 
+/// Another reader of file contents that rides along on a catalog walk, so a tree is walked and each
+/// file read once for every analysis (the secret scanner is one).
+pub trait FileVisitor: Sync {
+    /// Cheap test on path and size: should this file's content be handed to [`FileVisitor::visit`]?
+    fn wants(&self, file: &FileMeta) -> bool;
+    /// The most bytes of one file this visitor reads; larger files are not read for it.
+    fn max_size(&self) -> u64;
+    /// Receives the content of one wanted file.
+    fn visit(&self, file: &FileMeta, content: &[u8]);
+}
+
 /// Everything the parallel visitors share.
 struct Shared<'a> {
     root: &'a Path,
+    visitor: Option<&'a dyn FileVisitor>,
     registry: Registry,
     os: Option<OsRelease>,
     max_file_size: u64,
@@ -62,6 +74,16 @@ pub fn catalog_dir(
     opts: &WalkOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Inventory, CatalogError> {
+    catalog_dir_with(root, opts, progress, None)
+}
+
+/// [`catalog_dir`] with a [`FileVisitor`] that sees the files it wants during the same walk.
+pub fn catalog_dir_with(
+    root: &Path,
+    opts: &WalkOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    visitor: Option<&dyn FileVisitor>,
+) -> Result<Inventory, CatalogError> {
     let meta = std::fs::metadata(root).map_err(|source| CatalogError::Io {
         path: root.display().to_string(),
         source,
@@ -75,6 +97,7 @@ pub fn catalog_dir(
     let os = crate::detect_os(&|rel| read_in_root(root, rel, 1 << 16));
     let shared = Shared {
         root,
+        visitor,
         registry: Registry::for_mode(opts.mode),
         os,
         max_file_size: opts.max_file_size,
@@ -171,12 +194,14 @@ fn visit(shared: &Shared, entry: Result<ignore::DirEntry, ignore::Error>) {
         executable: is_executable(&meta),
     };
     let wanted: Vec<&dyn Cataloger> = shared.registry.wanted(&file).collect();
-    if wanted.is_empty() {
+    let visitor = shared.visitor.filter(|v| v.wants(&file));
+    if wanted.is_empty() && visitor.is_none() {
         return;
     }
     shared.read.fetch_add(1, Ordering::Relaxed);
     let (packages, warnings) = catalog_one(
         &wanted,
+        visitor,
         &file,
         entry.path(),
         shared.os.as_ref(),
@@ -193,6 +218,7 @@ fn visit(shared: &Shared, entry: Result<ignore::DirEntry, ignore::Error>) {
 /// Reads one file (once, bounded by the largest limit among `wanted`) and runs each cataloger on it.
 fn catalog_one(
     wanted: &[&dyn Cataloger],
+    visitor: Option<&dyn FileVisitor>,
     file: &FileMeta,
     abs: &Path,
     os: Option<&OsRelease>,
@@ -211,7 +237,13 @@ fn catalog_one(
         0 => c.max_size(),
         m => c.max_size().min(m),
     };
-    let limit = wanted.iter().map(|c| limit_of(*c)).max().unwrap_or(0);
+    let visitor_limit = visitor.map_or(0, |v| v.max_size());
+    let limit = wanted
+        .iter()
+        .map(|c| limit_of(*c))
+        .max()
+        .unwrap_or(0)
+        .max(visitor_limit);
     let content = match read_bounded(abs, limit) {
         Ok(c) => c,
         Err(err) => {
@@ -219,6 +251,11 @@ fn catalog_one(
             return (packages, warnings);
         }
     };
+    if let Some(v) = visitor
+        && content.len() as u64 <= visitor_limit
+    {
+        v.visit(file, &content);
+    }
     let ctx = ParseContext {
         path: file.path,
         os,
@@ -282,7 +319,7 @@ pub fn catalog_file(path: &Path, opts: &WalkOptions) -> Result<Inventory, Catalo
         return Ok(inv);
     }
     inv.files_read = 1;
-    let (packages, warnings) = catalog_one(&wanted, &file, path, None, opts.max_file_size);
+    let (packages, warnings) = catalog_one(&wanted, None, &file, path, None, opts.max_file_size);
     inv.packages = packages;
     inv.warnings = warnings;
     inv.finish();

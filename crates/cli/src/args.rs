@@ -84,6 +84,13 @@ pub struct ScanArgs {
     /// Suppress vulnerabilities that have no fixed version.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// What to look for: vuln, secret (comma-separated). Default: vuln,secret for rootfs and fs, vuln for
+    /// host.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub scanners: Vec<String>,
+    /// Secret scanner configuration (YAML: disable-rules, rules, allow-rules, allow-paths).
+    #[arg(long, value_name = "FILE")]
+    pub secret_config: Option<PathBuf>,
     /// Warn when the database is older than this many hours.
     #[arg(long, default_value_t = 24 * 7, value_name = "HOURS")]
     pub max_db_age: u64,

@@ -40,6 +40,8 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         ignore_file: None,
         ignore_unfixed: false,
         max_db_age: u64::MAX,
+        scanners: vec![],
+        secret_config: None,
     };
     let targets = [
         (

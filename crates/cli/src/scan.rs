@@ -4,7 +4,7 @@ use crate::args::ScanArgs;
 use crate::db_cmd::{database_info, default_db_path, open_db};
 use crate::progress::Progress;
 use anyhow::{Context, Result, bail};
-use rampart_catalog::{Mode, WalkOptions};
+use rampart_catalog::{FileMeta, FileVisitor, Mode, WalkOptions};
 use rampart_core::{Asset, AssetKind, Report, ScanWarning, Severity};
 use rampart_report::{Format, RenderOptions};
 use rampart_vuln::{Database, suppress};
@@ -69,14 +69,32 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
         skip_network_mounts: matches!(target, Target::Host),
         ..WalkOptions::default()
     };
+    let scanners = Scanners::from_args(&args.scanners, target)?;
+    let secrets = match scanners.secret {
+        true => Some(SecretCollector::new(args)?),
+        false => None,
+    };
+    let visitor = secrets.as_ref().map(|s| s as &dyn FileVisitor);
     let inventory = if root.is_file() {
+        if let Some(collector) = &secrets {
+            collector.scan_file(&root, &mut report.warnings);
+        }
         rampart_catalog::catalog_file(&root, &opts)
     } else {
-        rampart_catalog::catalog_dir(&root, &opts, &|n| progress.set(n))
+        rampart_catalog::catalog_dir_with(&root, &opts, &|n| progress.set(n), visitor)
     }
     .with_context(|| format!("cataloguing {}", root.display()))?;
     progress.finish();
     report.time("catalog", started.elapsed());
+    if let Some(collector) = secrets {
+        let asset = report.target.name.clone();
+        report.findings.extend(
+            collector
+                .into_hits()
+                .iter()
+                .map(|h| h.to_finding(&asset, None)),
+        );
+    }
     report.target.os = inventory.os.clone();
     report.warnings.extend(inventory.warnings);
 
@@ -90,13 +108,108 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
     )?;
     report.time("match", started.elapsed());
     report.packages = inventory.packages;
-    report.findings = outcome.findings;
+    if scanners.vuln {
+        report.findings.extend(outcome.findings);
+    }
     report.warnings.extend(outcome.warnings);
 
     apply_suppressions(&mut report, args, &root)?;
     apply_severity_filter(&mut report, &args.severity)?;
     report.finish();
     Ok(report)
+}
+
+/// Which analyses a scan runs (`--scanners`).
+#[derive(Debug, Clone, Copy)]
+struct Scanners {
+    vuln: bool,
+    secret: bool,
+}
+
+impl Scanners {
+    fn from_args(list: &[String], target: &Target) -> Result<Scanners> {
+        if list.is_empty() {
+            return Ok(Scanners {
+                vuln: true,
+                secret: !matches!(target, Target::Host),
+            });
+        }
+        let mut s = Scanners {
+            vuln: false,
+            secret: false,
+        };
+        for name in list {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "vuln" | "vulnerability" => s.vuln = true,
+                "secret" | "secrets" => s.secret = true,
+                other => bail!("unknown scanner {other:?} (expected vuln, secret)"),
+            }
+        }
+        Ok(s)
+    }
+}
+
+/// Runs the secret scanner on the files of a catalog walk and keeps the (masked) hits.
+struct SecretCollector {
+    scanner: rampart_secret::Scanner,
+    hits: std::sync::Mutex<Vec<rampart_secret::SecretHit>>,
+}
+
+impl SecretCollector {
+    fn new(args: &ScanArgs) -> Result<SecretCollector> {
+        let rules = match &args.secret_config {
+            Some(path) => {
+                rampart_secret::RuleSet::with_config(&rampart_secret::Config::load(path)?)?
+            }
+            None => rampart_secret::RuleSet::builtin(),
+        };
+        Ok(SecretCollector {
+            scanner: rampart_secret::Scanner::new(rules, rampart_secret::Limits::default()),
+            hits: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Scans a single file given as the target.
+    fn scan_file(&self, path: &Path, warnings: &mut Vec<ScanWarning>) {
+        let name = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(content) => self.record(self.scanner.scan(&name, &content)),
+            Err(err) => warnings.push(ScanWarning {
+                path: name,
+                line: None,
+                message: format!("secret scan: cannot read: {err}"),
+            }),
+        }
+    }
+
+    fn record(&self, hits: Vec<rampart_secret::SecretHit>) {
+        if !hits.is_empty() {
+            self.hits
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(hits);
+        }
+    }
+
+    fn into_hits(self) -> Vec<rampart_secret::SecretHit> {
+        let mut hits = self.hits.into_inner().unwrap_or_else(|e| e.into_inner());
+        hits.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        hits
+    }
+}
+
+impl FileVisitor for SecretCollector {
+    fn wants(&self, file: &FileMeta) -> bool {
+        self.scanner.wants(file.path, file.size)
+    }
+
+    fn max_size(&self) -> u64 {
+        self.scanner.limits().max_file_size
+    }
+
+    fn visit(&self, file: &FileMeta, content: &[u8]) {
+        self.record(self.scanner.scan(file.path, content));
+    }
 }
 
 fn apply_suppressions(report: &mut Report, args: &ScanArgs, root: &Path) -> Result<()> {

@@ -375,3 +375,46 @@ fn cargo_lock_findings_equal_cargo_audit() {
     assert!(!theirs.is_empty());
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn secrets_in_the_project_are_reported_masked() {
+    let project = repo().join("examples/project");
+    let r = scan_json("fs", &project, &["--scanners", "secret"]);
+    let findings = r["findings"].as_array().unwrap();
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules.len(), 3, "{rules:?}");
+    for rule in [
+        "aws-access-key-id",
+        "aws-secret-access-key",
+        "generic-secret-assignment",
+    ] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+    assert!(findings.iter().all(|f| f["kind"] == "secret"));
+    let raw = std::fs::read_to_string(project.join("deploy/settings.py")).unwrap();
+    let text = r.to_string();
+    for secret in raw
+        .split('"')
+        .filter(|s| s.len() >= 20 && !s.contains([' ', '.']))
+    {
+        assert!(
+            !text.contains(secret),
+            "unmasked secret {secret} in the report"
+        );
+    }
+    // With both scanners (the default for fs), vulnerabilities and secrets are reported together.
+    let both = scan_json("fs", &project, &[]);
+    let kinds: std::collections::BTreeSet<&str> = both["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["secret", "vulnerability"]
+    );
+}
