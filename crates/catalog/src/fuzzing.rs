@@ -49,3 +49,8 @@ pub fn fuzz_requirements(data: &[u8]) {
 pub fn fuzz_rpm_header(data: &[u8]) {
     let _ = crate::rpm::parse_header(data);
 }
+
+/// CycloneDX / SPDX JSON SBOMs.
+pub fn fuzz_sbom(data: &[u8]) {
+    let _ = crate::read_sbom(PATH, data);
+}

@@ -28,6 +28,7 @@ mod python_lock;
 mod registry;
 mod rpm;
 mod ruby;
+mod sbom;
 mod text;
 mod walk;
 mod yarn;
@@ -35,6 +36,7 @@ mod yarn;
 pub use inventory::Inventory;
 pub use os::detect_os;
 pub use registry::{Mode, Registry};
+pub use sbom::{Sbom, SbomFormat, read_sbom};
 pub use walk::{FileVisitor, WalkOptions, catalog_dir, catalog_dir_with, catalog_file};
 
 use rampart_core::{OsRelease, Package, ScanWarning};

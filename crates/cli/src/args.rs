@@ -22,6 +22,9 @@ pub enum Command {
     /// Build, update and inspect the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Write an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) for a folder or lockfile, or scan one with
+    /// `rampart sbom scan FILE`.
+    Sbom(SbomArgs),
     /// Scan the bundled sample estate with the bundled database snapshot (no set-up needed).
     Demo(DemoArgs),
 }
@@ -140,6 +143,39 @@ pub struct DbStatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SbomArgs {
+    #[command(subcommand)]
+    pub command: Option<SbomCommand>,
+    /// Root filesystem, project folder or lockfile to describe (a folder with an os-release file is
+    /// catalogued as a root filesystem).
+    #[arg(required = true)]
+    pub target: Option<PathBuf>,
+    /// cyclonedx or spdx.
+    #[arg(long, short = 'f', default_value = "cyclonedx")]
+    pub format: String,
+    /// Write the SBOM to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SbomCommand {
+    /// Scan a CycloneDX or SPDX JSON SBOM (from Rampart or another tool) for vulnerabilities.
+    Scan(SbomScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SbomScanArgs {
+    /// The SBOM file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod args;
 mod db_cmd;
 mod demo;
 mod progress;
+mod sbom_cmd;
 mod scan;
 
 use clap::Parser;
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
         args::Command::Fs(a) => scan::run(scan::Target::Filesystem(a.path.clone()), &a.scan),
         args::Command::Host(a) => scan::run(scan::Target::Host, &a.scan),
         args::Command::Db(db) => db_cmd::run(db),
+        args::Command::Sbom(a) => sbom_cmd::run(&a),
         args::Command::Demo(a) => demo::run(&a),
     };
     match result {

@@ -19,6 +19,8 @@ pub enum Target {
     Rootfs(PathBuf),
     Filesystem(PathBuf),
     Host,
+    /// A CycloneDX or SPDX JSON document, scanned in place of its subject.
+    Sbom(PathBuf),
 }
 
 /// Runs one scan command end to end and returns the process exit code.
@@ -33,25 +35,12 @@ pub fn run(target: Target, args: &ScanArgs) -> Result<ExitCode> {
 
 /// Scans `target` against an open database.
 pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
-    let (root, kind, mode, skip) = match target {
-        Target::Rootfs(d) => (d.clone(), AssetKind::Rootfs, Mode::Rootfs, vec![]),
-        Target::Filesystem(d) => (d.clone(), AssetKind::Filesystem, Mode::Project, vec![]),
-        Target::Host => (
-            PathBuf::from("/"),
-            AssetKind::Host,
-            Mode::Rootfs,
-            ["proc", "sys", "dev", "run", "tmp", "var/cache", "var/tmp"]
-                .map(String::from)
-                .to_vec(),
-        ),
+    let scanners = Scanners::from_args(&args.scanners, target)?;
+    let secrets = match scanners.secret {
+        true => Some(SecretCollector::new(args)?),
+        false => None,
     };
-    if !root.exists() {
-        bail!("{} does not exist", root.display());
-    }
-    let mut report = Report::new(
-        Asset::new(kind, root.display().to_string()),
-        env!("CARGO_PKG_VERSION"),
-    );
+    let (mut report, packages) = inventory(target, args.quiet, secrets)?;
     let info = database_info(db);
     if info.age_hours > args.max_db_age as f64 && !args.quiet {
         eprintln!(
@@ -62,17 +51,79 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
     report.database = Some(info);
 
     let started = Instant::now();
-    let progress = Progress::spinner(args.quiet, "cataloguing");
+    let asset_name = report.target.name.clone();
+    let outcome =
+        rampart_vuln::match_packages(db, &packages, report.target.os.as_ref(), &asset_name)?;
+    report.time("match", started.elapsed());
+    report.packages = packages;
+    if scanners.vuln {
+        report.findings.extend(outcome.findings);
+    }
+    report.warnings.extend(outcome.warnings);
+
+    let root = target.path();
+    apply_suppressions(&mut report, args, &root)?;
+    apply_severity_filter(&mut report, &args.severity)?;
+    report.finish();
+    Ok(report)
+}
+
+impl Target {
+    /// The path the target names (`/` for the host).
+    pub fn path(&self) -> PathBuf {
+        match self {
+            Target::Rootfs(p) | Target::Filesystem(p) | Target::Sbom(p) => p.clone(),
+            Target::Host => PathBuf::from("/"),
+        }
+    }
+}
+
+/// Reads the target's packages (and, given a collector, its secrets) without any database: the report
+/// holds the target, secret findings, warnings and timings; the packages are returned beside it.
+pub fn inventory(
+    target: &Target,
+    quiet: bool,
+    secrets: Option<SecretCollector>,
+) -> Result<(Report, Vec<rampart_core::Package>)> {
+    let root = target.path();
+    if !root.exists() {
+        bail!("{} does not exist", root.display());
+    }
+    let started = Instant::now();
+    if let Target::Sbom(path) = target {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let sbom = rampart_catalog::read_sbom(&path.display().to_string(), &bytes)?;
+        let name = sbom
+            .subject
+            .clone()
+            .unwrap_or_else(|| path.display().to_string());
+        let mut report = Report::new(Asset::new(AssetKind::Sbom, name), env!("CARGO_PKG_VERSION"));
+        report.target.os = sbom.inventory.os.clone();
+        report.warnings.extend(sbom.inventory.warnings);
+        report.time("catalog", started.elapsed());
+        return Ok((report, sbom.inventory.packages));
+    }
+    let (kind, mode, skip) = match target {
+        Target::Filesystem(_) => (AssetKind::Filesystem, Mode::Project, vec![]),
+        Target::Host => (
+            AssetKind::Host,
+            Mode::Rootfs,
+            ["proc", "sys", "dev", "run", "tmp", "var/cache", "var/tmp"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        _ => (AssetKind::Rootfs, Mode::Rootfs, vec![]),
+    };
+    let mut report = Report::new(
+        Asset::new(kind, root.display().to_string()),
+        env!("CARGO_PKG_VERSION"),
+    );
+    let progress = Progress::spinner(quiet, "cataloguing");
     let opts = WalkOptions {
         mode,
         skip_dirs: skip,
         skip_network_mounts: matches!(target, Target::Host),
         ..WalkOptions::default()
-    };
-    let scanners = Scanners::from_args(&args.scanners, target)?;
-    let secrets = match scanners.secret {
-        true => Some(SecretCollector::new(args)?),
-        false => None,
     };
     let visitor = secrets.as_ref().map(|s| s as &dyn FileVisitor);
     let inventory = if root.is_file() {
@@ -97,26 +148,7 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
     }
     report.target.os = inventory.os.clone();
     report.warnings.extend(inventory.warnings);
-
-    let started = Instant::now();
-    let asset_name = report.target.name.clone();
-    let outcome = rampart_vuln::match_packages(
-        db,
-        &inventory.packages,
-        report.target.os.as_ref(),
-        &asset_name,
-    )?;
-    report.time("match", started.elapsed());
-    report.packages = inventory.packages;
-    if scanners.vuln {
-        report.findings.extend(outcome.findings);
-    }
-    report.warnings.extend(outcome.warnings);
-
-    apply_suppressions(&mut report, args, &root)?;
-    apply_severity_filter(&mut report, &args.severity)?;
-    report.finish();
-    Ok(report)
+    Ok((report, inventory.packages))
 }
 
 /// Which analyses a scan runs (`--scanners`).
@@ -131,7 +163,7 @@ impl Scanners {
         if list.is_empty() {
             return Ok(Scanners {
                 vuln: true,
-                secret: !matches!(target, Target::Host),
+                secret: matches!(target, Target::Rootfs(_) | Target::Filesystem(_)),
             });
         }
         let mut s = Scanners {
@@ -141,6 +173,9 @@ impl Scanners {
         for name in list {
             match name.trim().to_ascii_lowercase().as_str() {
                 "vuln" | "vulnerability" => s.vuln = true,
+                "secret" | "secrets" if matches!(target, Target::Sbom(_)) => {
+                    bail!("an SBOM holds no file contents to scan for secrets")
+                }
                 "secret" | "secrets" => s.secret = true,
                 other => bail!("unknown scanner {other:?} (expected vuln, secret)"),
             }
@@ -150,7 +185,7 @@ impl Scanners {
 }
 
 /// Runs the secret scanner on the files of a catalog walk and keeps the (masked) hits.
-struct SecretCollector {
+pub struct SecretCollector {
     scanner: rampart_secret::Scanner,
     hits: std::sync::Mutex<Vec<rampart_secret::SecretHit>>,
 }

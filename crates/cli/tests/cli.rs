@@ -418,3 +418,62 @@ fn secrets_in_the_project_are_reported_masked() {
         ["secret", "vulnerability"]
     );
 }
+
+/// The (rule, package) pairs of a report's findings, sorted.
+fn finding_pairs(r: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["vulnerability"]["package"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn sbom_written_then_scanned_gives_the_same_findings_as_a_direct_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    for (cmd, target) in [
+        ("rootfs", "examples/rootfs-debian11"),
+        ("rootfs", "examples/rootfs-alpine310"),
+        ("fs", "examples/project"),
+    ] {
+        let target = repo().join(target);
+        let direct = scan_json(cmd, &target, &["--scanners", "vuln"]);
+        assert!(!finding_pairs(&direct).is_empty());
+        for format in ["cyclonedx", "spdx"] {
+            let sbom = dir.path().join(format!("{format}.json"));
+            let out = rampart(&[
+                "sbom",
+                target.to_str().unwrap(),
+                "-f",
+                format,
+                "-o",
+                sbom.to_str().unwrap(),
+                "-q",
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let rescanned = scan_json("sbom", Path::new("scan"), &[sbom.to_str().unwrap()]);
+            assert_eq!(rescanned["target"]["kind"], "sbom");
+            assert_eq!(
+                finding_pairs(&rescanned),
+                finding_pairs(&direct),
+                "{format} round trip of {}",
+                target.display()
+            );
+        }
+    }
+}

@@ -289,6 +289,9 @@ fn package_components(packages: &[&Package]) -> (Vec<Component>, Vec<String>) {
         properties.push(property("rampart:ecosystem", p.ecosystem.to_string()));
         if let Some(src) = &p.source {
             properties.push(property("rampart:source-package", src.name.clone()));
+            if let Some(v) = &src.version {
+                properties.push(property("rampart:source-version", v.clone()));
+            }
         }
         if let Some(layer) = &p.layer {
             properties.push(property("rampart:layer-digest", layer.digest.clone()));

@@ -156,6 +156,20 @@ fn root_package(report: &Report) -> SpdxPackage {
     }
 }
 
+/// `sourceInfo`: the source package an OS package was built from (in the `built package from: NAME
+/// VERSION` form other SBOM tools write and `rampart sbom scan` reads back) and where it was found.
+fn source_info(p: &Package, locations: &[String]) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(src) = &p.source {
+        let version = src.version.as_deref().unwrap_or(&p.version);
+        parts.push(format!("built package from: {} {}", src.name, version));
+    }
+    if !locations.is_empty() {
+        parts.push(format!("found in: {}", locations.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 fn package(p: &Package, ids: &mut IdAllocator) -> SpdxPackage {
     let locations: Vec<String> = p.locations.iter().map(|l| l.to_string()).collect();
     SpdxPackage {
@@ -163,7 +177,7 @@ fn package(p: &Package, ids: &mut IdAllocator) -> SpdxPackage {
         spdx_id: ids.allocate(&format!("Package-{}-{}-{}", p.ecosystem, p.name, p.version)),
         version_info: (!p.version.is_empty()).then(|| p.version.clone()),
         license_declared: license_expression(&p.licenses),
-        source_info: (!locations.is_empty()).then(|| format!("found in: {}", locations.join(", "))),
+        source_info: source_info(p, &locations),
         external_refs: (!p.purl.is_empty())
             .then(|| ExternalRef {
                 reference_category: "PACKAGE-MANAGER",
