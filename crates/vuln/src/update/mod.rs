@@ -226,6 +226,10 @@ pub enum UpdateError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "another `rampart db update` holds the lock {path}; wait for it to finish (the existing database is untouched)"
+    )]
+    Busy { path: PathBuf },
     #[error("no advisory feed could be downloaded{}; the existing database is untouched", mirror_note(.mirror))]
     NoAdvisoryFeed { mirror: Option<String> },
     #[error("the downloaded feeds held no advisories; the existing database is untouched")]
@@ -294,6 +298,7 @@ pub fn update(
     opts: &UpdateOptions,
     progress: &(dyn Fn(&str, u64, Option<u64>) + Sync),
 ) -> Result<UpdateSummary, UpdateError> {
+    let _lock = UpdateLock::acquire(&opts.cache_dir)?;
     let http = Http::new(opts.timeout, opts.retries)?;
     let sums = fetch_sums(&http, opts.mirror.as_deref())?;
     let mut downloaded = Vec::new();
@@ -427,6 +432,33 @@ fn verify_file(
     Ok(())
 }
 
+/// An exclusive advisory lock on `<cache_dir>/.update.lock`, held for a whole update so two concurrent
+/// updates never share partial downloads or race on the final rename. The operating system releases it
+/// when the process ends, so a crashed update never leaves a stale lock.
+struct UpdateLock(#[allow(dead_code)] std::fs::File);
+
+impl UpdateLock {
+    fn acquire(cache_dir: &Path) -> Result<UpdateLock, UpdateError> {
+        let path = cache_dir.join(".update.lock");
+        let io = |source| UpdateError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(cache_dir).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(UpdateLock(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(UpdateError::Busy { path }),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        }
+    }
+}
+
 /// Removes a file or folder when dropped, unless disarmed.
 struct Cleanup(Option<PathBuf>);
 
@@ -512,6 +544,18 @@ fn build_and_swap(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_update_is_refused_while_the_first_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = UpdateLock::acquire(dir.path()).unwrap();
+        match UpdateLock::acquire(dir.path()) {
+            Err(UpdateError::Busy { path }) => assert!(path.ends_with(".update.lock")),
+            other => panic!("expected Busy, got {:?}", other.map(|_| ())),
+        }
+        drop(first);
+        assert!(UpdateLock::acquire(dir.path()).is_ok());
+    }
 
     #[test]
     fn joins_urls() {
