@@ -54,7 +54,7 @@ pub struct HostArgs {
 /// Flags shared by every scan command.
 #[derive(Debug, Args, Clone)]
 pub struct ScanArgs {
-    /// Output format: table, json, sarif, cyclonedx, spdx.
+    /// Output format: table, json, sarif, cyclonedx, spdx, junit.
     #[arg(long, short = 'f', default_value = "table")]
     pub format: String,
     /// Write the report to FILE instead of standard output.

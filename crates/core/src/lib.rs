@@ -21,5 +21,7 @@ pub use finding::{
 };
 pub use fingerprint::Fingerprint;
 pub use package::{Ecosystem, LayerRef, Location, Package, SourcePackage};
-pub use report::{DatabaseInfo, Report, ScanWarning, ScannerInfo, Summary, Timing};
+pub use report::{
+    CheckOutcome, CheckStatus, DatabaseInfo, Report, ScanWarning, ScannerInfo, Summary, Timing,
+};
 pub use severity::Severity;

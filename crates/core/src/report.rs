@@ -79,7 +79,33 @@ pub struct Report {
     pub findings: Vec<Finding>,
     #[serde(default)]
     pub warnings: Vec<ScanWarning>,
+    /// Every check evaluated on every subject with its outcome, when the analyzer records them (posture
+    /// scans do; vulnerability scans do not). Findings are the failures among them; JUnit output lists
+    /// passes too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckOutcome>,
     pub summary: Summary,
+}
+
+/// The outcome of one check on one subject.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CheckOutcome {
+    pub rule_id: String,
+    /// The resource or file the check ran on (a finding's `subject`).
+    pub subject: String,
+    pub status: CheckStatus,
+}
+
+/// Whether a check passed on a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+    /// The check needed a value that is not known (e.g. computed at apply time).
+    Unknown,
+    /// The check does not apply, or was skipped by configuration.
+    Skipped,
 }
 
 impl Report {
@@ -98,6 +124,7 @@ impl Report {
             packages: Vec::new(),
             findings: Vec::new(),
             warnings: Vec::new(),
+            checks: Vec::new(),
             summary: Summary::default(),
         }
     }

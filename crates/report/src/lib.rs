@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 pub mod cyclonedx;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 pub mod spdx;
 pub mod table;
@@ -31,16 +32,19 @@ pub enum Format {
     CycloneDx,
     /// SPDX 2.3 JSON: the inventory.
     Spdx,
+    /// JUnit XML: one test case per check and subject, for CI systems.
+    Junit,
 }
 
 impl Format {
     /// Every format, in the order help texts list them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Table,
         Format::Json,
         Format::Sarif,
         Format::CycloneDx,
         Format::Spdx,
+        Format::Junit,
     ];
 
     /// The name used on the command line.
@@ -51,6 +55,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::CycloneDx => "cyclonedx",
             Format::Spdx => "spdx",
+            Format::Junit => "junit",
         }
     }
 }
@@ -63,7 +68,7 @@ impl fmt::Display for Format {
 
 /// A format name that is not one of [`Format::ALL`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("unknown output format {0:?} (expected one of table, json, sarif, cyclonedx, spdx)")]
+#[error("unknown output format {0:?} (expected one of table, json, sarif, cyclonedx, spdx, junit)")]
 pub struct ParseFormatError(pub String);
 
 impl FromStr for Format {
@@ -128,6 +133,7 @@ pub fn render(
         Format::Sarif => sarif::render(report, opts, out),
         Format::CycloneDx => cyclonedx::render(report, opts, out),
         Format::Spdx => spdx::render(report, opts, out),
+        Format::Junit => junit::render(report, opts, out),
     }
 }
 

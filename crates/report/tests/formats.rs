@@ -342,3 +342,76 @@ fn cyclonedx_adds_packages_that_only_findings_name() {
         assert!(refs.contains(target), "dangling affects ref {target}");
     }
 }
+
+#[test]
+fn junit_lists_shown_findings_as_failures() {
+    let report = sample_report();
+    let xml = render(&report, Format::Junit, &RenderOptions::default());
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let shown = report
+        .active_findings(rampart_core::Severity::Unknown)
+        .count();
+    assert_eq!(root.attribute("tests"), Some(shown.to_string().as_str()));
+    assert_eq!(root.attribute("failures"), Some(shown.to_string().as_str()));
+    let failures = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
+    assert_eq!(failures, shown);
+    for suite in root.children().filter(|n| n.has_tag_name("testsuite")) {
+        let cases = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count();
+        assert_eq!(suite.attribute("tests"), Some(cases.to_string().as_str()));
+    }
+}
+
+#[test]
+fn junit_with_recorded_checks_lists_passes_and_unknowns() {
+    use rampart_core::{CheckOutcome, CheckStatus};
+    let mut report = sample_report();
+    let failing = report
+        .findings
+        .iter()
+        .find(|f| f.kind == rampart_core::FindingKind::Misconfiguration)
+        .expect("sample has a misconfiguration")
+        .clone();
+    report.checks = vec![
+        CheckOutcome {
+            rule_id: failing.rule_id.clone(),
+            subject: failing.subject.clone(),
+            status: CheckStatus::Fail,
+        },
+        CheckOutcome {
+            rule_id: failing.rule_id.clone(),
+            subject: "Other<&>\"file\"".into(),
+            status: CheckStatus::Pass,
+        },
+        CheckOutcome {
+            rule_id: "AWS-S3-001".into(),
+            subject: "aws_s3_bucket.logs".into(),
+            status: CheckStatus::Unknown,
+        },
+    ];
+    let xml = render(&report, Format::Junit, &RenderOptions::default());
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.attribute("tests"), Some("3"));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    assert_eq!(root.attribute("skipped"), Some("1"));
+    let names: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert!(names.contains(&"Other<&>\"file\""), "{names:?}");
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert_eq!(failure.attribute("message"), Some(failing.title.as_str()));
+    assert!(failure.text().unwrap_or_default().contains("remediation:"));
+}
