@@ -1,1 +1,32 @@
-//! Rampart's Kubernetes support: manifest and snapshot loading, Pod Security Standards, workload checks, RBAC
+//! Rampart's Kubernetes support: manifest and snapshot loading, Pod Security Standards, workload checks.
+//!
+//! For manifests the pipeline is [`load_path`] (or [`load_reader`] for `helm template` /
+//! `kustomize build` output on stdin) → [`scan`] → findings, plus [`compliance`] for a `pss-baseline` /
+//! `pss-restricted` summary. Nothing here talks to a cluster yet; a snapshot directory of
+//! `kubectl get -o json` lists loads like any other tree.
+
+pub mod checks;
+pub mod compliance;
+pub mod error;
+pub mod fuzzing;
+mod index;
+mod lines;
+pub mod load;
+pub mod object;
+mod parse;
+pub mod podspec;
+pub mod pss;
+pub mod scan;
+mod selector;
+pub mod suppress;
+mod walk;
+
+pub use checks::{Exposure, ExposureKind, exposures};
+pub use compliance::{ComplianceSummary, ControlStatus, Framework, compliance};
+pub use error::{LoadError, SuppressionError, UnknownName, VersionError};
+pub use load::{LoadOptions, Loaded, load_path, load_reader, load_str};
+pub use object::{KubeObject, Source};
+pub use podspec::{PodSpecRef, pod_spec, pod_specs};
+pub use pss::{Level, PolicyVersion};
+pub use scan::{ScanOptions, scan};
+pub use suppress::SuppressionFile;

@@ -1,0 +1,91 @@
+//! Behaviour of the individual built-in checks.
+
+use super::run_all;
+use crate::load::{LoadOptions, load_str};
+
+fn rules(yaml: &str) -> Vec<(String, String)> {
+    let l = load_str(yaml, "t.yaml", &LoadOptions::default());
+    let mut v: Vec<(String, String)> = run_all(&l.objects)
+        .into_iter()
+        .map(|h| (h.check.id.to_string(), h.subject))
+        .collect();
+    v.sort();
+    v
+}
+
+fn has(rules: &[(String, String)], id: &str) -> bool {
+    rules.iter().any(|(r, _)| r == id)
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n";
+
+#[test]
+fn net_raw_is_satisfied_by_drop_all_or_net_raw() {
+    let all = format!(
+        "{POD}  containers: [{{name: a, securityContext: {{capabilities: {{drop: [ALL]}}}}}}]\n"
+    );
+    assert!(!has(&rules(&all), "k8s:net-raw-capability"));
+    let raw = format!(
+        "{POD}  containers: [{{name: a, securityContext: {{capabilities: {{drop: [CAP_NET_RAW]}}}}}}]\n"
+    );
+    assert!(!has(&rules(&raw), "k8s:net-raw-capability"));
+    let none = format!("{POD}  containers: [{{name: a}}]\n");
+    assert!(has(&rules(&none), "k8s:net-raw-capability"));
+}
+
+#[test]
+fn automount_can_be_disabled_on_the_service_account() {
+    let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: quiet, namespace: ns}\nautomountServiceAccountToken: false\n---\n";
+    let pod = format!("{sa}{POD}  serviceAccountName: quiet\n  containers: [{{name: a}}]\n");
+    assert!(!has(&rules(&pod), "k8s:automount-service-account-token"));
+    let other_ns = pod.replace("namespace: ns}\nautomount", "namespace: other}\nautomount");
+    assert!(has(
+        &rules(&other_ns),
+        "k8s:automount-service-account-token"
+    ));
+}
+
+#[test]
+fn runtime_socket_and_default_namespace() {
+    let y = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  volumes: [{name: s, hostPath: {path: /run/containerd/containerd.sock}}]\n  containers: [{name: a}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: kubernetes, namespace: default}\nspec: {}\n";
+    let r = rules(y);
+    assert!(has(&r, "k8s:container-runtime-socket"));
+    let defaults: Vec<_> = r
+        .iter()
+        .filter(|(id, _)| id == "k8s:default-namespace")
+        .collect();
+    assert_eq!(
+        defaults.len(),
+        1,
+        "the built-in kubernetes Service is not reported"
+    );
+}
+
+#[test]
+fn probes_are_not_required_of_jobs_and_init_containers() {
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j, namespace: ns}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x:1}]\n";
+    let r = rules(job);
+    assert!(!has(&r, "k8s:liveness-probe-missing"));
+    let pod = format!(
+        "{POD}  initContainers: [{{name: i}}]\n  containers: [{{name: a, livenessProbe: {{exec: {{command: [x]}}}}, readinessProbe: {{exec: {{command: [x]}}}}}}]\n"
+    );
+    let r = rules(&pod);
+    assert!(!has(&r, "k8s:liveness-probe-missing") && !has(&r, "k8s:readiness-probe-missing"));
+}
+
+#[test]
+fn internal_load_balancer_is_recorded() {
+    let y = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  namespace: ns\n  annotations: {service.beta.kubernetes.io/aws-load-balancer-scheme: internal}\nspec:\n  type: LoadBalancer\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  ports: [{port: 443}]\n";
+    let l = load_str(y, "t.yaml", &LoadOptions::default());
+    let ex = super::exposures(&l.objects);
+    assert_eq!(ex.len(), 1);
+    assert!(ex[0].internal);
+    assert_eq!(ex[0].source_ranges, vec!["10.0.0.0/8".to_string()]);
+    assert_eq!(ex[0].ports, vec![443]);
+}
+
+#[test]
+fn custom_resources_are_not_checked() {
+    let y = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r, namespace: default}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x}]\n";
+    assert!(rules(y).is_empty());
+}
