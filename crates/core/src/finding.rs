@@ -114,6 +114,8 @@ pub enum SuppressionSource {
     Vex,
     IgnoreFile,
     IgnoreUnfixed,
+    /// An annotation on the resource itself (`rampart.dev/ignore`).
+    Annotation,
 }
 
 /// Why a finding is suppressed. Suppressed findings are kept in the JSON report (with this reason) but not

@@ -209,7 +209,7 @@ pub(crate) fn apply_annotation(finding: &mut Finding, obj: Option<&KubeObject>) 
     };
     if ids.iter().any(|id| id == "*" || id == &finding.rule_id) {
         finding.suppressed = Some(Suppression {
-            source: SuppressionSource::IgnoreFile,
+            source: SuppressionSource::Annotation,
             status: "ignored by annotation".into(),
             justification: reason,
             origin: format!("{IGNORE_ANNOTATION} on {}", obj.address()),

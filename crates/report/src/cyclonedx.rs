@@ -491,6 +491,7 @@ fn analysis(s: &Suppression) -> Analysis {
         SuppressionSource::Vex => "VEX",
         SuppressionSource::IgnoreFile => "ignore file",
         SuppressionSource::IgnoreUnfixed => "--ignore-unfixed",
+        SuppressionSource::Annotation => "annotation",
     };
     let mut detail = format!("Suppressed by {source}: {}", s.status);
     if !s.justification.is_empty() {
