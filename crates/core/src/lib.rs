@@ -7,6 +7,7 @@
 //! Architecture invariant: this crate does no I/O and knows nothing of where data comes from.
 
 pub mod asset;
+pub mod compliance;
 pub mod finding;
 pub mod fingerprint;
 pub mod package;
@@ -15,6 +16,7 @@ pub mod report;
 pub mod severity;
 
 pub use asset::{Asset, AssetKind, OsRelease};
+pub use compliance::{ComplianceSummary, ControlResult, ControlStatus};
 pub use finding::{
     Control, Cvss, Epss, Evidence, Finding, FindingKind, FixState, Kev, Suppression,
     SuppressionSource, VulnerabilityInfo,

@@ -84,6 +84,9 @@ pub struct Report {
     /// passes too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckOutcome>,
+    /// Compliance summaries for the frameworks asked for (`--framework`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compliance: Vec<crate::ComplianceSummary>,
     pub summary: Summary,
 }
 
@@ -125,6 +128,7 @@ impl Report {
             findings: Vec::new(),
             warnings: Vec::new(),
             checks: Vec::new(),
+            compliance: Vec::new(),
             summary: Summary::default(),
         }
     }

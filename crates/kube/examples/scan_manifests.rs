@@ -59,7 +59,7 @@ fn main() -> ExitCode {
         active,
         findings.len() - active,
         summary.framework,
-        summary.version,
+        summary.version.as_deref().unwrap_or(""),
         summary.passed,
         summary.failed,
         summary.not_applicable,

@@ -5,7 +5,7 @@ use crate::error::UnknownName;
 use crate::object::KubeObject;
 use crate::podspec::pod_specs;
 use crate::pss::{self, Level, PolicyVersion};
-use rampart_core::Finding;
+use rampart_core::{ComplianceSummary, ControlResult, ControlStatus, Finding};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -41,49 +41,6 @@ impl std::str::FromStr for Framework {
                 expected: "pss-baseline, pss-restricted",
             }),
         }
-    }
-}
-
-/// The state of one control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ControlStatus {
-    Passed,
-    Failed,
-    NotApplicable,
-}
-
-/// One control of the summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ControlResult {
-    /// The PSS check id.
-    pub id: &'static str,
-    pub title: &'static str,
-    pub status: ControlStatus,
-    /// Resources failing it (unsuppressed findings).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub failing: Vec<String>,
-}
-
-/// A framework's compliance summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ComplianceSummary {
-    pub framework: &'static str,
-    pub version: String,
-    /// Workloads (pod specs) evaluated.
-    pub workloads: usize,
-    pub controls: Vec<ControlResult>,
-    pub passed: usize,
-    pub failed: usize,
-    pub not_applicable: usize,
-    /// Passed / (passed + failed) × 100; 100 when nothing applies.
-    pub score: f64,
-}
-
-impl ComplianceSummary {
-    /// True when any control failed: the condition for `--exit-code`.
-    pub fn any_failed(&self) -> bool {
-        self.failed > 0
     }
 }
 
@@ -130,31 +87,20 @@ pub fn compliance(
             ControlStatus::Failed
         };
         controls.push(ControlResult {
-            id: def.id,
-            title: def.title,
+            id: def.id.to_string(),
+            title: def.title.to_string(),
             status,
             failing,
         });
     }
-    let count = |s| controls.iter().filter(|c| c.status == s).count();
-    let (passed, failed, not_applicable) = (
-        count(ControlStatus::Passed),
-        count(ControlStatus::Failed),
-        count(ControlStatus::NotApplicable),
-    );
-    let score = if passed + failed == 0 {
-        100.0
-    } else {
-        (passed as f64 * 1000.0 / (passed + failed) as f64).round() / 10.0
+    let title = match framework.level() {
+        Level::Baseline => "Pod Security Standards: baseline",
+        Level::Restricted => "Pod Security Standards: restricted",
     };
-    ComplianceSummary {
-        framework: framework.name(),
-        version: version.to_string(),
-        workloads,
+    ComplianceSummary::from_controls(
+        framework.name(),
+        title,
+        Some(format!("{version} ({workloads} workloads)")),
         controls,
-        passed,
-        failed,
-        not_applicable,
-        score,
-    }
+    )
 }

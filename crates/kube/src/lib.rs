@@ -22,11 +22,12 @@ pub mod suppress;
 mod walk;
 
 pub use checks::{Exposure, ExposureKind, exposures};
-pub use compliance::{ComplianceSummary, ControlStatus, Framework, compliance};
+pub use compliance::{Framework, compliance};
 pub use error::{LoadError, SuppressionError, UnknownName, VersionError};
 pub use load::{LoadOptions, Loaded, load_path, load_reader, load_str};
 pub use object::{KubeObject, Source};
 pub use podspec::{PodSpecRef, pod_spec, pod_specs};
 pub use pss::{Level, PolicyVersion};
+pub use rampart_core::{ComplianceSummary, ControlStatus};
 pub use scan::{ScanOptions, scan};
 pub use suppress::SuppressionFile;

@@ -10,6 +10,7 @@
 //!   definitions use — nothing is executed unless [`RunOptions::allow_shell`] is set;
 //! - [`runner`] runs the checks and [`results`] turns them into kube-bench-style results and findings.
 
+pub mod bundled;
 pub mod catalog;
 pub mod definitions;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod variables;
 pub mod version;
 mod yaml;
 
+pub use bundled::bundled_catalog;
 pub use catalog::{Benchmark, Catalog};
 pub use definitions::{BinOp, Check, CheckType, Compare, Controls, Group, TestItem, Tests};
 pub use error::{Error, Result};
