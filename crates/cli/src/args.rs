@@ -1,5 +1,6 @@
 //! Command-line arguments: every flag is defined once, here, with its help text.
 
+use crate::output::OutputArgs;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -25,6 +26,9 @@ pub enum Command {
     /// Write an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) for a folder or lockfile, or scan one with
     /// `rampart sbom scan FILE`.
     Sbom(SbomArgs),
+    /// Kubernetes posture of manifests, Helm/kustomize output (`-`) or a cluster snapshot; `rampart k8s
+    /// node` runs the CIS node checks.
+    K8s(K8sArgs),
     /// Scan the bundled sample estate with the bundled database snapshot (no set-up needed).
     Demo(DemoArgs),
 }
@@ -54,30 +58,14 @@ pub struct HostArgs {
 /// Flags shared by every scan command.
 #[derive(Debug, Args, Clone)]
 pub struct ScanArgs {
-    /// Output format: table, json, sarif, cyclonedx, spdx, junit.
-    #[arg(long, short = 'f', default_value = "table")]
-    pub format: String,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Only report these severities (comma-separated, e.g. CRITICAL,HIGH).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
-    pub severity: Vec<String>,
-    /// Exit with this code when findings at or above --fail-on remain.
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub exit_code: u8,
-    /// Lowest severity that triggers --exit-code.
-    #[arg(long, default_value = "unknown", value_name = "SEVERITY")]
-    pub fail_on: String,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Vulnerability database file (default: $RAMPART_DB or ~/.cache/rampart/db/rampart.db).
     #[arg(long, env = "RAMPART_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Never touch the network; use the database as it is.
     #[arg(long)]
     pub offline: bool,
-    /// Print nothing but the report (no progress, no notes).
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// OpenVEX document whose not_affected/fixed statements suppress findings (repeatable).
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
@@ -176,6 +164,64 @@ pub struct SbomScanArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct K8sArgs {
+    #[command(subcommand)]
+    pub command: Option<K8sCommand>,
+    /// Manifest file or folder, a snapshot folder (`kubectl get -o json` lists), or `-` for standard input.
+    #[arg(required = true)]
+    pub path: Option<PathBuf>,
+    /// Print a compliance summary for this framework: pss-baseline, pss-restricted (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub framework: Vec<String>,
+    /// Kubernetes version the Pod Security Standards are evaluated at (1.N, default: latest).
+    #[arg(long, value_name = "1.N")]
+    pub k8s_version: Option<String>,
+    /// Suppression file (YAML list of id, resource glob, reason, expires; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum K8sCommand {
+    /// CIS Kubernetes benchmark checks on this node (or a node tree given with --root), kube-bench's
+    /// definitions evaluated natively.
+    Node(K8sNodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct K8sNodeArgs {
+    /// Root of the node's filesystem (a mounted or copied node tree for offline checks).
+    #[arg(long, default_value = "/", value_name = "DIR")]
+    pub root: PathBuf,
+    /// Benchmark to run (cis-1.10, eks-1.8.0, gke-1.9.0, …; default: from the Kubernetes version).
+    #[arg(long, value_name = "NAME")]
+    pub benchmark: Option<String>,
+    /// Kubernetes version that selects the benchmark (default: read from the static pod manifests).
+    #[arg(long, value_name = "1.N")]
+    pub k8s_version: Option<String>,
+    /// Targets to check: master, node, etcd, controlplane, policies (default: the benchmark's).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub targets: Vec<String>,
+    /// Run audit commands the interpreter does not understand with /bin/sh (off: they are WARN).
+    #[arg(long)]
+    pub allow_audit_commands: bool,
+    /// kube-bench `cfg/` folder to use instead of the embedded definitions.
+    #[arg(long, value_name = "DIR")]
+    pub cfg: Option<PathBuf>,
+    /// Process list (`ps -ef` output) to use instead of /proc (for node trees).
+    #[arg(long, value_name = "FILE")]
+    pub processes: Option<PathBuf>,
+    /// File modes and owners to use instead of the tree's (YAML: path: {mode, owner}).
+    #[arg(long, value_name = "FILE")]
+    pub stat_overrides: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,8 @@
 
 use crate::args::{DemoArgs, ScanArgs};
 use crate::db_cmd::{build_from, cache_dir};
-use crate::scan::{Target, scan, write_report};
+use crate::output::{OutputArgs, write_report};
+use crate::scan::{Target, scan};
 use anyhow::Result;
 use rampart_report::Format;
 use std::path::PathBuf;
@@ -25,14 +26,16 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
     );
     let db = rampart_vuln::Database::open(&db_path)?;
     let args = ScanArgs {
-        format: a.format.clone(),
-        output: None,
-        severity: vec![],
-        exit_code: 0,
-        fail_on: "unknown".into(),
+        out: OutputArgs {
+            format: a.format.clone(),
+            output: None,
+            severity: vec![],
+            exit_code: 0,
+            fail_on: "unknown".into(),
+            quiet: true,
+        },
         db: Some(db_path.clone()),
         offline: true,
-        quiet: true,
         vex: vec![examples.join("vex/demo.openvex.json")]
             .into_iter()
             .filter(|p| p.is_file())
@@ -60,7 +63,7 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
     for (title, target) in targets {
         eprintln!("\n=== {title} ===");
         let report = scan(&target, &args, &db)?;
-        write_report(&report, format, &args)?;
+        write_report(&report, format, &args.out)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,8 @@
 mod args;
 mod db_cmd;
 mod demo;
+mod k8s_cmd;
+mod output;
 mod progress;
 mod sbom_cmd;
 mod scan;
@@ -18,13 +20,25 @@ fn main() -> ExitCode {
         args::Command::Host(a) => scan::run(scan::Target::Host, &a.scan),
         args::Command::Db(db) => db_cmd::run(db),
         args::Command::Sbom(a) => sbom_cmd::run(&a),
+        args::Command::K8s(a) => k8s_cmd::run(&a),
         args::Command::Demo(a) => demo::run(&a),
     };
     match result {
         Ok(code) => code,
+        // `rampart … | head`: the reader went away; that is not an error of ours.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.to_string().contains("Broken pipe")
+    })
 }

@@ -1,11 +1,10 @@
 //! `rampart sbom`: write an SBOM for a target, or scan one.
 
 use crate::args::{SbomArgs, SbomCommand};
+use crate::output::{OutputArgs, write_report};
 use crate::scan::{self, Target};
-use anyhow::{Context, Result, bail};
-use rampart_core::Severity;
-use rampart_report::{Format, RenderOptions};
-use std::io::Write;
+use anyhow::{Result, bail};
+use rampart_report::Format;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -34,26 +33,15 @@ pub fn run(args: &SbomArgs) -> Result<ExitCode> {
             eprintln!("warning: {}: {}", w.path, w.message);
         }
     }
-    let opts = RenderOptions {
-        min_severity: Severity::Unknown,
-        width: 80,
-        color: false,
+    let out = OutputArgs {
+        format: format.name().into(),
+        output: args.output.clone(),
+        severity: Vec::new(),
+        exit_code: 0,
+        fail_on: "unknown".into(),
+        quiet: args.quiet,
     };
-    match &args.output {
-        Some(file) => {
-            let mut out = std::io::BufWriter::new(
-                std::fs::File::create(file)
-                    .with_context(|| format!("creating {}", file.display()))?,
-            );
-            rampart_report::render(&report, format, &opts, &mut out)?;
-            out.flush()?;
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            rampart_report::render(&report, format, &opts, &mut out)?;
-            out.flush()?;
-        }
-    }
+    write_report(&report, format, &out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,13 +2,12 @@
 
 use crate::args::ScanArgs;
 use crate::db_cmd::{database_info, default_db_path, open_db};
+use crate::output;
 use crate::progress::Progress;
 use anyhow::{Context, Result, bail};
 use rampart_catalog::{FileMeta, FileVisitor, Mode, WalkOptions};
-use rampart_core::{Asset, AssetKind, Report, ScanWarning, Severity};
-use rampart_report::{Format, RenderOptions};
+use rampart_core::{Asset, AssetKind, Report, ScanWarning};
 use rampart_vuln::{Database, suppress};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -25,12 +24,12 @@ pub enum Target {
 
 /// Runs one scan command end to end and returns the process exit code.
 pub fn run(target: Target, args: &ScanArgs) -> Result<ExitCode> {
-    let format: Format = args.format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let format = args.out.format()?;
     let db_path = args.db.clone().unwrap_or_else(default_db_path);
     let db = open_db(&db_path)?;
     let report = scan(&target, args, &db)?;
-    write_report(&report, format, args)?;
-    exit_code(&report, args)
+    output::write_report(&report, format, &args.out)?;
+    output::exit_code(&report, &args.out)
 }
 
 /// Scans `target` against an open database.
@@ -40,9 +39,9 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
         true => Some(SecretCollector::new(args)?),
         false => None,
     };
-    let (mut report, packages) = inventory(target, args.quiet, secrets)?;
+    let (mut report, packages) = inventory(target, args.out.quiet, secrets)?;
     let info = database_info(db);
-    if info.age_hours > args.max_db_age as f64 && !args.quiet {
+    if info.age_hours > args.max_db_age as f64 && !args.out.quiet {
         eprintln!(
             "warning: the vulnerability database is {:.0} days old; run `rampart db update`",
             info.age_hours / 24.0
@@ -63,7 +62,7 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
 
     let root = target.path();
     apply_suppressions(&mut report, args, &root)?;
-    apply_severity_filter(&mut report, &args.severity)?;
+    output::apply_severity_filter(&mut report, &args.out.severity)?;
     report.finish();
     Ok(report)
 }
@@ -279,63 +278,4 @@ fn apply_suppressions(report: &mut Report, args: &ScanArgs, root: &Path) -> Resu
         suppress::apply_ignore_unfixed(&mut report.findings);
     }
     Ok(())
-}
-
-fn apply_severity_filter(report: &mut Report, list: &[String]) -> Result<()> {
-    if list.is_empty() {
-        return Ok(());
-    }
-    let wanted: Vec<Severity> = list
-        .iter()
-        .map(|s| s.parse::<Severity>())
-        .collect::<Result<_, _>>()?;
-    report.findings.retain(|f| wanted.contains(&f.severity));
-    Ok(())
-}
-
-/// Renders the report to --output or standard output.
-pub fn write_report(report: &Report, format: Format, args: &ScanArgs) -> Result<()> {
-    let color = args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let width = terminal_width();
-    let opts = RenderOptions {
-        min_severity: Severity::Unknown,
-        width,
-        color,
-    };
-    match &args.output {
-        Some(path) => {
-            let mut f = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("creating {}", path.display()))?,
-            );
-            rampart_report::render(report, format, &opts, &mut f)?;
-            f.flush()?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            rampart_report::render(report, format, &opts, &mut lock)?;
-            lock.flush()?;
-        }
-    }
-    Ok(())
-}
-
-fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(80)
-}
-
-fn exit_code(report: &Report, args: &ScanArgs) -> Result<ExitCode> {
-    if args.exit_code == 0 {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let threshold: Severity = args.fail_on.parse()?;
-    Ok(if report.active_findings(threshold).next().is_some() {
-        ExitCode::from(args.exit_code)
-    } else {
-        ExitCode::SUCCESS
-    })
 }

@@ -477,3 +477,113 @@ fn sbom_written_then_scanned_gives_the_same_findings_as_a_direct_scan() {
         }
     }
 }
+
+fn rampart_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rampart");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn k8s_manifests_give_findings_compliance_and_the_exit_code() {
+    let shop = repo().join("crates/kube/tests/data/shop");
+    let out = rampart(&[
+        "k8s",
+        shop.to_str().unwrap(),
+        "--framework",
+        "pss-restricted",
+        "-f",
+        "json",
+        "-q",
+        "--exit-code",
+        "4",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["target"]["kind"], "kubernetes");
+    assert_eq!(r["compliance"][0]["framework"], "pss-restricted");
+    assert!(r["compliance"][0]["failed"].as_u64().unwrap() > 0);
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"pss:privileged"), "{rules:?}");
+    assert!(rules.iter().any(|r| r.starts_with("k8s:")), "{rules:?}");
+
+    // helm template / kustomize build output on standard input, SARIF out.
+    let manifest = std::fs::read(shop.join("web.yaml")).unwrap();
+    let out = rampart_with_stdin(&["k8s", "-", "-f", "sarif", "-q"], &manifest);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn k8s_node_checks_a_fixture_node_tree() {
+    let node = repo().join("crates/node/tests/fixtures/insecure");
+    let out = rampart(&[
+        "k8s",
+        "node",
+        "--root",
+        node.join("root").to_str().unwrap(),
+        "--processes",
+        node.join("processes.txt").to_str().unwrap(),
+        "--stat-overrides",
+        node.join("stat-overrides.yaml").to_str().unwrap(),
+        "-f",
+        "json",
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["target"]["kind"], "node");
+    let compliance = &r["compliance"][0];
+    assert!(
+        compliance["framework"]
+            .as_str()
+            .unwrap()
+            .starts_with("cis-kubernetes-")
+    );
+    assert!(compliance["failed"].as_u64().unwrap() > 0);
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    // The insecure kubelet allows anonymous requests (CIS 4.2.1).
+    assert!(rules.iter().any(|r| r.ends_with("/4.2.1")), "{rules:?}");
+    assert_eq!(
+        r["checks"].as_array().unwrap().len() as u64,
+        compliance["passed"].as_u64().unwrap()
+            + compliance["failed"].as_u64().unwrap()
+            + compliance["not_applicable"].as_u64().unwrap()
+    );
+}

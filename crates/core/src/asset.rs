@@ -18,6 +18,14 @@ pub enum AssetKind {
     Sbom,
     /// A Kubernetes object, cloud resource or other asset kinds added by later blocks.
     Resource,
+    /// Kubernetes manifests, Helm or kustomize output, a cluster snapshot or a live cluster.
+    Kubernetes,
+    /// A Kubernetes node (CIS node checks).
+    Node,
+    /// An infrastructure-as-code tree (Terraform, CloudFormation, Dockerfiles).
+    Iac,
+    /// A cloud account.
+    Cloud,
 }
 
 /// The operating system of a rootfs, host or image, from `/etc/os-release`.

@@ -225,9 +225,14 @@ fn metadata(report: &Report) -> Metadata {
     let ty = match report.target.kind {
         AssetKind::Image => "container",
         AssetKind::Host => "device",
-        AssetKind::Rootfs | AssetKind::Filesystem | AssetKind::Sbom | AssetKind::Resource => {
-            "application"
-        }
+        AssetKind::Rootfs
+        | AssetKind::Filesystem
+        | AssetKind::Sbom
+        | AssetKind::Resource
+        | AssetKind::Kubernetes
+        | AssetKind::Node
+        | AssetKind::Iac
+        | AssetKind::Cloud => "application",
     };
     Metadata {
         timestamp: crate::utc_seconds(&report.created_at),

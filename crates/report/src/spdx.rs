@@ -146,7 +146,13 @@ fn root_package(report: &Report) -> SpdxPackage {
         AssetKind::Image => "CONTAINER",
         AssetKind::Rootfs => "OPERATING_SYSTEM",
         AssetKind::Host => "DEVICE",
-        AssetKind::Filesystem | AssetKind::Sbom | AssetKind::Resource => "APPLICATION",
+        AssetKind::Filesystem
+        | AssetKind::Sbom
+        | AssetKind::Resource
+        | AssetKind::Kubernetes
+        | AssetKind::Iac
+        | AssetKind::Cloud => "APPLICATION",
+        AssetKind::Node => "DEVICE",
     };
     SpdxPackage {
         name: report.target.name.clone(),

@@ -26,19 +26,32 @@ pub fn render(
         writeln!(out, "{}", fit(&line, width))?;
     }
     writeln!(out)?;
-    if vulns.is_empty() {
-        writeln!(out, "No vulnerabilities found")?;
-    } else {
+    if !vulns.is_empty() {
         writeln!(out, "{}", vulnerability_table(&vulns, opts, width))?;
+    } else if scans_packages(report) {
+        writeln!(out, "No vulnerabilities found")?;
     }
     if !others.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{}",
-            fit(&format!("Other findings: {}", others.len()), width)
-        )?;
+        if !vulns.is_empty() || scans_packages(report) {
+            writeln!(out)?;
+        }
+        let heading = match vulns.is_empty() && !scans_packages(report) {
+            true => format!("Findings: {}, by resource", others.len()),
+            false => format!("Other findings: {}, by resource", others.len()),
+        };
+        writeln!(out, "{}", fit(&heading, width))?;
         writeln!(out, "{}", other_table(&others, opts, width))?;
+    } else if !scans_packages(report) {
+        writeln!(out, "No findings")?;
+    }
+    for summary in &report.compliance {
+        writeln!(out)?;
+        for line in compliance_lines(summary) {
+            writeln!(out, "{}", fit(&line, width))?;
+        }
+        if summary.failed > 0 {
+            writeln!(out, "{}", compliance_table(summary, opts, width))?;
+        }
     }
     if !report.warnings.is_empty() {
         writeln!(out)?;
@@ -61,15 +74,16 @@ fn header_lines(report: &Report, opts: &RenderOptions, shown: &[&Finding]) -> Ve
     if let Some(os) = &report.target.os {
         lines.push(format!("OS: {}", os.display_name()));
     }
-    lines.push(match &report.database {
-        Some(db) => format!(
+    match &report.database {
+        Some(db) => lines.push(format!(
             "DB: format v{}, built {} ({} old)",
             db.format_version,
             db.built_at,
             age(db.age_hours)
-        ),
-        None => "DB: none".to_string(),
-    });
+        )),
+        None if scans_packages(report) => lines.push("DB: none".to_string()),
+        None => {}
+    }
     // CRITICAL to LOW always; NEGLIGIBLE and UNKNOWN only when something has that level.
     let counts: Vec<String> = Severity::ALL_DESCENDING
         .into_iter()
@@ -228,24 +242,143 @@ fn keep_whole(table: &mut Table, index: usize, chars: usize) {
     }
 }
 
-/// Non-vulnerability findings: kind, rule, severity, where, title.
+/// Whether the report is about packages (so "no vulnerabilities" is news) rather than posture.
+fn scans_packages(report: &Report) -> bool {
+    use rampart_core::AssetKind::*;
+    matches!(
+        report.target.kind,
+        Rootfs | Filesystem | Host | Image | Sbom
+    ) || !report.packages.is_empty()
+}
+
+/// Non-vulnerability findings grouped by subject (resource, file, node check): the resource cell (with
+/// its location) is filled on the first row of each group; then rule, severity, title and controls.
 fn other_table(others: &[&Finding], opts: &RenderOptions, width: usize) -> Table {
     let mut table = new_table(opts, width);
-    table.set_header(vec!["Kind", "Rule", "Severity", "Location", "Title"]);
-    let title_budget = (width / 2).clamp(20, 120);
-    for f in others {
-        let location = f
-            .evidence
-            .iter()
-            .find_map(|e| e.location.as_ref())
-            .map(|l| l.to_string())
-            .unwrap_or_default();
+    let with_controls = width >= 100;
+    let mut header = vec!["Resource", "Rule", "Severity", "Title"];
+    if with_controls {
+        header.push("Controls");
+    }
+    table.set_header(header);
+    let title_budget = (width / 3).clamp(20, 100);
+    for group in group_by_subject(others) {
+        for (i, f) in group.iter().enumerate() {
+            let resource = if i == 0 {
+                let location = f
+                    .evidence
+                    .iter()
+                    .find_map(|e| e.location.as_ref())
+                    .map(|l| l.to_string())
+                    .unwrap_or_default();
+                let subject = if f.subject.is_empty() {
+                    &f.asset
+                } else {
+                    &f.subject
+                };
+                match (location.is_empty(), subject == &location) {
+                    (true, _) | (false, true) => subject.clone(),
+                    (false, false) => format!("{subject}\n{location}"),
+                }
+            } else {
+                String::new()
+            };
+            let mut row = vec![
+                Cell::new(resource),
+                Cell::new(&f.rule_id),
+                severity_cell(f.severity.label(), f.severity, opts.color),
+                Cell::new(truncate(&f.title, title_budget)),
+            ];
+            if with_controls {
+                row.push(Cell::new(controls_text(f)));
+            }
+            table.add_row(row);
+        }
+    }
+    table
+}
+
+/// Groups findings by subject, keeping the order in which each subject first appears (most severe first).
+fn group_by_subject<'a>(findings: &[&'a Finding]) -> Vec<Vec<&'a Finding>> {
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in findings {
+        let key = if f.subject.is_empty() {
+            f.asset.as_str()
+        } else {
+            f.subject.as_str()
+        };
+        match index.get(key) {
+            Some(&i) => groups[i].push(f),
+            None => {
+                index.insert(key, groups.len());
+                groups.push(vec![f]);
+            }
+        }
+    }
+    groups
+}
+
+/// A finding's framework controls, compactly: `CIS 5.2.2, PSS-B, NSA, T1611`; the JSON report has them
+/// in full.
+fn controls_text(f: &Finding) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in &f.controls {
+        let text = match c.framework.as_str() {
+            "pss-baseline" => "PSS-B".to_string(),
+            "pss-restricted" => "PSS-R".to_string(),
+            "nsa-cisa" | "nsa" => "NSA".to_string(),
+            "mitre-attack" => c.id.clone(),
+            fw if fw.starts_with("cis-") => format!("CIS {}", c.id),
+            fw if c.id.is_empty() => fw.to_string(),
+            fw => format!("{fw} {}", c.id),
+        };
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+    }
+    truncate(&parts.join(", "), 60)
+}
+
+/// The summary line of one framework.
+fn compliance_lines(summary: &rampart_core::ComplianceSummary) -> Vec<String> {
+    let name = if summary.name.is_empty() {
+        &summary.framework
+    } else {
+        &summary.name
+    };
+    let version = summary
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    vec![
+        format!("Compliance: {name}{version}"),
+        format!(
+            "  {} passed, {} failed, {} not applicable; score {:.1}%",
+            summary.passed, summary.failed, summary.not_applicable, summary.score
+        ),
+    ]
+}
+
+/// The failed controls of one framework, with how many resources fail each.
+fn compliance_table(
+    summary: &rampart_core::ComplianceSummary,
+    opts: &RenderOptions,
+    width: usize,
+) -> Table {
+    let mut table = new_table(opts, width);
+    table.set_header(vec!["Control", "Title", "Status", "Failing"]);
+    for c in summary
+        .controls
+        .iter()
+        .filter(|c| c.status == rampart_core::ControlStatus::Failed)
+    {
         table.add_row(vec![
-            Cell::new(crate::wire_name(f.kind)),
-            Cell::new(&f.rule_id),
-            severity_cell(f.severity.label(), f.severity, opts.color),
-            Cell::new(location),
-            Cell::new(truncate(&f.title, title_budget)),
+            Cell::new(&c.id),
+            Cell::new(truncate(&c.title, (width / 2).clamp(20, 100))),
+            Cell::new("FAIL"),
+            Cell::new(c.failing.len().to_string()),
         ]);
     }
     table

@@ -1,0 +1,198 @@
+//! `rampart k8s`: Kubernetes posture of manifests and snapshots, and CIS checks of a node.
+
+use crate::args::{K8sArgs, K8sCommand, K8sNodeArgs};
+use crate::db_cmd::cache_dir;
+use crate::output::{self, OutputArgs};
+use anyhow::{Context, Result, bail};
+use rampart_core::{
+    Asset, AssetKind, CheckOutcome, CheckStatus, ComplianceSummary, ControlResult, ControlStatus,
+    Report,
+};
+use rampart_kube::pss::PolicyVersion;
+use rampart_kube::{Framework, LoadOptions, ScanOptions, SuppressionFile};
+use rampart_report::Format;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+pub fn run(args: &K8sArgs) -> Result<ExitCode> {
+    match &args.command {
+        Some(K8sCommand::Node(node)) => run_node(node),
+        None => run_manifests(args),
+    }
+}
+
+/// Loads manifests, runs the Pod Security Standards and the built-in checks, summarises frameworks.
+fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
+    let Some(path) = &args.path else {
+        bail!("give a manifest file or folder, `-` for standard input, or `rampart k8s node`");
+    };
+    let format = args.out.format()?;
+    let version: PolicyVersion = match &args.k8s_version {
+        Some(v) => v
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--k8s-version: {e}"))?,
+        None => PolicyVersion::LATEST,
+    };
+    let frameworks: Vec<Framework> = args
+        .framework
+        .iter()
+        .map(|f| f.parse().map_err(|e| anyhow::anyhow!("--framework: {e}")))
+        .collect::<Result<_>>()?;
+    let suppressions = args
+        .suppressions
+        .iter()
+        .map(|p| SuppressionFile::load(p).with_context(|| format!("reading {}", p.display())))
+        .collect::<Result<Vec<_>>>()?;
+
+    let name = path.display().to_string();
+    let mut report = Report::new(
+        Asset::new(AssetKind::Kubernetes, name.clone()),
+        env!("CARGO_PKG_VERSION"),
+    );
+    let started = Instant::now();
+    let loaded = rampart_kube::load_path(path, &LoadOptions::default())
+        .with_context(|| format!("loading {name}"))?;
+    report.time("load", started.elapsed());
+    report.warnings.extend(loaded.warnings);
+    if !args.out.quiet {
+        for note in &loaded.notes {
+            eprintln!("note: {}: {}", note.path, note.message);
+        }
+    }
+
+    let started = Instant::now();
+    // Findings for the strictest level asked for; restricted by default, as kube-score and Polaris do.
+    let level = frameworks
+        .iter()
+        .map(|f| f.level())
+        .max()
+        .unwrap_or(rampart_kube::pss::Level::Restricted);
+    let opts = ScanOptions {
+        asset: name,
+        version,
+        pss_level: Some(level),
+        suppressions,
+        ..ScanOptions::default()
+    };
+    let (findings, warnings) = rampart_kube::scan(&loaded.objects, &opts);
+    report.time("checks", started.elapsed());
+    report.warnings.extend(warnings);
+    for f in frameworks {
+        report.compliance.push(rampart_kube::compliance(
+            &loaded.objects,
+            &findings,
+            f,
+            version,
+        ));
+    }
+    report.findings = findings;
+    finish(report, format, &args.out)
+}
+
+/// Runs the CIS node benchmark on `--root` (default `/`).
+fn run_node(args: &K8sNodeArgs) -> Result<ExitCode> {
+    let format = args.out.format()?;
+    let catalog = match &args.cfg {
+        Some(dir) => rampart_node::Catalog::open(dir.clone())?,
+        None => rampart_node::bundled_catalog(&cache_dir())?,
+    };
+    let procs = match &args.processes {
+        Some(file) => rampart_node::ProcessSource::File(file.clone()),
+        None => rampart_node::ProcessSource::for_root(&args.root),
+    };
+    let mut node = rampart_node::Node::new(&args.root, &procs)?;
+    if let Some(file) = &args.stat_overrides {
+        node = node.with_stat_overrides(file)?;
+    }
+    let node_name = node.hostname().unwrap_or_else(|| "node".into());
+    let started = Instant::now();
+    let result = rampart_node::run(
+        &catalog,
+        &node,
+        &rampart_node::RunOptions {
+            benchmark: args.benchmark.clone(),
+            k8s_version: args.k8s_version.clone(),
+            targets: args.targets.clone(),
+            allow_shell: args.allow_audit_commands,
+            node_name: node_name.clone(),
+            ..Default::default()
+        },
+    )?;
+    if format == Format::Table {
+        let mut out: Box<dyn Write> = match &args.out.output {
+            Some(p) => Box::new(
+                std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            ),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        out.write_all(result.render_text().as_bytes())?;
+        out.flush()?;
+    }
+    let mut report = Report::new(
+        Asset::new(AssetKind::Node, node_name),
+        env!("CARGO_PKG_VERSION"),
+    );
+    report.time("checks", started.elapsed());
+    report.findings = result.findings();
+    let mut controls = Vec::new();
+    for r in result.results() {
+        let (status, control) = match r.state {
+            rampart_node::State::Pass => (CheckStatus::Pass, ControlStatus::Passed),
+            rampart_node::State::Fail => (CheckStatus::Fail, ControlStatus::Failed),
+            rampart_node::State::Warn => (CheckStatus::Unknown, ControlStatus::NotApplicable),
+            rampart_node::State::Info => (CheckStatus::Skipped, ControlStatus::NotApplicable),
+        };
+        let subject = format!("{}/{}", r.target, r.id);
+        report.checks.push(CheckOutcome {
+            rule_id: format!("{}/{}", result.benchmark, r.id),
+            subject: subject.clone(),
+            status,
+        });
+        controls.push(ControlResult {
+            id: r.id.clone(),
+            title: r.text.clone(),
+            status: control,
+            failing: if status == CheckStatus::Fail {
+                vec![subject]
+            } else {
+                vec![]
+            },
+        });
+    }
+    report.compliance.push(ComplianceSummary::from_controls(
+        result.framework.clone(),
+        format!("CIS Kubernetes Benchmark ({})", result.benchmark),
+        Some(result.benchmark.clone()),
+        controls,
+    ));
+    if format == Format::Table {
+        let t = result.totals();
+        if !args.out.quiet {
+            eprintln!(
+                "{} checks: {} pass, {} fail, {} warn ({} need --allow-audit-commands), {} info",
+                t.pass + t.fail + t.warn + t.info,
+                t.pass,
+                t.fail,
+                t.warn,
+                t.uninterpreted,
+                t.info
+            );
+        }
+        report.finish();
+        return output::exit_code(&report, &args.out);
+    }
+    finish(report, format, &args.out)
+}
+
+/// Applies the severity filter, writes the report and picks the exit code (a failed compliance
+/// control counts as a failure for `--exit-code`, whatever `--fail-on` says).
+fn finish(mut report: Report, format: Format, out: &OutputArgs) -> Result<ExitCode> {
+    output::apply_severity_filter(&mut report, &out.severity)?;
+    report.finish();
+    output::write_report(&report, format, out)?;
+    if out.exit_code != 0 && report.compliance.iter().any(|c| c.any_failed()) {
+        return Ok(ExitCode::from(out.exit_code));
+    }
+    output::exit_code(&report, out)
+}
