@@ -1,0 +1,206 @@
+//! Frameworks as data: controls mapped to check ids, and compliance summaries over findings.
+//!
+//! Convention for check ids: Pod Security Standards checks are `pss:<name>` with the name Kubernetes
+//! uses (`pss:privileged`, `pss:hostNamespaces`, `pss:capabilities_baseline`); other built-in Kubernetes
+//! checks are `k8s:<slug>`; Gatekeeper constraints `gatekeeper:<template>/<constraint>`; kubescape
+//! controls `kubescape:C-XXXX`; user rules `rego:<rule>`.
+
+use crate::check::CheckId;
+use crate::error::{PolicyError, Result};
+use rampart_core::finding::Finding;
+use serde::{Deserialize, Serialize};
+
+/// One control of a framework and the checks that decide it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkControl {
+    pub id: String,
+    pub title: String,
+    /// The control fails when any of these checks fails; it passes when at least one of them was
+    /// evaluated and none failed; otherwise it is not applicable.
+    pub checks: Vec<CheckId>,
+}
+
+/// A compliance framework.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Framework {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+    pub controls: Vec<FrameworkControl>,
+}
+
+const BUILTIN: [(&str, &str); 4] = [
+    (
+        "pss-baseline",
+        include_str!("../frameworks/pss-baseline.yaml"),
+    ),
+    (
+        "pss-restricted",
+        include_str!("../frameworks/pss-restricted.yaml"),
+    ),
+    ("nsa", include_str!("../frameworks/nsa-cisa.yaml")),
+    (
+        "cis-kubernetes",
+        include_str!("../frameworks/cis-kubernetes.yaml"),
+    ),
+];
+
+impl Framework {
+    /// Parses a framework definition (YAML or JSON).
+    pub fn parse(origin: &str, text: &str) -> Result<Framework> {
+        serde_saphyr::from_str(text).map_err(|e| PolicyError::Parse {
+            path: origin.to_string(),
+            line: e
+                .location()
+                .map(|l| u32::try_from(l.line()).unwrap_or(u32::MAX)),
+            message: e.to_string().lines().next().unwrap_or("").to_string(),
+        })
+    }
+
+    /// The ids of the frameworks shipped with Rampart.
+    pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
+        BUILTIN.iter().map(|(id, _)| *id)
+    }
+
+    /// A shipped framework by id (`pss-baseline`, `pss-restricted`, `nsa`, `cis-kubernetes`; also
+    /// `nsa-cisa`, `cis`).
+    pub fn builtin(id: &str) -> Option<Framework> {
+        let id = match id {
+            "nsa-cisa" => "nsa",
+            "cis" => "cis-kubernetes",
+            other => other,
+        };
+        let (_, text) = BUILTIN.iter().find(|(k, _)| *k == id)?;
+        Framework::parse(id, text).ok()
+    }
+
+    /// Every check id any control refers to.
+    pub fn check_ids(&self) -> impl Iterator<Item = &CheckId> {
+        self.controls.iter().flat_map(|c| c.checks.iter())
+    }
+}
+
+/// The verdict on one control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ControlStatus {
+    Passed,
+    Failed,
+    NotApplicable,
+}
+
+/// One control's line in a summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlResult {
+    pub id: String,
+    pub title: String,
+    pub status: ControlStatus,
+    /// Unsuppressed findings that failed it.
+    pub failures: usize,
+}
+
+/// A framework's compliance summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub framework: String,
+    pub name: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub not_applicable: usize,
+    /// passed / (passed + failed) × 100; 100 when nothing applied.
+    pub score: f64,
+    pub controls: Vec<ControlResult>,
+}
+
+/// Judges every control of `framework` from the findings (by rule id, or by a finding's own control
+/// mapping to this framework) and the checks that were evaluated.
+pub fn compliance_summary(
+    framework: &Framework,
+    findings: &[Finding],
+    evaluated_checks: &[CheckId],
+) -> Summary {
+    let active: Vec<&Finding> = findings.iter().filter(|f| !f.is_suppressed()).collect();
+    let mut controls = Vec::with_capacity(framework.controls.len());
+    for c in &framework.controls {
+        let failures = active
+            .iter()
+            .filter(|f| {
+                c.checks.iter().any(|id| id.as_str() == f.rule_id)
+                    || f.controls
+                        .iter()
+                        .any(|fc| fc.framework == framework.id && fc.id == c.id)
+            })
+            .count();
+        let status = if failures > 0 {
+            ControlStatus::Failed
+        } else if c.checks.iter().any(|id| evaluated_checks.contains(id)) {
+            ControlStatus::Passed
+        } else {
+            ControlStatus::NotApplicable
+        };
+        controls.push(ControlResult {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            status,
+            failures,
+        });
+    }
+    let count = |s| controls.iter().filter(|c| c.status == s).count();
+    let (passed, failed) = (count(ControlStatus::Passed), count(ControlStatus::Failed));
+    let score = if passed + failed == 0 {
+        100.0
+    } else {
+        (passed as f64 * 1000.0 / (passed + failed) as f64).round() / 10.0
+    };
+    Summary {
+        framework: framework.id.clone(),
+        name: framework.name.clone(),
+        passed,
+        failed,
+        not_applicable: count(ControlStatus::NotApplicable),
+        score,
+        controls,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_core::finding::FindingKind;
+    use rampart_core::severity::Severity;
+
+    #[test]
+    fn builtin_frameworks_parse() {
+        for id in Framework::builtin_ids() {
+            let f = Framework::builtin(id).unwrap_or_else(|| panic!("{id} does not parse"));
+            assert!(!f.controls.is_empty(), "{id}");
+            assert!(f.check_ids().all(|c| c.as_str().contains(':')), "{id}");
+        }
+        assert_eq!(
+            Framework::builtin("pss-restricted").map(|f| f.controls.len()),
+            Some(16)
+        );
+    }
+
+    #[test]
+    fn summary_counts_controls() {
+        let fw = Framework::builtin("pss-baseline").expect("baseline");
+        let f = Finding::new(
+            FindingKind::Misconfiguration,
+            "pss:privileged",
+            "Privileged",
+            Severity::High,
+            "a",
+            "Pod/x/p",
+        );
+        let evaluated: Vec<CheckId> = fw.check_ids().cloned().collect();
+        let s = compliance_summary(&fw, &[f], &evaluated);
+        assert_eq!(s.failed, 1);
+        assert_eq!(s.passed, fw.controls.len() - 1);
+        assert!(s.score > 90.0 && s.score < 100.0);
+        let none = compliance_summary(&fw, &[], &[]);
+        assert_eq!(none.not_applicable, fw.controls.len());
+        assert_eq!(none.score, 100.0);
+    }
+}

@@ -1,0 +1,373 @@
+//! OPA Gatekeeper compatibility: ConstraintTemplates and Constraints run unchanged over documents, with
+//! Gatekeeper's review input, `spec.match`, `data.inventory` and `gator verify` suites.
+
+#[cfg(feature = "cel")]
+mod cel;
+mod constraint;
+mod review;
+mod template;
+pub mod verify;
+
+pub use constraint::{
+    Constraint, KindMatch, LabelSelector, Match, Requirement, glob_matches, is_constraint,
+};
+pub use review::{Inventory, Review};
+pub use template::{ConstraintTemplate, RawViolation, is_template};
+
+use crate::check::{CheckId, CheckMeta, ControlRef, Violation};
+use crate::error::{PolicyError, Result};
+use crate::rego::Limits;
+use rampart_core::package::Location;
+use rampart_core::severity::Severity;
+use serde_json::Value;
+use std::path::Path;
+
+/// One constraint violated by one object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatekeeperResult {
+    pub template: String,
+    pub constraint_kind: String,
+    pub constraint: String,
+    pub enforcement_action: String,
+    pub msg: String,
+    pub details: Value,
+}
+
+/// Templates and their constraints, loaded from files or a policy directory.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    pub templates: Vec<ConstraintTemplate>,
+    pub constraints: Vec<Constraint>,
+    /// Run a template's CEL code instead of its Rego when it has both (CEL-only templates always run
+    /// their CEL).
+    pub prefer_cel: bool,
+}
+
+impl PolicySet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loads every template and constraint in the YAML/JSON files under `dir`. Other documents are
+    /// ignored. A constraint whose kind no template defines is an error naming its file.
+    pub fn load_dir(dir: &Path, limits: Limits) -> Result<Self> {
+        let mut set = PolicySet::new();
+        for path in crate::docs::files_under(dir, &[".yaml", ".yml", ".json"])? {
+            set.add_file(&path, limits)?;
+        }
+        set.validate()?;
+        Ok(set)
+    }
+
+    /// Adds the templates and constraints of one file.
+    pub fn add_file(&mut self, path: &Path, limits: Limits) -> Result<()> {
+        let text = crate::docs::read_text(path)?;
+        let origin = path.display().to_string();
+        for doc in crate::docs::parse_documents(&origin, &text)? {
+            if is_template(&doc) {
+                self.templates.push(ConstraintTemplate::from_document(
+                    &origin, &text, &doc, limits,
+                )?);
+            } else if is_constraint(&doc) {
+                self.constraints
+                    .push(Constraint::from_document(&origin, &doc)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that every constraint has a template.
+    pub fn validate(&self) -> Result<()> {
+        for c in &self.constraints {
+            if !self.templates.iter().any(|t| t.kind == c.kind) {
+                return Err(PolicyError::invalid(
+                    &c.origin,
+                    format!(
+                        "constraint {} has kind {} but no template defines it",
+                        c.name, c.kind
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Check metadata for each constraint (`gatekeeper:<template>/<constraint>`).
+    pub fn check_metas(&self) -> Vec<CheckMeta> {
+        self.constraints
+            .iter()
+            .filter_map(|c| {
+                let t = self.templates.iter().find(|t| t.kind == c.kind)?;
+                let mut meta = CheckMeta::new(check_id(t, c).0, t.title.clone(), severity_of(c));
+                meta.description = t.description.clone();
+                meta.kinds = c
+                    .matcher
+                    .kinds
+                    .iter()
+                    .flat_map(|k| k.kinds.clone())
+                    .collect();
+                meta.controls.push(ControlRef {
+                    framework: "gatekeeper".into(),
+                    id: t.name.clone(),
+                });
+                Some(meta)
+            })
+            .collect()
+    }
+
+    /// Reviews each document against every constraint that matches it, with `inventory` as
+    /// `data.inventory` (Namespaces in it feed `namespaceSelector`).
+    pub fn review(&mut self, doc: &Value, inventory: &Inventory) -> Result<Vec<GatekeeperResult>> {
+        let mut inventories_set = vec![false; self.templates.len()];
+        self.review_with(doc, inventory, &mut inventories_set)
+    }
+
+    fn review_with(
+        &mut self,
+        doc: &Value,
+        inventory: &Inventory,
+        inventories_set: &mut [bool],
+    ) -> Result<Vec<GatekeeperResult>> {
+        let review = Review::of(doc);
+        let ns_obj = inventory.namespace(review.namespace());
+        let mut out = Vec::new();
+        for c in &self.constraints {
+            if !c.matcher.matches(&review.object, ns_obj) {
+                continue;
+            }
+            let Some(ti) = self.templates.iter().position(|t| t.kind == c.kind) else {
+                continue;
+            };
+            let template = &mut self.templates[ti];
+            if !inventories_set[ti] {
+                template.set_inventory(&inventory.to_value())?;
+                inventories_set[ti] = true;
+            }
+            let use_cel = template.has_cel() && (self.prefer_cel || !template.has_rego());
+            for v in evaluate(template, &review, c, use_cel)? {
+                out.push(GatekeeperResult {
+                    template: template.name.clone(),
+                    constraint_kind: c.kind.clone(),
+                    constraint: c.name.clone(),
+                    enforcement_action: c.enforcement_action.clone(),
+                    msg: v.msg,
+                    details: v.details,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Audits a set of objects as Gatekeeper's audit does: every object is also in `data.inventory`.
+    /// `locations[i]` is where `docs[i]` was read from, when known. Templates are spread over the
+    /// available cores; the result order is deterministic (by object, then template, then constraint).
+    pub fn audit(
+        &mut self,
+        docs: &[Value],
+        locations: &[Option<Location>],
+    ) -> Result<Vec<Violation>> {
+        // The full inventory only when a template reads it; Namespaces are always needed for
+        // `namespaceSelector`.
+        let full = self
+            .templates
+            .iter()
+            .any(ConstraintTemplate::uses_inventory);
+        let mut inventory = Inventory::new();
+        for d in docs {
+            if full || crate::docs::str_at(d, &["kind"]) == "Namespace" {
+                inventory.add(d);
+            }
+        }
+        let inventory_value = if full {
+            inventory.to_value()
+        } else {
+            Value::Null
+        };
+        let reviews: Vec<AuditItem> = docs
+            .iter()
+            .map(|d| {
+                let review = Review::of(d);
+                AuditItem {
+                    doc: d,
+                    subject: subject_of(&review.object),
+                    namespace: crate::docs::str_at(&review.object, &["metadata", "namespace"])
+                        .to_string(),
+                    native: regorus::Value::from(review.review),
+                }
+            })
+            .collect();
+        let parameters: Vec<regorus::Value> = self
+            .constraints
+            .iter()
+            .map(|c| regorus::Value::from(c.parameters.clone()))
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+            .clamp(1, self.templates.len().max(1));
+        let chunk = self.templates.len().div_ceil(threads).max(1);
+        let ctx = AuditContext {
+            constraints: &self.constraints,
+            parameters: &parameters,
+            reviews: &reviews,
+            inventory: &inventory,
+            inventory_value: &inventory_value,
+            locations,
+            prefer_cel: self.prefer_cel,
+        };
+        let mut hits: Vec<(usize, usize, usize, Violation)> = Vec::new();
+        std::thread::scope(|scope| -> Result<()> {
+            let handles: Vec<_> = self
+                .templates
+                .chunks_mut(chunk)
+                .enumerate()
+                .map(|(n, templates)| {
+                    let ctx = &ctx;
+                    scope.spawn(move || ctx.run(n * chunk, templates))
+                })
+                .collect();
+            for h in handles {
+                let part = h.join().map_err(|_| PolicyError::Eval {
+                    path: "gatekeeper audit".into(),
+                    message: "an evaluation thread panicked".into(),
+                })??;
+                hits.extend(part);
+            }
+            Ok(())
+        })?;
+        hits.sort_by_key(|(doc, template, constraint, _)| (*doc, *template, *constraint));
+        Ok(hits.into_iter().map(|(_, _, _, v)| v).collect())
+    }
+}
+
+/// One audited object: the document, its review in the engine's form, its namespace and address.
+struct AuditItem<'a> {
+    doc: &'a Value,
+    native: regorus::Value,
+    namespace: String,
+    subject: String,
+}
+
+impl AuditItem<'_> {
+    /// The object `spec.match` looks at (an `AdmissionReview`'s `request.object`, else the document).
+    fn object(&self) -> &Value {
+        if crate::docs::str_at(self.doc, &["kind"]) == "AdmissionReview"
+            && let Some(request) = self.doc.get("request")
+        {
+            return request
+                .get("object")
+                .filter(|o| o.is_object())
+                .or_else(|| request.get("oldObject").filter(|o| o.is_object()))
+                .unwrap_or(&Value::Null);
+        }
+        self.doc
+    }
+}
+
+/// What every audit thread shares.
+struct AuditContext<'a> {
+    constraints: &'a [Constraint],
+    parameters: &'a [regorus::Value],
+    reviews: &'a [AuditItem<'a>],
+    inventory: &'a Inventory,
+    inventory_value: &'a Value,
+    locations: &'a [Option<Location>],
+    prefer_cel: bool,
+}
+
+impl AuditContext<'_> {
+    /// Audits every object against the constraints of `templates` (the first is template `first`).
+    fn run(
+        &self,
+        first: usize,
+        templates: &mut [ConstraintTemplate],
+    ) -> Result<Vec<(usize, usize, usize, Violation)>> {
+        let mut out = Vec::new();
+        for (ti, template) in templates.iter_mut().enumerate() {
+            let constraints: Vec<(usize, &Constraint)> = self
+                .constraints
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.kind == template.kind)
+                .collect();
+            if constraints.is_empty() {
+                continue;
+            }
+            if template.uses_inventory() {
+                template.set_inventory(self.inventory_value)?;
+            }
+            let use_cel = template.has_cel() && (self.prefer_cel || !template.has_rego());
+            for (di, item) in self.reviews.iter().enumerate() {
+                let ns_obj = self.inventory.namespace(&item.namespace);
+                let object = item.object();
+                for &(ci, c) in &constraints {
+                    if !c.matcher.matches(object, ns_obj) {
+                        continue;
+                    }
+                    let results = if use_cel {
+                        evaluate(template, &Review::of(item.doc), c, true)?
+                    } else {
+                        template.evaluate_native(&item.native, &self.parameters[ci])?
+                    };
+                    for r in results {
+                        out.push((
+                            di,
+                            first + ti,
+                            ci,
+                            Violation {
+                                check: check_id(template, c),
+                                subject: item.subject.clone(),
+                                message: r.msg,
+                                location: self.locations.get(di).cloned().flatten(),
+                                severity: Some(severity_of(c)),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One template's verdict on one review, with its CEL code when `use_cel`.
+fn evaluate(
+    template: &mut ConstraintTemplate,
+    review: &Review,
+    constraint: &Constraint,
+    use_cel: bool,
+) -> Result<Vec<RawViolation>> {
+    if use_cel {
+        #[cfg(feature = "cel")]
+        return template.evaluate_cel(review, &constraint.parameters);
+    }
+    template.evaluate(&review.review, &constraint.parameters)
+}
+
+/// The resource address of an object (`Kind/namespace/name`).
+fn subject_of(object: &Value) -> String {
+    use crate::docs::str_at;
+    let (kind, ns, name) = (
+        str_at(object, &["kind"]),
+        str_at(object, &["metadata", "namespace"]),
+        str_at(object, &["metadata", "name"]),
+    );
+    if ns.is_empty() {
+        format!("{kind}/{name}")
+    } else {
+        format!("{kind}/{ns}/{name}")
+    }
+}
+
+fn check_id(t: &ConstraintTemplate, c: &Constraint) -> CheckId {
+    CheckId::new(format!("gatekeeper:{}/{}", t.name, c.name))
+}
+
+/// Gatekeeper has no severities: `deny` constraints are high, `warn` medium, `dryrun` low.
+fn severity_of(c: &Constraint) -> Severity {
+    match c.enforcement_action.as_str() {
+        "warn" => Severity::Medium,
+        "dryrun" => Severity::Low,
+        _ => Severity::High,
+    }
+}

@@ -1,0 +1,295 @@
+//! The Rego engine (regorus) behind every policy-backed check: compiling modules with errors that name the
+//! file and line, and evaluating under a wall-clock limit.
+
+use crate::error::{PolicyError, Result};
+use regorus::utils::limits::ExecutionTimerConfig;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// Work units between two clock reads of the evaluation timer.
+const CHECK_INTERVAL: NonZeroU32 = match NonZeroU32::new(64) {
+    Some(n) => n,
+    None => NonZeroU32::MIN,
+};
+
+/// Bounds applied to every policy evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Wall-clock time one evaluation (one rule over one input) may take.
+    pub eval_time: Duration,
+    /// Largest Rego module accepted, in bytes.
+    pub max_module_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            eval_time: Duration::from_secs(5),
+            max_module_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// One Rego module and where it came from, so errors point into the original file.
+#[derive(Debug, Clone)]
+pub struct RegoSource {
+    /// The file that holds the module (a `.rego` file, or the YAML that embeds it).
+    pub origin: String,
+    /// Line of `origin` on which the module's first line sits, minus one (0 for a `.rego` file).
+    pub line_offset: u32,
+    pub text: String,
+}
+
+impl RegoSource {
+    /// A module read from a `.rego` file.
+    pub fn file(origin: impl Into<String>, text: impl Into<String>) -> Self {
+        RegoSource {
+            origin: origin.into(),
+            line_offset: 0,
+            text: text.into(),
+        }
+    }
+}
+
+/// A compiled set of modules, ready to evaluate rules against inputs.
+#[derive(Clone)]
+pub struct Program {
+    engine: regorus::Engine,
+    origin: String,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program")
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+impl Program {
+    /// Compiles `modules` (Rego v0 syntax unless a module says `import rego.v1`). Returns the program and
+    /// the package path (`data.x.y`) of each module, in order.
+    pub fn compile(modules: &[RegoSource], limits: Limits) -> Result<(Program, Vec<String>)> {
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(true);
+        // OPA's default: a builtin given bad arguments is undefined, not an error.
+        engine.set_strict_builtin_errors(false);
+        engine.set_execution_timer_config(ExecutionTimerConfig {
+            limit: limits.eval_time,
+            check_interval: CHECK_INTERVAL,
+        });
+        engine
+            .add_extension(
+                crate::rego_compat::OCTAL_FN.to_string(),
+                1,
+                Box::new(|args: Vec<regorus::Value>| {
+                    Ok(match args.first().map(regorus::Value::as_i64) {
+                        Some(Ok(n)) if n < 0 => {
+                            regorus::Value::from(format!("-{:o}", n.unsigned_abs()))
+                        }
+                        Some(Ok(n)) => regorus::Value::from(format!("{n:o}")),
+                        _ => regorus::Value::Undefined,
+                    })
+                }),
+            )
+            .map_err(|e| PolicyError::Eval {
+                path: modules
+                    .first()
+                    .map(|m| m.origin.clone())
+                    .unwrap_or_default(),
+                message: e.to_string(),
+            })?;
+        let mut packages = Vec::with_capacity(modules.len());
+        for (i, m) in modules.iter().enumerate() {
+            if m.text.len() > limits.max_module_bytes {
+                return Err(PolicyError::TooLarge {
+                    path: m.origin.clone(),
+                    size: m.text.len(),
+                    limit: limits.max_module_bytes,
+                });
+            }
+            // A unique pseudo-path per module so the error can be traced back to `modules[i]`.
+            let pseudo = format!("module{i}.rego");
+            let text = crate::rego_compat::complete_function_facts(&m.text);
+            let text = match crate::rego_compat::octal_verbs(&text) {
+                std::borrow::Cow::Borrowed(_) => text,
+                std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o),
+            };
+            let text = if text.contains("rego.v1") {
+                text.into_owned()
+            } else {
+                crate::rego_compat::expand_multi_body(&text).into_owned()
+            };
+            let pkg = engine
+                .add_policy(pseudo, text)
+                .map_err(|e| compile_error(m, &e.to_string()))?;
+            packages.push(pkg);
+        }
+        let origin = modules
+            .first()
+            .map(|m| m.origin.clone())
+            .unwrap_or_default();
+        Ok((
+            Program {
+                engine,
+                origin,
+                limits,
+            },
+            packages,
+        ))
+    }
+
+    /// Replaces `data` (documents under `data.*` besides the policies).
+    pub fn set_data(&mut self, data: serde_json::Value) -> Result<()> {
+        self.engine.clear_data();
+        self.engine
+            .add_data(regorus::Value::from(data))
+            .map_err(|e| self.eval_error(&e.to_string()))
+    }
+
+    /// Evaluates the rule at `path` (e.g. `data.k8s.violation`) with `input`. An undefined rule is `Null`.
+    pub fn eval(&mut self, path: &str, input: serde_json::Value) -> Result<serde_json::Value> {
+        self.engine.set_input(regorus::Value::from(input));
+        let value = self
+            .engine
+            .eval_rule(path.to_string())
+            .map_err(|e| self.eval_error(&e.to_string()))?;
+        if value == regorus::Value::Undefined {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::to_value(&value).map_err(|e| self.eval_error(&e.to_string()))
+    }
+
+    /// Evaluates the rule at `path` with an input already in regorus' form (shared, not copied).
+    pub(crate) fn eval_native(
+        &mut self,
+        path: &str,
+        input: regorus::Value,
+    ) -> Result<regorus::Value> {
+        self.engine.set_input(input);
+        self.engine
+            .eval_rule(path.to_string())
+            .map_err(|e| self.eval_error(&e.to_string()))
+    }
+
+    /// A regorus value as JSON (`Null` for undefined).
+    pub(crate) fn to_json(&self, value: &regorus::Value) -> Result<serde_json::Value> {
+        if *value == regorus::Value::Undefined {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::to_value(value).map_err(|e| self.eval_error(&e.to_string()))
+    }
+
+    /// Evaluates a query and returns the first expression's value of each result.
+    pub fn query(
+        &mut self,
+        query: &str,
+        input: serde_json::Value,
+    ) -> Result<Vec<serde_json::Value>> {
+        self.engine.set_input(regorus::Value::from(input));
+        let results = self
+            .engine
+            .eval_query(query.to_string(), false)
+            .map_err(|e| self.eval_error(&e.to_string()))?;
+        let mut out = Vec::new();
+        for r in results.result {
+            if let Some(e) = r.expressions.first() {
+                out.push(
+                    serde_json::to_value(&e.value).map_err(|e| self.eval_error(&e.to_string()))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The file the program was compiled from (its first module).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    fn eval_error(&self, message: &str) -> PolicyError {
+        if message.contains("execution exceeded time limit") || message.contains("time limit") {
+            return PolicyError::Timeout {
+                path: self.origin.clone(),
+                limit_ms: self.limits.eval_time.as_millis(),
+            };
+        }
+        PolicyError::Eval {
+            path: self.origin.clone(),
+            message: first_line(message),
+        }
+    }
+}
+
+/// Maps a regorus parse/compile error (`moduleN.rego:LINE:COL: error: …`) to the original file and line.
+fn compile_error(module: &RegoSource, message: &str) -> PolicyError {
+    let line = line_in_message(message).unwrap_or(1);
+    PolicyError::Compile {
+        path: module.origin.clone(),
+        line: line.saturating_add(module.line_offset),
+        message: first_line(message),
+    }
+}
+
+fn line_in_message(message: &str) -> Option<u32> {
+    let start = message.find(".rego:")? + ".rego:".len();
+    let digits: String = message[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// One line for a regorus error: its `kind: message` line when it carries a source excerpt
+/// (`--> file:line:col`, the excerpt, then the message), else its first non-empty line.
+fn first_line(message: &str) -> String {
+    let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
+    let line = if message.contains("--> ") {
+        lines.next_back().unwrap_or("")
+    } else {
+        lines.next().unwrap_or("")
+    };
+    line.chars().take(400).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_error_names_file_and_line() {
+        let src = RegoSource {
+            origin: "policies/template.yaml".into(),
+            line_offset: 10,
+            text: "package x\n\nviolation[{\"msg\": m}] {\n  m := \n}\n".into(),
+        };
+        let err = Program::compile(&[src], Limits::default()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("policies/template.yaml:1"), "{text}");
+        match err {
+            PolicyError::Compile { line, .. } => assert!((13..=15).contains(&line), "{line}"),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn runaway_policy_is_stopped() {
+        let src = RegoSource::file(
+            "slow.rego",
+            "package slow\nimport rego.v1\nn := numbers.range(1, 200000)\nviolation contains x if {\n  some a in n\n  some b in n\n  x := a + b\n  x < 0\n}\n",
+        );
+        let limits = Limits {
+            eval_time: Duration::from_millis(200),
+            ..Limits::default()
+        };
+        let (mut p, _) = Program::compile(&[src], limits).unwrap();
+        let started = std::time::Instant::now();
+        let err = p
+            .eval("data.slow.violation", serde_json::json!({}))
+            .unwrap_err();
+        assert!(matches!(err, PolicyError::Timeout { .. }), "{err}");
+        assert!(err.to_string().contains("slow.rego"));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
