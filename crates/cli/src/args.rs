@@ -29,6 +29,9 @@ pub enum Command {
     /// Kubernetes posture of manifests, Helm/kustomize output (`-`) or a cluster snapshot; `rampart k8s
     /// node` runs the CIS node checks.
     K8s(K8sArgs),
+    /// Policies: `rampart policy verify PATH` runs Gatekeeper test suites.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Scan the bundled sample estate with the bundled database snapshot (no set-up needed).
     Demo(DemoArgs),
 }
@@ -174,7 +177,8 @@ pub struct K8sArgs {
     /// Manifest file or folder, a snapshot folder (`kubectl get -o json` lists), or `-` for standard input.
     #[arg(required = true)]
     pub path: Option<PathBuf>,
-    /// Print a compliance summary for this framework: pss-baseline, pss-restricted (repeatable).
+    /// Print a compliance summary for this framework: pss-baseline, pss-restricted, nsa,
+    /// cis-kubernetes (repeatable).
     #[arg(long, value_name = "NAME")]
     pub framework: Vec<String>,
     /// Kubernetes version the Pod Security Standards are evaluated at (1.N, default: latest).
@@ -183,8 +187,25 @@ pub struct K8sArgs {
     /// Suppression file (YAML list of id, resource glob, reason, expires; repeatable).
     #[arg(long, value_name = "FILE")]
     pub suppressions: Vec<PathBuf>,
+    /// Policy folder to apply as well: Gatekeeper ConstraintTemplates + Constraints and/or
+    /// kubescape-style Rego rule folders (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run Gatekeeper test suites (`suite.yaml`) the way `gator verify` does: a line per case, non-zero
+    /// exit when any case fails.
+    Verify(PolicyVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyVerifyArgs {
+    /// A suite file, or a folder searched for `suite.yaml` files.
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,6 @@
 //! `rampart k8s`: Kubernetes posture of manifests and snapshots, and CIS checks of a node.
 
-use crate::args::{K8sArgs, K8sCommand, K8sNodeArgs};
+use crate::args::{K8sArgs, K8sCommand, K8sNodeArgs, PolicyVerifyArgs};
 use crate::db_cmd::cache_dir;
 use crate::output::{self, OutputArgs};
 use anyhow::{Context, Result, bail};
@@ -10,6 +10,9 @@ use rampart_core::{
 };
 use rampart_kube::pss::PolicyVersion;
 use rampart_kube::{Framework, LoadOptions, ScanOptions, SuppressionFile};
+use rampart_posture::framework::compliance_summary;
+use rampart_posture::policy_dir::UserPolicies;
+use rampart_posture::{Catalogue, CheckId, Document, Limits};
 use rampart_report::Format;
 use std::io::Write;
 use std::process::ExitCode;
@@ -34,11 +37,21 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("--k8s-version: {e}"))?,
         None => PolicyVersion::LATEST,
     };
-    let frameworks: Vec<Framework> = args
-        .framework
-        .iter()
-        .map(|f| f.parse().map_err(|e| anyhow::anyhow!("--framework: {e}")))
-        .collect::<Result<_>>()?;
+    // PSS frameworks are judged by the kube crate (version-aware); the others by posture's definitions.
+    let mut frameworks: Vec<Framework> = Vec::new();
+    let mut other_frameworks = Vec::new();
+    for name in &args.framework {
+        match name.parse::<Framework>() {
+            Ok(f) => frameworks.push(f),
+            Err(_) => other_frameworks.push(
+                rampart_posture::framework::Framework::builtin(name).with_context(|| {
+                    format!(
+                        "--framework {name}: unknown (expected pss-baseline, pss-restricted, nsa, cis-kubernetes)"
+                    )
+                })?,
+            ),
+        }
+    }
     let suppressions = args
         .suppressions
         .iter()
@@ -75,9 +88,32 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
         suppressions,
         ..ScanOptions::default()
     };
-    let (findings, warnings) = rampart_kube::scan(&loaded.objects, &opts);
+    let (mut findings, warnings) = rampart_kube::scan(&loaded.objects, &opts);
     report.time("checks", started.elapsed());
     report.warnings.extend(warnings);
+    let mut evaluated: Vec<CheckId> = rampart_kube::checks::CATALOGUE
+        .iter()
+        .map(|c| CheckId::new(c.id))
+        .chain(
+            rampart_kube::pss::applicable_checks(level, version)
+                .iter()
+                .map(|d| CheckId::new(format!("pss:{}", d.id))),
+        )
+        .collect();
+    if !args.policy.is_empty() {
+        let started = Instant::now();
+        let docs: Vec<Document> = loaded
+            .objects
+            .iter()
+            .map(|o| Document::from_k8s(o.doc.clone(), Some(o.source.location())))
+            .collect();
+        for dir in &args.policy {
+            let (policy_findings, ran) = apply_policies(dir, &docs, &report.target.name)?;
+            findings.extend(policy_findings);
+            evaluated.extend(ran);
+        }
+        report.time("policies", started.elapsed());
+    }
     for f in frameworks {
         report.compliance.push(rampart_kube::compliance(
             &loaded.objects,
@@ -86,8 +122,53 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
             version,
         ));
     }
+    for fw in &other_frameworks {
+        report
+            .compliance
+            .push(compliance_summary(fw, &findings, &evaluated));
+    }
     report.findings = findings;
     finish(report, format, &args.out)
+}
+
+/// Runs one `--policy` folder (Gatekeeper templates + constraints, kubescape-style rules) over the
+/// documents; returns its findings and the checks that ran.
+fn apply_policies(
+    dir: &std::path::Path,
+    docs: &[Document],
+    asset: &str,
+) -> Result<(Vec<rampart_core::Finding>, Vec<CheckId>)> {
+    let mut policies = UserPolicies::load(dir, Limits::default())
+        .with_context(|| format!("loading policies from {}", dir.display()))?;
+    let mut catalogue = Catalogue::new();
+    for meta in policies.check_metas() {
+        catalogue.register_policy(meta);
+    }
+    let (violations, ran) = policies
+        .scan(docs)
+        .with_context(|| format!("evaluating policies from {}", dir.display()))?;
+    Ok((catalogue.findings(asset, &violations), ran))
+}
+
+/// `rampart policy verify PATH`: gator-style lines, exit 1 when any case fails.
+pub fn policy_verify(args: &PolicyVerifyArgs) -> Result<ExitCode> {
+    let suites = rampart_posture::gatekeeper::verify::verify_path(&args.path, Limits::default())
+        .with_context(|| format!("verifying {}", args.path.display()))?;
+    if suites.is_empty() {
+        bail!("no suite.yaml found under {}", args.path.display());
+    }
+    let mut out = std::io::stdout().lock();
+    let mut ok = true;
+    for s in &suites {
+        out.write_all(s.render().as_bytes())?;
+        ok &= s.passed();
+    }
+    out.flush()?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Runs the CIS node benchmark on `--root` (default `/`).

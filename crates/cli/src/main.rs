@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         args::Command::Db(db) => db_cmd::run(db),
         args::Command::Sbom(a) => sbom_cmd::run(&a),
         args::Command::K8s(a) => k8s_cmd::run(&a),
+        args::Command::Policy(args::PolicyCommand::Verify(a)) => k8s_cmd::policy_verify(&a),
         args::Command::Demo(a) => demo::run(&a),
     };
     match result {

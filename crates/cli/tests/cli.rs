@@ -587,3 +587,108 @@ fn k8s_node_checks_a_fixture_node_tree() {
             + compliance["not_applicable"].as_u64().unwrap()
     );
 }
+
+fn gatekeeper_library() -> Option<PathBuf> {
+    rampart_testkit::shared("testdata/gatekeeper-library/library")
+}
+
+#[test]
+fn policy_verify_runs_gatekeeper_suites_like_gator() {
+    let Some(lib) = gatekeeper_library() else {
+        return;
+    };
+    let out = rampart(&["policy", "verify", lib.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().filter(|l| l.starts_with("--- PASS")).count() >= 100);
+    assert!(!text.contains("--- FAIL"));
+
+    // A suite whose expectation is wrong fails with a non-zero exit.
+    let dir = tempfile::tempdir().unwrap();
+    let src = lib.join("general/allowedrepos");
+    copy_tree(&src, dir.path());
+    let suite = dir.path().join("suite.yaml");
+    let text = std::fs::read_to_string(&suite).unwrap();
+    std::fs::write(
+        &suite,
+        text.replacen("violations: yes", "violations: no", 1),
+    )
+    .unwrap();
+    let out = rampart(&["policy", "verify", suite.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--- FAIL"));
+}
+
+#[test]
+fn k8s_policy_folder_applies_gatekeeper_constraints() {
+    let Some(lib) = gatekeeper_library() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        lib.join("general/allowedrepos/template.yaml"),
+        dir.path().join("template.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("constraint.yaml"),
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nmetadata:\n  name: only-internal\n\
+         spec:\n  match:\n    kinds:\n      - apiGroups: [\"\", \"apps\"]\n        kinds: [\"Pod\", \"Deployment\"]\n\
+         \x20 parameters:\n    repos: [\"registry.internal/\"]\n",
+    )
+    .unwrap();
+    let manifests = tempfile::tempdir().unwrap();
+    std::fs::write(
+        manifests.path().join("pods.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n\
+         \x20   - name: web\n      image: nginx:1.25\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: ok\n\
+         \x20 namespace: shop\nspec:\n  containers:\n    - name: ok\n      image: registry.internal/ok:1\n",
+    )
+    .unwrap();
+    let out = rampart(&[
+        "k8s",
+        manifests.path().to_str().unwrap(),
+        "--policy",
+        dir.path().to_str().unwrap(),
+        "-f",
+        "json",
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gk: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"].as_str().unwrap().starts_with("gatekeeper:"))
+        .collect();
+    assert_eq!(gk.len(), 1, "{gk:?}");
+    assert_eq!(gk[0]["subject"], "Pod/shop/web");
+    assert!(gk.iter().all(|f| {
+        f["evidence"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("registry.internal/")
+    }));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

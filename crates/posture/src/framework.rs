@@ -8,6 +8,7 @@
 use crate::check::CheckId;
 use crate::error::{PolicyError, Result};
 use rampart_core::finding::Finding;
+use rampart_core::{ComplianceSummary, ControlResult, ControlStatus};
 use serde::{Deserialize, Serialize};
 
 /// One control of a framework and the checks that decide it.
@@ -81,49 +82,17 @@ impl Framework {
     }
 }
 
-/// The verdict on one control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ControlStatus {
-    Passed,
-    Failed,
-    NotApplicable,
-}
-
-/// One control's line in a summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ControlResult {
-    pub id: String,
-    pub title: String,
-    pub status: ControlStatus,
-    /// Unsuppressed findings that failed it.
-    pub failures: usize,
-}
-
-/// A framework's compliance summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub framework: String,
-    pub name: String,
-    pub passed: usize,
-    pub failed: usize,
-    pub not_applicable: usize,
-    /// passed / (passed + failed) × 100; 100 when nothing applied.
-    pub score: f64,
-    pub controls: Vec<ControlResult>,
-}
-
 /// Judges every control of `framework` from the findings (by rule id, or by a finding's own control
 /// mapping to this framework) and the checks that were evaluated.
 pub fn compliance_summary(
     framework: &Framework,
     findings: &[Finding],
     evaluated_checks: &[CheckId],
-) -> Summary {
+) -> ComplianceSummary {
     let active: Vec<&Finding> = findings.iter().filter(|f| !f.is_suppressed()).collect();
     let mut controls = Vec::with_capacity(framework.controls.len());
     for c in &framework.controls {
-        let failures = active
+        let mut failing: Vec<String> = active
             .iter()
             .filter(|f| {
                 c.checks.iter().any(|id| id.as_str() == f.rule_id)
@@ -131,8 +100,11 @@ pub fn compliance_summary(
                         .iter()
                         .any(|fc| fc.framework == framework.id && fc.id == c.id)
             })
-            .count();
-        let status = if failures > 0 {
+            .map(|f| f.subject.clone())
+            .collect();
+        failing.sort();
+        failing.dedup();
+        let status = if !failing.is_empty() {
             ControlStatus::Failed
         } else if c.checks.iter().any(|id| evaluated_checks.contains(id)) {
             ControlStatus::Passed
@@ -143,25 +115,11 @@ pub fn compliance_summary(
             id: c.id.clone(),
             title: c.title.clone(),
             status,
-            failures,
+            failing,
         });
     }
-    let count = |s| controls.iter().filter(|c| c.status == s).count();
-    let (passed, failed) = (count(ControlStatus::Passed), count(ControlStatus::Failed));
-    let score = if passed + failed == 0 {
-        100.0
-    } else {
-        (passed as f64 * 1000.0 / (passed + failed) as f64).round() / 10.0
-    };
-    Summary {
-        framework: framework.id.clone(),
-        name: framework.name.clone(),
-        passed,
-        failed,
-        not_applicable: count(ControlStatus::NotApplicable),
-        score,
-        controls,
-    }
+    let version = (!framework.version.is_empty()).then(|| framework.version.clone());
+    ComplianceSummary::from_controls(&framework.id, &framework.name, version, controls)
 }
 
 #[cfg(test)]
