@@ -29,6 +29,9 @@ pub enum Command {
     /// Kubernetes posture of manifests, Helm/kustomize output (`-`) or a cluster snapshot; `rampart k8s
     /// node` runs the CIS node checks.
     K8s(K8sArgs),
+    /// AWS IAM entitlements: `rampart iam analyze FILE` on `aws iam get-account-authorization-details`.
+    #[command(subcommand)]
+    Iam(IamCommand),
     /// Policies: `rampart policy verify PATH` runs Gatekeeper test suites.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -191,6 +194,27 @@ pub struct K8sArgs {
     /// kubescape-style Rego rule folders (repeatable).
     #[arg(long, value_name = "DIR")]
     pub policy: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IamCommand {
+    /// Effective permissions, admin-equivalent principals, risky permissions, public and cross-account
+    /// trust, unused roles and keys, and privilege-escalation paths hop by hop.
+    Analyze(IamAnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IamAnalyzeArgs {
+    /// `aws iam get-account-authorization-details` output (JSON).
+    pub file: PathBuf,
+    /// A role or access key idle for more days than this is reported unused.
+    #[arg(long, default_value_t = 90, value_name = "DAYS")]
+    pub unused_days: i64,
+    /// Account ids of your organisation (trust from them is not reported as cross-account; repeatable).
+    #[arg(long, value_name = "ID")]
+    pub known_account: Vec<String>,
     #[command(flatten)]
     pub out: OutputArgs,
 }

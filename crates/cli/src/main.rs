@@ -3,6 +3,7 @@
 mod args;
 mod db_cmd;
 mod demo;
+mod iam_cmd;
 mod k8s_cmd;
 mod output;
 mod progress;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         args::Command::Db(db) => db_cmd::run(db),
         args::Command::Sbom(a) => sbom_cmd::run(&a),
         args::Command::K8s(a) => k8s_cmd::run(&a),
+        args::Command::Iam(args::IamCommand::Analyze(a)) => iam_cmd::analyze(&a),
         args::Command::Policy(args::PolicyCommand::Verify(a)) => k8s_cmd::policy_verify(&a),
         args::Command::Demo(a) => demo::run(&a),
     };

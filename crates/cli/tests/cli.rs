@@ -692,3 +692,48 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn iam_analyze_reports_public_trust_admins_and_escalation_paths() {
+    let file = repo().join("crates/iam/tests/data/seeded-auth-details.json");
+    let out = rampart(&[
+        "iam",
+        "analyze",
+        file.to_str().unwrap(),
+        "-f",
+        "json",
+        "-q",
+        "--exit-code",
+        "5",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let has =
+        |rule: &str, subject_part: &str| {
+            r["findings"].as_array().unwrap().iter().any(|f| {
+                f["rule_id"] == rule && f["subject"].as_str().unwrap().contains(subject_part)
+            })
+        };
+    assert!(has("iam-role-trust-public", "role/cnapp-open-role"));
+    assert!(has("iam-admin-equivalent", "user/cnapp-admin"));
+    assert!(has("iam-privilege-escalation-path", "user/poweruser"));
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["kind"] == "entitlement")
+    );
+    // The table form prints every escalation path hop by hop.
+    let out = rampart(&["iam", "analyze", file.to_str().unwrap(), "-q"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Privilege-escalation paths:"));
+    assert!(text.contains("--[AssumeRole"));
+}
