@@ -39,6 +39,9 @@ fi
 
 # ---- apt -------------------------------------------------------------------
 APT_PKGS=(debootstrap docker-registry hyperfine python3-venv jq ca-certificates curl)
+# Image fixtures (scripts/fixtures/images.sh): umoci builds OCI layouts, skopeo converts them,
+# podman + runc hold a copy in local storage for the podman: source.
+APT_PKGS+=(skopeo umoci podman runc)
 # build-fixtures.sh's npm-1000 fixture needs npm (any npm >= 7 reads lockfile v3);
 # take Debian's only when the machine has none (e.g. no NodeSource node).
 if ! command -v npm >/dev/null 2>&1; then APT_PKGS+=(nodejs npm); fi

@@ -1,1 +1,47 @@
-//! Rampart's container image sources: OCI layout and archives, docker-archive, registries, layers, base-image analysis
+//! Rampart's container image sources: OCI layout and archives, docker-archive, podman storage; the
+//! streaming layer walker; layer attribution; image configuration checks; the analysis cache.
+//!
+//! ```text
+//! ImageRef ──► source::open ──► ImageSource::resolve ──► layers streamed once ──► Analysis
+//!  (oci:, oci-archive:,          (index → manifest →      (gzip/zstd/plain,        (Inventory with
+//!   docker-archive:, podman:)     config, verified)        whiteouts, limits)       LayerRefs + ImageInfo)
+//! ```
+//!
+//! [`analyze`] is the entry point: it returns the catalog [`Inventory`](rampart_catalog::Inventory)
+//! (each package carrying the [`LayerRef`](rampart_core::LayerRef) of the layer that introduced it)
+//! and the [`ImageInfo`] model; [`checks::check_image`] turns the model into misconfiguration
+//! findings; a [`FileVisitor`] receives the bytes of every regular file of every layer (secret
+//! scanning); [`Cache`] stores analyses by digest.
+//!
+//! Architecture invariant: sources only read and normalise; layers are never unpacked to disk, every
+//! path stays inside the image root, every blob is verified against its digest, and every resource is
+//! bounded by [`Limits`].
+
+#![warn(missing_docs)]
+
+mod analyze;
+mod cache;
+pub mod checks;
+mod digest;
+mod error;
+mod feed;
+pub mod fs;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod layer;
+mod limits;
+mod model;
+mod reference;
+pub mod source;
+pub mod spec;
+mod targuard;
+mod visitor;
+
+pub use analyze::{Analysis, AnalyzeOptions, analyze, analyze_cached, analyze_source};
+pub use cache::Cache;
+pub use digest::{Algorithm, Digest};
+pub use error::{ImageError, Result};
+pub use limits::Limits;
+pub use model::{DeletedFile, ImageInfo, LayerInfo, SpecialFile};
+pub use reference::{DOCKER_HUB, ImageRef, Platform, RegistryRef};
+pub use visitor::{FileVisitor, LayerFile};
