@@ -18,6 +18,10 @@ pub enum Command {
     Rootfs(RootfsArgs),
     /// Scan a project folder or a single lockfile (lockfiles, manifests, installed packages).
     Fs(FsArgs),
+    /// Scan a container image: oci:DIR[:tag], oci-archive:FILE, docker-archive:FILE, podman:NAME
+    /// (vulnerabilities with the layer that brought each package, secrets in every layer, image
+    /// configuration).
+    Image(ImageArgs),
     /// Scan this machine's root filesystem (skips /proc, /sys, /dev and network mounts).
     Host(HostArgs),
     /// Build, update and inspect the vulnerability database.
@@ -56,6 +60,17 @@ pub struct FsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// Image reference.
+    pub reference: String,
+    /// Platform of a multi-platform image: os/arch[/variant] (default: this machine's).
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct HostArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
@@ -81,8 +96,8 @@ pub struct ScanArgs {
     /// Suppress vulnerabilities that have no fixed version.
     #[arg(long)]
     pub ignore_unfixed: bool,
-    /// What to look for: vuln, secret (comma-separated). Default: vuln,secret for rootfs and fs, vuln for
-    /// host.
+    /// What to look for: vuln, secret, config (images) (comma-separated). Default: all for images,
+    /// vuln,secret for rootfs and fs, vuln for host.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub scanners: Vec<String>,
     /// Secret scanner configuration (YAML: disable-rules, rules, allow-rules, allow-paths).

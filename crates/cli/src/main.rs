@@ -4,6 +4,7 @@ mod args;
 mod db_cmd;
 mod demo;
 mod iam_cmd;
+mod image_cmd;
 mod k8s_cmd;
 mod output;
 mod progress;
@@ -19,6 +20,13 @@ fn main() -> ExitCode {
         args::Command::Rootfs(a) => scan::run(scan::Target::Rootfs(a.dir.clone()), &a.scan),
         args::Command::Fs(a) => scan::run(scan::Target::Filesystem(a.path.clone()), &a.scan),
         args::Command::Host(a) => scan::run(scan::Target::Host, &a.scan),
+        args::Command::Image(a) => scan::run(
+            scan::Target::Image {
+                reference: a.reference.clone(),
+                platform: a.platform.clone(),
+            },
+            &a.scan,
+        ),
         args::Command::Db(db) => db_cmd::run(db),
         args::Command::Sbom(a) => sbom_cmd::run(&a),
         args::Command::K8s(a) => k8s_cmd::run(&a),

@@ -20,6 +20,11 @@ pub enum Target {
     Host,
     /// A CycloneDX or SPDX JSON document, scanned in place of its subject.
     Sbom(PathBuf),
+    /// A container image (`oci:DIR`, `oci-archive:FILE`, `docker-archive:FILE`, `podman:NAME`, …).
+    Image {
+        reference: String,
+        platform: Option<String>,
+    },
 }
 
 /// Runs one scan command end to end and returns the process exit code.
@@ -39,7 +44,13 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
         true => Some(SecretCollector::new(args)?),
         false => None,
     };
-    let (mut report, packages) = inventory(target, args.out.quiet, secrets)?;
+    let (mut report, packages) = match target {
+        Target::Image {
+            reference,
+            platform,
+        } => crate::image_cmd::inventory(reference, platform.as_deref(), &scanners, secrets)?,
+        _ => inventory(target, args.out.quiet, secrets)?,
+    };
     let info = database_info(db);
     if info.age_hours > args.max_db_age as f64 && !args.out.quiet {
         eprintln!(
@@ -73,6 +84,7 @@ impl Target {
         match self {
             Target::Rootfs(p) | Target::Filesystem(p) | Target::Sbom(p) => p.clone(),
             Target::Host => PathBuf::from("/"),
+            Target::Image { reference, .. } => PathBuf::from(reference),
         }
     }
 }
@@ -152,22 +164,30 @@ pub fn inventory(
 
 /// Which analyses a scan runs (`--scanners`).
 #[derive(Debug, Clone, Copy)]
-struct Scanners {
-    vuln: bool,
-    secret: bool,
+pub struct Scanners {
+    pub vuln: bool,
+    pub secret: bool,
+    /// Image configuration checks (images only).
+    pub config: bool,
 }
 
 impl Scanners {
     fn from_args(list: &[String], target: &Target) -> Result<Scanners> {
+        let is_image = matches!(target, Target::Image { .. });
         if list.is_empty() {
             return Ok(Scanners {
                 vuln: true,
-                secret: matches!(target, Target::Rootfs(_) | Target::Filesystem(_)),
+                secret: matches!(
+                    target,
+                    Target::Rootfs(_) | Target::Filesystem(_) | Target::Image { .. }
+                ),
+                config: is_image,
             });
         }
         let mut s = Scanners {
             vuln: false,
             secret: false,
+            config: false,
         };
         for name in list {
             match name.trim().to_ascii_lowercase().as_str() {
@@ -176,7 +196,11 @@ impl Scanners {
                     bail!("an SBOM holds no file contents to scan for secrets")
                 }
                 "secret" | "secrets" => s.secret = true,
-                other => bail!("unknown scanner {other:?} (expected vuln, secret)"),
+                "config" | "misconfig" if is_image => s.config = true,
+                other => bail!(
+                    "unknown scanner {other:?} (expected vuln, secret{})",
+                    if is_image { ", config" } else { "" }
+                ),
             }
         }
         Ok(s)
@@ -216,6 +240,10 @@ impl SecretCollector {
         }
     }
 
+    pub fn scanner(&self) -> &rampart_secret::Scanner {
+        &self.scanner
+    }
+
     fn record(&self, hits: Vec<rampart_secret::SecretHit>) {
         if !hits.is_empty() {
             self.hits
@@ -225,7 +253,7 @@ impl SecretCollector {
         }
     }
 
-    fn into_hits(self) -> Vec<rampart_secret::SecretHit> {
+    pub fn into_hits(self) -> Vec<rampart_secret::SecretHit> {
         let mut hits = self.hits.into_inner().unwrap_or_else(|e| e.into_inner());
         hits.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         hits

@@ -737,3 +737,100 @@ fn iam_analyze_reports_public_trust_admins_and_escalation_paths() {
     assert!(text.contains("Privilege-escalation paths:"));
     assert!(text.contains("--[AssumeRole"));
 }
+
+#[test]
+fn image_sources_agree_and_report_layers_config_and_deleted_secrets() {
+    let Some(images) = rampart_testkit::fixture("images") else {
+        return;
+    };
+    let refs = [
+        format!("oci:{}:app", images.join("oci").display()),
+        format!("oci-archive:{}", images.join("app.oci.tar").display()),
+        format!("docker-archive:{}", images.join("app.docker.tar").display()),
+    ];
+    let mut package_sets = Vec::new();
+    for reference in &refs {
+        let out = rampart(&[
+            "image",
+            reference,
+            "--db",
+            demo_db().to_str().unwrap(),
+            "-f",
+            "json",
+            "-q",
+        ]);
+        assert!(
+            out.status.success(),
+            "{reference}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["target"]["kind"], "image");
+        let packages = r["packages"].as_array().unwrap();
+        let requests = packages
+            .iter()
+            .find(|p| p["name"] == "requests")
+            .expect("requests from layer 1");
+        assert_eq!(requests["layer"]["index"], 1, "{reference}");
+        assert!(
+            packages.iter().all(|p| p["name"] != "jinja2"),
+            "jinja2 was deleted by layer 2"
+        );
+        let rules: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap())
+            .collect();
+        for rule in [
+            "IMG001",
+            "IMG002",
+            "IMG004",
+            "IMG005",
+            "aws-access-key-id",
+            "CVE-2018-18074",
+        ] {
+            assert!(
+                rules.contains(&rule),
+                "{reference}: {rule} missing from {rules:?}"
+            );
+        }
+        let secret = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == "aws-access-key-id")
+            .unwrap();
+        assert!(secret.to_string().contains("deleted by layer 2"));
+        assert!(!secret.to_string().contains("AKIAQ3EGWMXR7ZK4PLTN"));
+        let mut names: Vec<String> = packages
+            .iter()
+            .map(|p| format!("{} {} {}", p["name"], p["version"], p["layer"]["index"]))
+            .collect();
+        names.sort();
+        package_sets.push(names);
+    }
+    assert_eq!(package_sets[0], package_sets[1]);
+    assert_eq!(package_sets[0], package_sets[2]);
+
+    // Re-matching without content scanners answers from the analysis cache.
+    let cache = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args([
+                "image",
+                &refs[0],
+                "--db",
+                demo_db().to_str().unwrap(),
+                "-f",
+                "json",
+                "-q",
+            ])
+            .args(["--scanners", "vuln"])
+            .env("XDG_CACHE_HOME", cache.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    assert!(cache.path().join("rampart/images").is_dir());
+}

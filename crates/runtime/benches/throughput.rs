@@ -1,0 +1,267 @@
+//! Rule evaluation throughput: the full stable + incubating falcosecurity rule set over a synthetic
+//! but realistic syscall event mix (file opens, reads/writes, execs, connects, closes; host and
+//! container processes). Prints events/s per core and the allocations per event for events that
+//! match no rule (counted by a global allocator), then runs criterion.
+
+use criterion::{Criterion, Throughput, criterion_group};
+use rampart_runtime::Engine;
+use rampart_runtime::fields::syscall::{Ancestor, Container, Fd, Process, SyscallEvent, User};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn engine() -> Option<Engine> {
+    let root = rampart_testkit::shared("testdata/falcosecurity-rules")?;
+    let (rules, _) = rampart_runtime::rules::load(&[
+        root.join("rules/falco_rules.yaml"),
+        root.join("rules/falco-incubating_rules.yaml"),
+    ])
+    .ok()?;
+    Some(Engine::new(rules))
+}
+
+fn ancestors(names: &[&str]) -> Vec<Ancestor> {
+    names
+        .iter()
+        .map(|n| Ancestor {
+            name: n.to_string(),
+            exe: n.to_string(),
+            exepath: format!("/usr/bin/{n}"),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn event(
+    num: u64,
+    ty: &str,
+    proc_name: &str,
+    args: &[(&str, &str)],
+    fd: Option<Fd>,
+    container: bool,
+) -> SyscallEvent {
+    let mut ev = SyscallEvent {
+        ts: 1_700_000_000_000_000_000 + num as i64 * 1000,
+        num,
+        evt_type: ty.into(),
+        res: 3,
+        args: args
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        proc: Process {
+            pid: 1000 + num as i64,
+            tid: 1000 + num as i64,
+            name: proc_name.into(),
+            exe: proc_name.into(),
+            exepath: format!("/usr/bin/{proc_name}"),
+            args: vec!["--flag".into(), "value".into()],
+            cwd: "/srv/app/".into(),
+            ..Default::default()
+        },
+        ancestors: ancestors(&["bash", "sshd", "systemd"]),
+        user: User {
+            uid: 1000,
+            name: "app".into(),
+            loginuid: 1000,
+            ..Default::default()
+        },
+        container: container.then(|| Container {
+            id: "3ad7b26ded6d".into(),
+            name: "web".into(),
+            image: "nginx:1.25".into(),
+            image_repository: "nginx".into(),
+            image_tag: "1.25".into(),
+            ..Default::default()
+        }),
+        fd,
+        ..Default::default()
+    };
+    ev.prepare();
+    ev
+}
+
+fn file(name: &str) -> Option<Fd> {
+    Some(Fd {
+        num: 3,
+        kind: "file".into(),
+        name: name.into(),
+        ..Default::default()
+    })
+}
+
+fn sock() -> Option<Fd> {
+    Some(Fd {
+        num: 5,
+        kind: "ipv4".into(),
+        cip: "10.0.0.5".into(),
+        cport: 43122,
+        sip: "10.0.0.9".into(),
+        sport: 5432,
+        l4proto: "tcp".into(),
+        ..Default::default()
+    })
+}
+
+/// A mix of common syscalls that match no default rule.
+fn mix() -> Vec<SyscallEvent> {
+    let mut v = Vec::new();
+    for i in 0..8u64 {
+        let c = i % 2 == 0;
+        v.push(event(
+            i * 10 + 1,
+            "openat",
+            "nginx",
+            &[("flags", "O_RDONLY|O_CLOEXEC")],
+            file("/srv/app/index.html"),
+            c,
+        ));
+        v.push(event(
+            i * 10 + 2,
+            "read",
+            "nginx",
+            &[("size", "4096")],
+            file("/srv/app/index.html"),
+            c,
+        ));
+        v.push(event(
+            i * 10 + 3,
+            "write",
+            "nginx",
+            &[("size", "512")],
+            sock(),
+            c,
+        ));
+        v.push(event(i * 10 + 4, "close", "nginx", &[("fd", "3")], None, c));
+        v.push(event(
+            i * 10 + 5,
+            "openat",
+            "python3",
+            &[("flags", "O_WRONLY|O_CREAT")],
+            file("/tmp/cache.db"),
+            c,
+        ));
+        v.push(event(
+            i * 10 + 6,
+            "connect",
+            "python3",
+            &[("addr", "10.0.0.9:5432")],
+            sock(),
+            c,
+        ));
+        v.push(event(
+            i * 10 + 7,
+            "execve",
+            "ls",
+            &[("flags", "0")],
+            None,
+            c,
+        ));
+        v.push(event(i * 10 + 8, "epoll_wait", "nginx", &[], None, c));
+        v.push(event(
+            i * 10 + 9,
+            "openat",
+            "java",
+            &[("flags", "O_RDONLY")],
+            file("/usr/lib/jvm/lib/modules"),
+            c,
+        ));
+        v.push(event(i * 10 + 10, "mmap", "java", &[], None, c));
+    }
+    v
+}
+
+/// CPU time of the calling thread, so the per-core figure holds on a busy machine.
+fn thread_cpu_secs() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+fn report(engine: &Engine, events: &[SyscallEvent]) {
+    let mut matched = 0usize;
+    for ev in events {
+        engine.matches(ev, |_| matched += 1);
+    }
+    if matched > 0 {
+        println!("note: {matched} events of the mix match a rule (expected none)");
+    }
+    let rounds = 20_000usize;
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let start = Instant::now();
+    let cpu_start = thread_cpu_secs();
+    for _ in 0..rounds {
+        for ev in events {
+            engine.matches(black_box(ev), |_| matched += 1);
+        }
+    }
+    let elapsed = start.elapsed();
+    let cpu = thread_cpu_secs() - cpu_start;
+    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    let n = (rounds * events.len()) as f64;
+    println!(
+        "rules: {}; events: {n}; {:.0} events per CPU-second (one thread); {:.0} events/s wall; \
+         allocations per non-matching event: {:.3}",
+        engine.rules().len(),
+        n / cpu.max(1e-9),
+        n / elapsed.as_secs_f64(),
+        allocs as f64 / n
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let Some(engine) = engine() else { return };
+    let events = mix();
+    report(&engine, &events);
+    let mut g = c.benchmark_group("rule_eval");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("stable+incubating/syscall_mix", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for ev in &events {
+                engine.matches(black_box(ev), |_| hits += 1);
+            }
+            hits
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

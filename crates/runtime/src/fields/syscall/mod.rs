@@ -1,0 +1,349 @@
+//! The syscall source: Rampart's recorded syscall event ([`SyscallEvent`]) and the Falco fields
+//! (`evt.*`, `proc.*`, `thread.*`, `fd.*`, `user.*`, `group.*`, `container.*`, `k8s.*`) it fills.
+//!
+//! # Recorded event format (JSON lines)
+//!
+//! One JSON object per line, one exit event (`evt.dir = <`) per syscall, as the eBPF agent records it
+//! (`rampart runtime run --record FILE`) and `replay --source syscall` reads it:
+//!
+//! ```json
+//! {"ts": 1700000000000000000, "num": 1, "type": "openat", "res": 3,
+//!  "args": [["fd", "3"], ["name", "/etc/shadow"], ["flags", "O_RDONLY|O_CLOEXEC"], ["mode", "0"]],
+//!  "proc": {"pid": 42, "tid": 42, "ppid": 1, "vpid": 42, "name": "cat", "exe": "cat",
+//!           "exepath": "/usr/bin/cat", "args": ["/etc/shadow"], "cwd": "/root/", "tty": 34816,
+//!           "sid": 10, "sname": "bash", "env": ["HOME=/root"], "cap_effective": "CAP_CHOWN ..."},
+//!  "ancestors": [{"pid": 10, "name": "bash", "exe": "bash", "exepath": "/usr/bin/bash", "args": []}],
+//!  "user": {"uid": 0, "name": "root", "loginuid": 1000, "loginname": "alice"},
+//!  "group": {"gid": 0, "name": "root"},
+//!  "container": {"id": "3ad7b26ded6d", "name": "web", "image": "nginx:1.25",
+//!                "image_repository": "nginx", "image_tag": "1.25", "privileged": false},
+//!  "fd": {"num": 3, "type": "file", "name": "/etc/shadow"}}
+//! ```
+//!
+//! `ancestors[0]` is the parent, `[1]` the grandparent, … Missing objects mean "not available"
+//! (`container` absent = the host, `container.id = host`). Socket fds carry `cip`, `cport`, `sip`,
+//! `sport`, `l4proto` and `is_server` (true when this process is the server side). Arguments keep
+//! Falco's rendering (`flags` as `O_RDONLY|O_CLOEXEC`). Call [`SyscallEvent::prepare`] after
+//! building or decoding an event so derived values (`proc.cmdline`, …) are computed once.
+
+use serde::{Deserialize, Serialize};
+
+/// One recorded syscall (exit) event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SyscallEvent {
+    /// Time, nanoseconds since the Unix epoch.
+    pub ts: i64,
+    /// Sequence number.
+    pub num: u64,
+    /// Syscall name (`openat`, `execve`, `connect`, …).
+    #[serde(rename = "type")]
+    pub evt_type: String,
+    /// Return value (negative errno on failure).
+    pub res: i64,
+    /// Arguments in order, as `[name, value]` pairs with Falco's rendering.
+    pub args: Vec<(String, String)>,
+    /// Raw data buffer (read/write payloads), when captured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buffer: Option<String>,
+    pub proc: Process,
+    /// Ancestors, parent first.
+    pub ancestors: Vec<Ancestor>,
+    pub user: User,
+    pub group: Group,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k8s: Option<K8sMeta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fd: Option<Fd>,
+    /// Values computed by [`SyscallEvent::prepare`].
+    #[serde(skip)]
+    pub derived: Derived,
+}
+
+/// The process (thread) that made the syscall.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Process {
+    pub pid: i64,
+    pub tid: i64,
+    pub ppid: i64,
+    pub vpid: i64,
+    pub vtid: i64,
+    /// `comm` (`proc.name`).
+    pub name: String,
+    /// `argv[0]` (`proc.exe`).
+    pub exe: String,
+    /// Full executable path (`proc.exepath`).
+    pub exepath: String,
+    /// Arguments after `argv[0]`.
+    pub args: Vec<String>,
+    pub cwd: String,
+    pub tty: i64,
+    pub sid: i64,
+    /// Session leader's name (`proc.sname`).
+    pub sname: String,
+    pub vpgid: i64,
+    pub vpgid_name: String,
+    pub vpgid_exe: String,
+    pub env: Vec<String>,
+    /// Process start, ns since epoch.
+    pub start_ts: i64,
+    pub is_exe_writable: bool,
+    pub is_exe_upper_layer: bool,
+    pub is_exe_from_memfd: bool,
+    pub is_sid_leader: bool,
+    pub is_vpgid_leader: bool,
+    pub exe_ino: i64,
+    pub exe_ino_ctime: i64,
+    pub exe_ino_mtime: i64,
+    /// Capability sets as space-separated names (`CAP_CHOWN CAP_SYS_ADMIN`).
+    pub cap_permitted: String,
+    pub cap_effective: String,
+    pub cap_inheritable: String,
+}
+
+/// One ancestor process.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Ancestor {
+    pub pid: i64,
+    pub name: String,
+    pub exe: String,
+    pub exepath: String,
+    pub args: Vec<String>,
+    pub start_ts: i64,
+    /// `name args…`, computed by [`SyscallEvent::prepare`].
+    #[serde(skip)]
+    pub cmdline: String,
+}
+
+/// The user of the process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct User {
+    pub uid: i64,
+    pub name: String,
+    /// Audit login uid; -1 when unset.
+    pub loginuid: i64,
+    pub loginname: String,
+    pub homedir: String,
+    pub shell: String,
+}
+
+impl Default for User {
+    fn default() -> Self {
+        User {
+            uid: 0,
+            name: String::new(),
+            loginuid: -1,
+            loginname: String::new(),
+            homedir: String::new(),
+            shell: String::new(),
+        }
+    }
+}
+
+/// The group of the process.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Group {
+    pub gid: i64,
+    pub name: String,
+}
+
+/// The container the process runs in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Container {
+    pub id: String,
+    pub full_id: String,
+    pub name: String,
+    pub image: String,
+    pub image_id: String,
+    pub image_repository: String,
+    pub image_tag: String,
+    pub image_digest: String,
+    /// `docker`, `podman`, `containerd`, `cri-o`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub privileged: bool,
+    pub mounts: Vec<Mount>,
+    pub start_ts: i64,
+    pub ip: String,
+}
+
+/// A container mount.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Mount {
+    pub source: String,
+    pub dest: String,
+    pub mode: String,
+    pub rdwr: bool,
+    pub propagation: String,
+}
+
+/// Kubernetes metadata of the container's pod.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct K8sMeta {
+    pub ns_name: String,
+    pub pod_name: String,
+    pub pod_uid: String,
+    pub pod_labels: Vec<(String, String)>,
+    pub ns_labels: Vec<(String, String)>,
+}
+
+/// The file descriptor the syscall used or returned.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Fd {
+    pub num: i64,
+    /// `file`, `directory`, `ipv4`, `ipv6`, `unix`, `pipe`, `event`, `signalfd`, `eventpoll`,
+    /// `inotify`, `timerfd`, `netlink`, `memfd`, `bpf`, `userfaultfd`, `io_uring`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Path for files; `cip:cport->sip:sport` for sockets (computed when empty).
+    pub name: String,
+    /// The path as the process passed it (before normalization).
+    pub nameraw: String,
+    pub cip: String,
+    pub cport: i64,
+    pub sip: String,
+    pub sport: i64,
+    /// `tcp`, `udp`, `icmp`, `raw`.
+    pub l4proto: String,
+    /// This process is the server side of the connection.
+    pub is_server: bool,
+    pub connected: bool,
+    pub name_changed: bool,
+    pub cip_name: String,
+    pub sip_name: String,
+    pub dev: i64,
+    pub ino: i64,
+}
+
+/// Derived strings of an event (`proc.cmdline`, `proc.args`, …), computed once by
+/// [`SyscallEvent::prepare`] so that extraction borrows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Derived {
+    cmdline: String,
+    args: String,
+    env: String,
+    evt_args: String,
+    fd_name: String,
+    mounts: String,
+    /// `OPEN_*` bits of an open-family event.
+    open: u8,
+}
+
+pub(crate) const OPEN_READ: u8 = 1;
+pub(crate) const OPEN_WRITE: u8 = 2;
+pub(crate) const OPEN_CREATE: u8 = 4;
+pub(crate) const OPEN_EXEC: u8 = 8;
+
+/// The `evt.is_open_*` bits of an open-family event, from its `flags` and `mode` arguments.
+fn open_bits(e: &SyscallEvent) -> u8 {
+    if !e.is_open() {
+        return 0;
+    }
+    let flags = e.flags();
+    let mut bits = 0;
+    if flags.contains("O_RDONLY") || flags.contains("O_RDWR") {
+        bits |= OPEN_READ;
+    }
+    if flags.contains("O_WRONLY") || flags.contains("O_RDWR") {
+        bits |= OPEN_WRITE;
+    }
+    if flags.contains("O_CREAT") {
+        bits |= OPEN_CREATE;
+        let exec = e.arg("mode").is_some_and(|m| {
+            m.contains("S_IXUSR")
+                || m.contains("S_IXGRP")
+                || m.contains("S_IXOTH")
+                || i64::from_str_radix(m.trim_start_matches("0o"), 8).is_ok_and(|v| v & 0o111 != 0)
+        });
+        if exec {
+            bits |= OPEN_EXEC;
+        }
+    }
+    bits
+}
+
+impl SyscallEvent {
+    /// Computes derived values (`proc.cmdline`, `proc.args`, socket `fd.name`, …). Call once after
+    /// building or decoding; extraction never allocates for these afterwards.
+    pub fn prepare(&mut self) {
+        self.derived.args = self.proc.args.join(" ");
+        self.derived.cmdline = cmdline(&self.proc.name, &self.derived.args);
+        self.derived.env = self.proc.env.join(" ");
+        self.derived.open = open_bits(self);
+        self.derived.evt_args = self
+            .args
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for a in &mut self.ancestors {
+            a.cmdline = cmdline(&a.name, &a.args.join(" "));
+        }
+        if let Some(fd) = &self.fd {
+            self.derived.fd_name = if fd.name.is_empty() && !fd.sip.is_empty() {
+                format!("{}:{}->{}:{}", fd.cip, fd.cport, fd.sip, fd.sport)
+            } else {
+                fd.name.clone()
+            };
+        }
+        if let Some(c) = &self.container {
+            self.derived.mounts = c
+                .mounts
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}:{}:{}:{}:{}",
+                        m.source, m.dest, m.mode, m.rdwr, m.propagation
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+        }
+    }
+
+    pub(crate) fn arg(&self, name: &str) -> Option<&str> {
+        self.args
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The ancestor at Falco's `proc.aname[N]` depth (1 = parent).
+    pub(crate) fn ancestor(&self, depth: i64) -> Option<&Ancestor> {
+        usize::try_from(depth - 1)
+            .ok()
+            .and_then(|i| self.ancestors.get(i))
+    }
+
+    pub(crate) fn flags(&self) -> &str {
+        self.arg("flags").unwrap_or("")
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(
+            self.evt_type.as_str(),
+            "open" | "openat" | "openat2" | "open_by_handle_at"
+        )
+    }
+}
+
+fn cmdline(name: &str, args: &str) -> String {
+    if args.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} {args}")
+    }
+}
+
+mod extract;
+pub use extract::{F, FIELDS, errno_name};

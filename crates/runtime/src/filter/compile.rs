@@ -1,0 +1,606 @@
+//! Compiles an expanded condition (macros and lists already substituted) into an evaluable tree:
+//! fields resolved against a source's registry, constants parsed and pre-lowercased, globs and
+//! regexes built once. Evaluation borrows field values from the event and does not allocate for
+//! plain fields.
+
+use super::ast::{Check, Expr, FieldExpr, Literal, Op, Rhs, Transformer};
+use super::glob::glob_match;
+use crate::fields::{Arg, ArgKind, Event, FieldRef, FieldType, Source, Val};
+use base64::Engine as _;
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+/// A compile error. `unknown_field` is set when the cause is a field the source does not have (rules
+/// with `skip-if-unknown-filter: true` are then skipped instead of failing).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct CompileError {
+    pub message: String,
+    pub unknown_field: bool,
+}
+
+fn err(message: String) -> CompileError {
+    CompileError {
+        message,
+        unknown_field: false,
+    }
+}
+
+/// A compiled condition.
+#[derive(Debug)]
+pub enum Node {
+    And(Box<[Node]>),
+    Or(Box<[Node]>),
+    Not(Box<Node>),
+    Check(Box<CheckNode>),
+}
+
+/// A compiled field with its transformers (applied innermost first).
+#[derive(Debug, Clone)]
+pub struct CField {
+    pub field: FieldRef,
+    pub transforms: Box<[Transformer]>,
+    pub ty: FieldType,
+}
+
+/// One compiled comparison.
+#[derive(Debug)]
+pub struct CheckNode {
+    pub field: CField,
+    pub op: Op,
+    pub matcher: Matcher,
+}
+
+/// How a check compares the extracted value.
+#[derive(Debug)]
+pub enum Matcher {
+    Exists,
+    Str {
+        text: Box<str>,
+        lower: Box<str>,
+        /// Prebuilt substring searcher for `contains`.
+        finder: Option<Box<memchr::memmem::Finder<'static>>>,
+    },
+    Bytes(Box<[u8]>),
+    Regex(regex::Regex),
+    Set(Box<[Box<str>]>),
+    /// Larger `in`/`intersects` sets.
+    HashSet(crate::hash::FastSet<Box<str>>),
+    Num(i64),
+    NumSet(Box<[i64]>),
+    Bool(bool),
+    Net(Box<[Cidr]>),
+    Field(CField),
+}
+
+/// An IP network (an address is a /32 or /128).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `10.0.0.0/8` or a bare address.
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (a, p) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = a.trim().parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p.trim().parse::<u8>().ok().filter(|p| *p <= max)?,
+            None => max,
+        };
+        Some(Cidr { addr, prefix })
+    }
+
+    /// True when `ip` is inside the network.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Resolves a field expression against `source`.
+pub fn compile_field(fe: &FieldExpr, source: Source) -> Result<CField, CompileError> {
+    let mut transforms = Vec::new();
+    let mut cur = fe;
+    while let FieldExpr::Transform(t, inner) = cur {
+        transforms.push(*t);
+        cur = inner;
+    }
+    transforms.reverse();
+    let (name, arg) = cur.base();
+    let info = source.field(name).ok_or_else(|| CompileError {
+        message: format!("filter_check called with nonexistent field {name}"),
+        unknown_field: true,
+    })?;
+    match (info.arg, arg) {
+        (ArgKind::Required, None) => {
+            return Err(err(format!("filter field '{name}' requires an argument")));
+        }
+        (ArgKind::None, Some(_)) => {
+            return Err(err(format!(
+                "filter field '{name}' does not accept an argument"
+            )));
+        }
+        _ => {}
+    }
+    let display = match arg {
+        Some(a) => format!("{name}[{a}]"),
+        None => name.to_string(),
+    };
+    let mut ty = info.ty;
+    for t in &transforms {
+        ty = if *t == Transformer::Len {
+            FieldType::Int
+        } else {
+            FieldType::Str
+        };
+    }
+    Ok(CField {
+        field: FieldRef {
+            id: info.id,
+            ty: info.ty,
+            arg: Arg::parse(arg),
+            display: display.into(),
+            any: source.is_any_field(name, arg.is_some()),
+        },
+        transforms: transforms.into(),
+        ty,
+    })
+}
+
+/// Compiles an expanded expression. Macro references left in it are errors. Nested `and`/`or`
+/// chains (from macro expansion) are flattened and double negations removed.
+pub fn compile(expr: &Expr, source: Source) -> Result<Node, CompileError> {
+    Ok(match expr {
+        Expr::And(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for e in items {
+                match compile(e, source)? {
+                    Node::And(inner) => out.extend(inner.into_vec()),
+                    n => out.push(n),
+                }
+            }
+            // evaluation has no side effects: cheap checks first (stable, so ties keep order)
+            out.sort_by_key(Node::cost);
+            if out.len() == 1 {
+                out.remove(0)
+            } else {
+                Node::And(out.into())
+            }
+        }
+        Expr::Or(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for e in items {
+                match compile(e, source)? {
+                    Node::Or(inner) => out.extend(inner.into_vec()),
+                    n => out.push(n),
+                }
+            }
+            out.sort_by_key(Node::cost);
+            if out.len() == 1 {
+                out.remove(0)
+            } else {
+                Node::Or(out.into())
+            }
+        }
+        Expr::Not(e) => match compile(e, source)? {
+            Node::Not(inner) => *inner,
+            n => Node::Not(Box::new(n)),
+        },
+        Expr::Macro(name) => {
+            return Err(err(format!("Undefined macro '{name}' used in filter.")));
+        }
+        Expr::Check(c) => Node::Check(Box::new(compile_check(c, source)?)),
+    })
+}
+
+fn compile_check(c: &Check, source: Source) -> Result<CheckNode, CompileError> {
+    let field = compile_field(&c.field, source)?;
+    let matcher = match (&c.rhs, c.op) {
+        (_, Op::Exists) => Matcher::Exists,
+        (Rhs::Field(f), _) => Matcher::Field(compile_field(f, source)?),
+        (Rhs::List(items), op) => list_matcher(&field, op, items)?,
+        (Rhs::Value(v), op) => value_matcher(&field, op, v)?,
+        (Rhs::None, op) => return Err(err(format!("operator '{}' needs a value", op.as_str()))),
+    };
+    Ok(CheckNode {
+        field,
+        op: c.op,
+        matcher,
+    })
+}
+
+fn parse_num(s: &str, field: &str) -> Result<i64, CompileError> {
+    let t = s.trim();
+    let parsed = if let Some(h) = t.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()
+    } else {
+        t.parse::<i64>().ok()
+    };
+    parsed.ok_or_else(|| err(format!("'{s}' is not a valid number for field {field}")))
+}
+
+fn list_matcher(f: &CField, op: Op, items: &[Literal]) -> Result<Matcher, CompileError> {
+    match f.ty {
+        FieldType::Int if op != Op::Pmatch => Ok(Matcher::NumSet(
+            items
+                .iter()
+                .map(|l| parse_num(&l.text, &f.field.display))
+                .collect::<Result<Vec<_>, _>>()?
+                .into(),
+        )),
+        FieldType::Ip | FieldType::Net if op != Op::Pmatch => Ok(Matcher::Net(
+            items
+                .iter()
+                .map(|l| {
+                    Cidr::parse(&l.text).ok_or_else(|| {
+                        err(format!("'{}' is not a valid IP address or network", l.text))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .into(),
+        )),
+        _ => {
+            let items: Vec<Box<str>> = items.iter().map(|l| l.text.as_str().into()).collect();
+            if op != Op::Pmatch && items.len() > 4 {
+                return Ok(Matcher::HashSet(items.into_iter().collect()));
+            }
+            Ok(Matcher::Set(items.into()))
+        }
+    }
+}
+
+fn value_matcher(f: &CField, op: Op, v: &Literal) -> Result<Matcher, CompileError> {
+    let t = v.text.as_str();
+    match op {
+        Op::Regex => {
+            let re = regex::RegexBuilder::new(t)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| err(format!("invalid regex '{t}': {e}")))?;
+            return Ok(Matcher::Regex(re));
+        }
+        Op::BContains | Op::BStartsWith => return Ok(Matcher::Bytes(parse_hex(t)?.into())),
+        _ => {}
+    }
+    let string_op = matches!(
+        op,
+        Op::Contains | Op::IContains | Op::StartsWith | Op::EndsWith | Op::Glob | Op::IGlob
+    );
+    match f.ty {
+        FieldType::Int if !string_op => Ok(Matcher::Num(parse_num(t, &f.field.display)?)),
+        FieldType::Bool if !string_op => match t {
+            "true" => Ok(Matcher::Bool(true)),
+            "false" => Ok(Matcher::Bool(false)),
+            _ => Err(err(format!("'{t}' is not a valid boolean"))),
+        },
+        FieldType::Ip | FieldType::Net if matches!(op, Op::Eq | Op::Ne) => Ok(Matcher::Net(
+            Box::new([Cidr::parse(t)
+                .ok_or_else(|| err(format!("'{t}' is not a valid IP address or network")))?]),
+        )),
+        _ => Ok(Matcher::Str {
+            text: t.into(),
+            lower: t.to_lowercase().into(),
+            finder: (op == Op::Contains)
+                .then(|| Box::new(memchr::memmem::Finder::new(t.as_bytes()).into_owned())),
+        }),
+    }
+}
+
+fn parse_hex(t: &str) -> Result<Vec<u8>, CompileError> {
+    let t = t.trim();
+    if !t.len().is_multiple_of(2) {
+        return Err(err(format!("'{t}' is not a valid hex string")));
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| {
+            t.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| err(format!("'{t}' is not a valid hex string")))
+        })
+        .collect()
+}
+
+impl Node {
+    /// A rough evaluation cost, used to order `and`/`or` operands.
+    fn cost(&self) -> usize {
+        match self {
+            Node::And(v) | Node::Or(v) => v.iter().map(Node::cost).sum(),
+            Node::Not(n) => n.cost(),
+            Node::Check(c) => match (&c.matcher, c.field.field.any) {
+                (_, true) => 4,
+                (Matcher::Regex(_), _) => 8,
+                (Matcher::Str { .. }, _)
+                    if matches!(c.op, Op::Glob | Op::IGlob | Op::IContains) =>
+                {
+                    3
+                }
+                (Matcher::Set(items), _) if c.op == Op::Pmatch => 2 + items.len() / 8,
+                _ if !c.field.transforms.is_empty() => 4,
+                _ => 1,
+            },
+        }
+    }
+
+    /// Evaluates the condition against one event.
+    pub fn eval<E: Event + ?Sized>(&self, ev: &E) -> bool {
+        match self {
+            Node::And(items) => items.iter().all(|n| n.eval(ev)),
+            Node::Or(items) => items.iter().any(|n| n.eval(ev)),
+            Node::Not(n) => !n.eval(ev),
+            Node::Check(c) => c.eval(ev),
+        }
+    }
+}
+
+impl CField {
+    /// Extracts the field's value and applies its transformers.
+    pub fn value<'a, E: Event + ?Sized>(&self, ev: &'a E) -> Val<'a> {
+        let mut v = ev.extract(&self.field);
+        for t in self.transforms.iter() {
+            v = transform(*t, v);
+        }
+        v
+    }
+}
+
+fn transform(t: Transformer, v: Val<'_>) -> Val<'_> {
+    match v {
+        Val::None => Val::None,
+        Val::List(items) if t == Transformer::Len => Val::Int(items.len() as i64),
+        Val::List(items) => Val::List(items.into_iter().map(|i| transform(t, i)).collect()),
+        other => {
+            let s = match &other {
+                Val::Str(s) => s.clone(),
+                Val::Int(n) => Cow::Owned(n.to_string()),
+                Val::Bool(b) => Cow::Owned(b.to_string()),
+                _ => return Val::None,
+            };
+            match t {
+                Transformer::ToLower => Val::Str(Cow::Owned(s.to_lowercase())),
+                Transformer::ToUpper => Val::Str(Cow::Owned(s.to_uppercase())),
+                Transformer::Len => Val::Int(s.len() as i64),
+                Transformer::Basename => {
+                    Val::Str(Cow::Owned(s.rsplit('/').next().unwrap_or("").to_string()))
+                }
+                Transformer::B64 => base64::engine::general_purpose::STANDARD
+                    .decode(s.as_bytes())
+                    .map_or(Val::None, |b| {
+                        Val::Str(Cow::Owned(String::from_utf8_lossy(&b).into_owned()))
+                    }),
+            }
+        }
+    }
+}
+
+impl CheckNode {
+    fn eval<E: Event + ?Sized>(&self, ev: &E) -> bool {
+        if self.field.field.any
+            && self.field.transforms.is_empty()
+            && !matches!(self.matcher, Matcher::Field(_) | Matcher::Exists)
+            && let Some(hit) = ev.any_value(&self.field.field, &mut |v| self.scalar(v))
+        {
+            return hit;
+        }
+        let v = self.field.value(ev);
+        if let Matcher::Field(other) = &self.matcher {
+            let rhs = other.value(ev);
+            return compare_values(self.op, &v, &rhs);
+        }
+        match v {
+            Val::None => false,
+            _ if matches!(self.matcher, Matcher::Exists) => v.exists(),
+            Val::List(items) => match self.op {
+                Op::In => !items.is_empty() && items.iter().all(|i| self.scalar(i)),
+                Op::Ne => items.iter().all(|i| self.scalar(i)),
+                _ => items.iter().any(|i| self.scalar(i)),
+            },
+            ref scalar => self.scalar(scalar),
+        }
+    }
+
+    fn scalar(&self, v: &Val<'_>) -> bool {
+        match v {
+            Val::None => false,
+            Val::List(items) => items.iter().any(|i| self.scalar(i)),
+            Val::Str(s) => self.on_str(s),
+            Val::Int(n) => self.on_int(*n),
+            Val::Bool(b) => match &self.matcher {
+                Matcher::Bool(want) => cmp_eq(self.op, b == want),
+                _ => self.on_str(if *b { "true" } else { "false" }),
+            },
+        }
+    }
+
+    fn on_int(&self, n: i64) -> bool {
+        match &self.matcher {
+            Matcher::Num(want) => cmp_ord(self.op, n.cmp(want)),
+            Matcher::NumSet(set) => set.contains(&n),
+            Matcher::Net(_) => false,
+            _ => self.on_str(itoa_buf(n).as_str()),
+        }
+    }
+
+    fn on_str(&self, s: &str) -> bool {
+        match &self.matcher {
+            Matcher::Exists => true,
+            Matcher::Str {
+                finder: Some(f), ..
+            } => f.find(s.as_bytes()).is_some(),
+            Matcher::Str { text, lower, .. } => str_op(self.op, s, text, lower),
+            Matcher::Bytes(b) => match self.op {
+                Op::BStartsWith => s.as_bytes().starts_with(b),
+                _ => !b.is_empty() && s.as_bytes().windows(b.len()).any(|w| w == &b[..]),
+            },
+            Matcher::Regex(re) => re.is_match(s),
+            Matcher::HashSet(set) => set.contains(s),
+            Matcher::Set(items) => match self.op {
+                Op::Pmatch => items.iter().any(|p| path_prefix(p, s)),
+                _ => items.iter().any(|i| i.as_ref() == s),
+            },
+            Matcher::Num(want) => s
+                .trim()
+                .parse::<i64>()
+                .is_ok_and(|n| cmp_ord(self.op, n.cmp(want))),
+            Matcher::NumSet(set) => s.trim().parse::<i64>().is_ok_and(|n| set.contains(&n)),
+            Matcher::Bool(want) => match s {
+                "true" => cmp_eq(self.op, *want),
+                "false" => cmp_eq(self.op, !*want),
+                _ => false,
+            },
+            Matcher::Net(nets) => match s.parse::<IpAddr>() {
+                Ok(ip) => {
+                    let hit = nets.iter().any(|n| n.contains(ip));
+                    if self.op == Op::Ne { !hit } else { hit }
+                }
+                Err(_) => false,
+            },
+            Matcher::Field(_) => false,
+        }
+    }
+}
+
+/// A tiny stack buffer for rendering integers without allocating.
+struct ItoaBuf {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl ItoaBuf {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[24 - self.len..]).unwrap_or("")
+    }
+}
+
+fn itoa_buf(n: i64) -> ItoaBuf {
+    let mut b = ItoaBuf {
+        buf: [0; 24],
+        len: 0,
+    };
+    let neg = n < 0;
+    let mut u = n.unsigned_abs();
+    loop {
+        b.len += 1;
+        b.buf[24 - b.len] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if neg {
+        b.len += 1;
+        b.buf[24 - b.len] = b'-';
+    }
+    b
+}
+
+fn cmp_eq(op: Op, equal: bool) -> bool {
+    match op {
+        Op::Ne => !equal,
+        _ => equal,
+    }
+}
+
+fn cmp_ord(op: Op, ord: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering::*;
+    match op {
+        Op::Eq | Op::In | Op::Intersects => ord == Equal,
+        Op::Ne => ord != Equal,
+        Op::Lt => ord == Less,
+        Op::Le => ord != Greater,
+        Op::Gt => ord == Greater,
+        Op::Ge => ord != Less,
+        _ => false,
+    }
+}
+
+fn str_op(op: Op, s: &str, text: &str, lower: &str) -> bool {
+    match op {
+        Op::Eq => s == text,
+        Op::Ne => s != text,
+        Op::Contains => s.contains(text),
+        Op::IContains => contains_ignore_case(s, lower),
+        Op::StartsWith => s.starts_with(text),
+        Op::EndsWith => s.ends_with(text),
+        Op::Glob => glob_match(text.as_bytes(), s.as_bytes(), false),
+        Op::IGlob => glob_match(text.as_bytes(), s.as_bytes(), true),
+        Op::Lt | Op::Le | Op::Gt | Op::Ge => cmp_ord(op, s.cmp(text)),
+        _ => false,
+    }
+}
+
+/// ASCII-case-insensitive substring search against a pre-lowercased needle, without allocating.
+fn contains_ignore_case(hay: &str, lower_needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), lower_needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    if !hay.is_ascii() || !lower_needle.is_ascii() {
+        return hay.to_lowercase().contains(lower_needle);
+    }
+    h.windows(n.len())
+        .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+}
+
+/// `pmatch`: `prefix` equals `path` or is a parent directory of it.
+fn path_prefix(prefix: &str, path: &str) -> bool {
+    let p = prefix.trim_end_matches('/');
+    if p.is_empty() {
+        return path.starts_with('/');
+    }
+    path == p || (path.starts_with(p) && path.as_bytes().get(p.len()) == Some(&b'/'))
+}
+
+fn compare_values(op: Op, a: &Val<'_>, b: &Val<'_>) -> bool {
+    let (Some(x), Some(y)) = (scalar_text(a), scalar_text(b)) else {
+        return false;
+    };
+    match (a, b) {
+        (Val::Int(x), Val::Int(y)) => cmp_ord(op, x.cmp(y)),
+        _ => str_op(op, &x, &y, &y.to_lowercase()),
+    }
+}
+
+fn scalar_text<'a>(v: &'a Val<'_>) -> Option<Cow<'a, str>> {
+    match v {
+        Val::Str(s) => Some(Cow::Borrowed(s)),
+        Val::Int(n) => Some(Cow::Owned(n.to_string())),
+        Val::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_and_prefix() {
+        let n = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(n.contains("10.1.2.3".parse().unwrap()));
+        assert!(!n.contains("11.1.2.3".parse().unwrap()));
+        assert!(path_prefix("/etc", "/etc/passwd"));
+        assert!(!path_prefix("/etc", "/etcx"));
+        assert!(contains_ignore_case("Hello World", "world"));
+        assert_eq!(itoa_buf(-120).as_str(), "-120");
+    }
+}

@@ -1,0 +1,54 @@
+//! Entry points for fuzz targets: each takes arbitrary bytes and must never panic.
+
+use crate::fields::Source;
+use crate::rules::Loader;
+
+/// Loads arbitrary bytes as a rules file and compiles them.
+pub fn fuzz_rules(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut loader = Loader::new();
+    loader.add_str("fuzz.yaml", &text);
+    let _ = loader.report().to_json();
+}
+
+/// Parses and compiles arbitrary bytes as a condition for every source.
+pub fn fuzz_filter(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(expr) = crate::filter::parse(&text) {
+        for s in Source::ALL {
+            let _ = crate::filter::compile(&expr, s);
+        }
+        let _ = crate::filter::EvtTypes::of(&expr);
+    }
+}
+
+/// Decodes arbitrary bytes as Kubernetes audit input and extracts every field of every event.
+pub fn fuzz_k8s_audit(data: &[u8]) {
+    crate::sources::k8s_audit::decode_bytes(data, |ev| extract_all(Source::K8sAudit, &ev));
+}
+
+/// Decodes arbitrary bytes as a CloudTrail log file and extracts every field of every record.
+pub fn fuzz_cloudtrail(data: &[u8]) {
+    crate::sources::cloudtrail::decode_bytes(data, "fuzz", |ev| {
+        extract_all(Source::CloudTrail, &ev)
+    });
+}
+
+fn extract_all(source: Source, ev: &dyn crate::fields::Event) {
+    for f in source.fields() {
+        for arg in [None, Some("0"), Some("x")] {
+            let name = if f.arg == crate::fields::ArgKind::Suffix {
+                format!("{}x", f.name)
+            } else {
+                f.name.to_string()
+            };
+            let fe = crate::filter::FieldExpr::Field {
+                name,
+                arg: arg.map(str::to_string),
+            };
+            if let Ok(cf) = crate::filter::compile_field(&fe, source) {
+                let _ = cf.value(ev).render();
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! The fuzz entry points never panic on arbitrary or mutated input.
+
+use proptest::prelude::*;
+use rampart_runtime::fuzzing;
+
+const SEED_RULES: &str = "- list: l\n  items: [a, b]\n- macro: m\n  condition: evt.type in (open) and proc.name in (l)\n- rule: r\n  desc: d\n  condition: m and not fd.name pmatch (/etc) or tolower(proc.aname[2]) glob 'x*'\n  output: \"%proc.name %fd.name[0] %(evt.arg.flags)\"\n  priority: INFO\n  exceptions:\n    - name: e\n      fields: [proc.name]\n      values: [[a]]\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn rules_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        fuzzing::fuzz_rules(&bytes);
+        fuzzing::fuzz_filter(&bytes);
+        fuzzing::fuzz_k8s_audit(&bytes);
+        fuzzing::fuzz_cloudtrail(&bytes);
+    }
+
+    #[test]
+    fn mutated_rules_never_panic(cut in 0usize..SEED_RULES.len(), insert in "[ -~\n]{0,8}") {
+        let mut text = SEED_RULES.to_string();
+        let cut = (0..=cut).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        text.insert_str(cut, &insert);
+        fuzzing::fuzz_rules(text.as_bytes());
+        fuzzing::fuzz_filter(text.as_bytes());
+    }
+}
+
+#[test]
+fn audit_events_with_odd_shapes_never_panic() {
+    for doc in [
+        r#"{"kind":"Event","requestObject":{"spec":{"containers":3,"volumes":[{"hostPath":7}]}}}"#,
+        r#"{"kind":"Event","requestURI":"/x?command=%ZZ&command","objectRef":[]}"#,
+        r#"{"kind":"EventList","items":[{"kind":"Event","requestObject":{"rules":[{"verbs":"*"}]}}]}"#,
+    ] {
+        fuzzing::fuzz_k8s_audit(doc.as_bytes());
+    }
+    fuzzing::fuzz_cloudtrail(
+        br#"{"Records":[{"userIdentity":5,"requestParameters":{"a":{"b":[1]}}}]}"#,
+    );
+}
