@@ -36,6 +36,10 @@ pub enum Command {
     /// AWS IAM entitlements: `rampart iam analyze FILE` on `aws iam get-account-authorization-details`.
     #[command(subcommand)]
     Iam(IamCommand),
+    /// Runtime detection: Falco-compatible rules (`rules validate`, `rules list`) and `replay` of
+    /// recorded syscall, Kubernetes audit and CloudTrail events.
+    #[command(subcommand)]
+    Runtime(RuntimeCommand),
     /// Policies: `rampart policy verify PATH` runs Gatekeeper test suites.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -232,6 +236,52 @@ pub struct IamAnalyzeArgs {
     pub known_account: Vec<String>,
     #[command(flatten)]
     pub out: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuntimeCommand {
+    /// Validate or list rules files.
+    #[command(subcommand)]
+    Rules(RuntimeRulesCommand),
+    /// Feed recorded events through the rules and print alerts as Falco JSON lines.
+    Replay(RuntimeReplayArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuntimeRulesCommand {
+    /// Load rules files as `falco -V` does: errors and warnings with code, item and position; exit 1
+    /// on any error.
+    Validate(RuntimeRulesArgs),
+    /// List the rules the files define (name, source, priority, tags).
+    List(RuntimeRulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RuntimeRulesArgs {
+    /// Rules files, loaded in order (default: the bundled Falco stable and k8s-audit rules).
+    pub files: Vec<PathBuf>,
+    /// text or json.
+    #[arg(long, short = 'f', default_value = "text")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RuntimeReplayArgs {
+    /// Event source: syscall (Rampart's recorded JSON lines), k8s_audit (EventList or JSON lines),
+    /// cloudtrail (log files, gzip or not, or a folder of them).
+    #[arg(long)]
+    pub source: String,
+    /// Rules files (repeatable; default: the bundled rules).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// The recorded events.
+    pub input: PathBuf,
+    /// json (Falco alert JSON, one per line) or text.
+    #[arg(long, short = 'f', default_value = "json")]
+    pub format: String,
+    /// No counts on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]

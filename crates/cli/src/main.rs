@@ -8,6 +8,7 @@ mod image_cmd;
 mod k8s_cmd;
 mod output;
 mod progress;
+mod runtime_cmd;
 mod sbom_cmd;
 mod scan;
 
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         args::Command::Sbom(a) => sbom_cmd::run(&a),
         args::Command::K8s(a) => k8s_cmd::run(&a),
         args::Command::Iam(args::IamCommand::Analyze(a)) => iam_cmd::analyze(&a),
+        args::Command::Runtime(c) => runtime_cmd::run(&c),
         args::Command::Policy(args::PolicyCommand::Verify(a)) => k8s_cmd::policy_verify(&a),
         args::Command::Demo(a) => demo::run(&a),
     };

@@ -834,3 +834,108 @@ fn image_sources_agree_and_report_layers_config_and_deleted_secrets() {
     }
     assert!(cache.path().join("rampart/images").is_dir());
 }
+
+#[test]
+fn runtime_rules_validate_list_and_replay() {
+    // The bundled rules validate cleanly and list.
+    let out = rampart(&["runtime", "rules", "validate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = rampart(&["runtime", "rules", "list", "-f", "json"]);
+    let rules: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rules.as_array().unwrap().len() > 40);
+
+    // A broken rules file: Falco-style error with code, item and position; exit 1.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "- rule: Broken\n  desc: d\n  condition: evt.type = open and nosuch.field = 1\n  output: o\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let out = rampart(&[
+        "runtime",
+        "rules",
+        "validate",
+        bad.to_str().unwrap(),
+        "-f",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("LOAD_ERR_COMPILE_CONDITION"), "{report}");
+    assert!(report.contains("Broken"), "{report}");
+
+    // CloudTrail: a custom rule over a gzip log file.
+    let rule = dir.path().join("ct.yaml");
+    std::fs::write(
+        &rule,
+        "- rule: Console login without MFA\n  desc: d\n  condition: ct.name = \"ConsoleLogin\" and json.value[/additionalEventData/MFAUsed] = \"No\"\n  output: login without MFA (user=%ct.user)\n  priority: WARNING\n  source: aws_cloudtrail\n",
+    )
+    .unwrap();
+    let log = dir.path().join("trail.json.gz");
+    let records = r#"{"Records":[{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventTime":"2026-11-26T10:00:00Z","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::123456789012:user/alice","accountId":"123456789012"},"additionalEventData":{"MFAUsed":"No"},"responseElements":{"ConsoleLogin":"Success"}},{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventTime":"2026-11-26T10:01:00Z","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","userName":"bob"},"additionalEventData":{"MFAUsed":"Yes"}}]}"#;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, records.as_bytes()).unwrap();
+    std::fs::write(&log, gz.finish().unwrap()).unwrap();
+    let out = rampart(&[
+        "runtime",
+        "replay",
+        "--source",
+        "cloudtrail",
+        "--rules",
+        rule.to_str().unwrap(),
+        log.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["rule"], "Console login without MFA");
+    assert_eq!(alerts[0]["source"], "aws_cloudtrail");
+    assert!(alerts[0]["output"].as_str().unwrap().contains("alice"));
+}
+
+#[test]
+fn runtime_replay_of_kubernetes_audit_events_with_the_bundled_rules() {
+    let Some(dir) =
+        rampart_testkit::shared("testdata/falco-regression-tests/trace_files/k8s_audit")
+    else {
+        return;
+    };
+    let out = rampart(&[
+        "runtime",
+        "replay",
+        "--source",
+        "k8s_audit",
+        dir.join("create_nginx_pod_privileged.json")
+            .to_str()
+            .unwrap(),
+        "-q",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let alert: Value = serde_json::from_str(text.lines().next().expect("one alert")).unwrap();
+    assert_eq!(alert["rule"], "Create Privileged Pod");
+    for key in [
+        "output",
+        "priority",
+        "time",
+        "output_fields",
+        "source",
+        "tags",
+        "hostname",
+    ] {
+        assert!(alert.get(key).is_some(), "Falco alert field {key} missing");
+    }
+}
