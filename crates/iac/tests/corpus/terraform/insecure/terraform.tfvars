@@ -1,0 +1,3 @@
+env           = "legacy"
+app_instances = 3
+buckets       = ["raw", "staging", "exports"]
