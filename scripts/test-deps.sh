@@ -42,6 +42,8 @@ APT_PKGS=(debootstrap docker-registry hyperfine python3-venv jq ca-certificates 
 # Image fixtures (scripts/fixtures/images.sh): umoci builds OCI layouts, skopeo converts them,
 # podman + runc hold a copy in local storage for the podman: source.
 APT_PKGS+=(skopeo umoci podman runc)
+# eBPF: scripts/build-bpf.sh (clang, llvm-strip, bpf_helpers.h; bpftool regenerates bpf/vmlinux.h)
+APT_PKGS+=(clang llvm libbpf-dev bpftool)
 # build-fixtures.sh's npm-1000 fixture needs npm (any npm >= 7 reads lockfile v3);
 # take Debian's only when the machine has none (e.g. no NodeSource node).
 if ! command -v npm >/dev/null 2>&1; then APT_PKGS+=(nodejs npm); fi
@@ -73,7 +75,7 @@ else
   PY=/usr/bin/python3
   [ -x "$PY" ] || PY="$(command -v python3)"
   [ -x "$VENV/bin/python" ] || step "python3 -m venv $VENV" "$PY" -m venv "$VENV"
-  step "pip install jsonschema" "$VENV/bin/python" -m pip install -q --disable-pip-version-check jsonschema
+  step "pip install jsonschema" "$VENV/bin/python" -m pip install -q --disable-pip-version-check jsonschema 'moto[server]' boto3
 fi
 
 # ---- cargo tools -------------------------------------------------------------

@@ -43,6 +43,9 @@ pub enum Command {
     /// Policies: `rampart policy verify PATH` runs Gatekeeper test suites.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Container registries: `rampart registry scan HOST[/prefix]` scans every distinct image once.
+    #[command(subcommand)]
+    Registry(crate::registry_cmd::RegistryCommand),
     /// Scan the bundled sample estate with the bundled database snapshot (no set-up needed).
     Demo(DemoArgs),
 }
@@ -70,6 +73,9 @@ pub struct ImageArgs {
     /// Platform of a multi-platform image: os/arch[/variant] (default: this machine's).
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
+    /// Registry references: plain HTTP instead of HTTPS.
+    #[arg(long)]
+    pub insecure: bool,
     #[command(flatten)]
     pub scan: ScanArgs,
 }

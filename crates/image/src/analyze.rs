@@ -9,7 +9,7 @@ use crate::layer::{self, Entry, EntryKind, LayerCheck};
 use crate::limits::{Budget, Limits};
 use crate::model::{DeletedFile, ImageInfo, LayerInfo, SpecialFile};
 use crate::reference::{ImageRef, Platform};
-use crate::source::{self, ImageSource, Resolved};
+use crate::source::{self, ImageSource, RegistryOptions, Resolved};
 use crate::visitor::{FileVisitor, LayerFile};
 use rampart_catalog::{FileMeta, Inventory, Mode};
 use rampart_core::ScanWarning;
@@ -27,6 +27,8 @@ pub struct AnalyzeOptions {
     pub limits: Limits,
     /// Which catalogers run; images are installed systems, so `Rootfs`.
     pub mode: Mode,
+    /// How registries are reached (default: [`RegistryOptions::process_default`]).
+    pub registry: RegistryOptions,
 }
 
 impl Default for AnalyzeOptions {
@@ -35,6 +37,7 @@ impl Default for AnalyzeOptions {
             platform: Platform::host(),
             limits: Limits::default(),
             mode: Mode::Rootfs,
+            registry: RegistryOptions::process_default(),
         }
     }
 }
@@ -64,7 +67,7 @@ pub fn analyze(
     opts: &AnalyzeOptions,
     visitor: Option<&mut dyn FileVisitor>,
 ) -> Result<Analysis> {
-    let source = source::open(reference)?;
+    let source = source::open_with(reference, &opts.registry)?;
     let mut analysis = analyze_source(source.as_ref(), opts, visitor)?;
     name_after(&mut analysis, reference);
     Ok(analysis)
@@ -78,16 +81,32 @@ pub fn analyze_cached(
     opts: &AnalyzeOptions,
     cache: &Cache,
 ) -> Result<(Analysis, bool)> {
-    let source = source::open(reference)?;
+    let source = source::open_with(reference, &opts.registry)?;
+    let (mut analysis, cached) = analyze_source_cached(source.as_ref(), opts, cache)?;
+    name_after(&mut analysis, reference);
+    Ok((analysis, cached))
+}
+
+/// [`analyze_cached`] on an open source. A source with a cheap [`ImageSource::cache_key`] (a
+/// registry's manifest digest) is answered from the cache without reading any blob.
+pub fn analyze_source_cached(
+    source: &dyn ImageSource,
+    opts: &AnalyzeOptions,
+    cache: &Cache,
+) -> Result<(Analysis, bool)> {
+    if let Some(key) = source.cache_key(&opts.platform)?
+        && let Some(mut hit) = cache.get_by_manifest(&key)
+    {
+        hit.image.reference = source.describe();
+        return Ok((hit, true));
+    }
     let resolved = source.resolve(&opts.platform)?;
     if let Some(mut hit) = cache.get(&resolved.config_digest) {
         hit.image.repo_tags = resolved.repo_tags;
         hit.image.tag = hit.image.repo_tags.first().map(|t| tag_of(t));
-        name_after(&mut hit, reference);
         return Ok((hit, true));
     }
-    let mut analysis = analyze_source(source.as_ref(), opts, None)?;
-    name_after(&mut analysis, reference);
+    let analysis = analyze_source(source, opts, None)?;
     cache.put(&analysis)?;
     Ok((analysis, false))
 }

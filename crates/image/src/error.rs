@@ -91,6 +91,14 @@ pub enum ImageError {
     /// The requested source kind is not available (e.g. registries, in this version).
     #[error("{0}")]
     Unsupported(String),
+    /// A registry request failed (after retries, for transient failures); never names credentials.
+    #[error("{what}: {message}")]
+    Registry {
+        /// The manifest, blob, tag list or catalog asked for.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An external tool (podman) failed.
     #[error("{tool}: {message}")]
     Tool {

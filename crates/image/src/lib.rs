@@ -32,16 +32,20 @@ pub mod layer;
 mod limits;
 mod model;
 mod reference;
+pub mod registry_scan;
 pub mod source;
 pub mod spec;
 mod targuard;
 mod visitor;
 
-pub use analyze::{Analysis, AnalyzeOptions, analyze, analyze_cached, analyze_source};
+pub use analyze::{
+    Analysis, AnalyzeOptions, analyze, analyze_cached, analyze_source, analyze_source_cached,
+};
 pub use cache::Cache;
 pub use digest::{Algorithm, Digest};
 pub use error::{ImageError, Result};
 pub use limits::Limits;
 pub use model::{DeletedFile, ImageInfo, LayerInfo, SpecialFile};
 pub use reference::{DOCKER_HUB, ImageRef, Platform, RegistryRef};
+pub use source::{RegistryClient, RegistryOptions, RegistrySource};
 pub use visitor::{FileVisitor, LayerFile};

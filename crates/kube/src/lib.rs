@@ -16,6 +16,7 @@ pub mod object;
 mod parse;
 pub mod podspec;
 pub mod pss;
+pub mod rbac;
 pub mod scan;
 mod selector;
 pub mod suppress;

@@ -5,18 +5,21 @@
 //! Registry access (a later step) slots in as one more [`ImageSource`].
 
 mod archive;
+pub(crate) mod auth;
 mod dir;
 mod docker;
 pub(crate) mod oci;
 mod podman;
+pub mod registry;
 
 pub use archive::OciArchive;
 pub use dir::OciDir;
 pub use docker::DockerArchive;
 pub use podman::Podman;
+pub use registry::{BlobStash, RegistryClient, RegistryOptions, RegistrySource};
 
 use crate::digest::Digest;
-use crate::error::{ImageError, Result};
+use crate::error::Result;
 use crate::reference::{ImageRef, Platform};
 use crate::spec::ImageConfig;
 use std::collections::BTreeMap;
@@ -29,6 +32,11 @@ pub trait ImageSource: Send + Sync {
     /// Picks the image (by tag and platform) and returns its verified manifest and config and its
     /// layer descriptors.
     fn resolve(&self, platform: &Platform) -> Result<Resolved>;
+    /// A digest that names the image without reading any blob (the registry's platform manifest),
+    /// for cache lookups; `None` when the source has none cheaper than resolving.
+    fn cache_key(&self, _platform: &Platform) -> Result<Option<Digest>> {
+        Ok(None)
+    }
     /// Opens a layer blob as stored (possibly compressed, not yet verified).
     fn open_layer(&self, layer: &LayerBlob) -> Result<Box<dyn Read + Send + '_>>;
 }
@@ -65,17 +73,19 @@ pub struct LayerBlob {
     pub locator: String,
 }
 
-/// Opens the source a reference names. Registry references are not supported yet.
+/// Opens the source a reference names; registry references use the process-wide
+/// [`RegistryOptions::process_default`].
 pub fn open(reference: &ImageRef) -> Result<Box<dyn ImageSource>> {
+    open_with(reference, &RegistryOptions::process_default())
+}
+
+/// Opens the source a reference names, reaching registries with `registry`.
+pub fn open_with(reference: &ImageRef, registry: &RegistryOptions) -> Result<Box<dyn ImageSource>> {
     Ok(match reference {
         ImageRef::OciDir { path, tag } => Box::new(OciDir::open(path, tag.clone())?),
         ImageRef::OciArchive { path, tag } => Box::new(OciArchive::open(path, tag.clone())?),
         ImageRef::DockerArchive { path, tag } => Box::new(DockerArchive::open(path, tag.clone())?),
         ImageRef::Podman { name } => Box::new(Podman::save(name)?),
-        ImageRef::Registry(r) => {
-            return Err(ImageError::Unsupported(format!(
-                "{r}: registry sources are not available yet; use oci:, oci-archive:, docker-archive: or podman:"
-            )));
-        }
+        ImageRef::Registry(r) => Box::new(RegistrySource::open(r, registry)?),
     })
 }

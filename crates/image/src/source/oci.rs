@@ -216,7 +216,7 @@ pub(crate) fn pick_platform<'a>(
 }
 
 /// Reads and checks the config of a manifest and lists its layers.
-fn resolve_manifest(
+pub(crate) fn resolve_manifest(
     store: &dyn BlobStore,
     manifest_digest: Digest,
     manifest: Manifest,

@@ -2,6 +2,8 @@
 //! they decode, count what they could not decode, and go on.
 
 pub mod cloudtrail;
+#[cfg(all(target_os = "linux", feature = "ebpf"))]
+pub mod ebpf;
 pub mod k8s_audit;
 pub mod syscall;
 

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+// Rampart syscall event source: one raw_syscalls pair (enter saves the arguments per thread, exit
+// emits one event for the syscalls we watch, reading string arguments at exit) plus
+// sched_process_exec/fork/exit for the process tree. Events go to a ring buffer; a reserve that
+// fails increments a per-CPU drop counter and never blocks.
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "rampart.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct enter_args {
+	__u64 id;
+	__u64 args[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct enter_args);
+} inflight SEC(".maps");
+
+static __always_inline int watched(__u64 id)
+{
+	switch (id) {
+	case NR_open: case NR_openat: case NR_openat2: case NR_creat:
+	case NR_connect: case NR_accept: case NR_accept4: case NR_bind: case NR_listen:
+	case NR_ptrace: case NR_setuid: case NR_setgid: case NR_setresuid: case NR_setresgid:
+	case NR_mount: case NR_unlink: case NR_unlinkat: case NR_rename: case NR_renameat:
+	case NR_renameat2: case NR_chmod: case NR_fchmodat: case NR_chown: case NR_fchownat:
+	case NR_memfd_create: case NR_init_module: case NR_finit_module: case NR_bpf:
+	case NR_kill: case NR_symlink: case NR_symlinkat: case NR_dup2: case NR_dup3:
+	case NR_execve: case NR_execveat: case NR_truncate: case NR_ftruncate: case NR_link: case NR_linkat:
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline void count_drop(void)
+{
+	__u32 k = 0;
+	__u64 *v = bpf_map_lookup_elem(&drops, &k);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 ugid = bpf_get_current_uid_gid();
+	e->kind = kind;
+	e->nr = nr;
+	e->ts = bpf_ktime_get_boot_ns();
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->loginuid = BPF_CORE_READ(task, loginuid.val);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->sid = 0; // pid->numbers[] is a flexible array aya 0.14 cannot relocate
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	e->tty = 0;
+	if (tty) {
+		int major = BPF_CORE_READ(tty, driver, major);
+		int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		e->tty = (major << 20) | minor;
+	}
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->s1[0] = 0;
+	e->s2[0] = 0;
+	e->s1_len = 0;
+	e->s2_len = 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int rp_sys_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = ctx->id;
+	if (!watched(id))
+		return 0;
+	struct enter_args a = { .id = id };
+	a.args[0] = ctx->args[0];
+	a.args[1] = ctx->args[1];
+	a.args[2] = ctx->args[2];
+	a.args[3] = ctx->args[3];
+	a.args[4] = ctx->args[4];
+	a.args[5] = ctx->args[5];
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&inflight, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int str_arg_index(__u64 id, int which)
+{
+	// Index of the first (which=0) / second (which=1) user string argument, or -1.
+	switch (id) {
+	case NR_open: case NR_creat: case NR_unlink: case NR_chmod: case NR_chown:
+	case NR_memfd_create: case NR_truncate:
+		return which == 0 ? 0 : -1;
+	case NR_openat: case NR_openat2: case NR_unlinkat: case NR_fchmodat: case NR_fchownat:
+		return which == 0 ? 1 : -1;
+	case NR_rename: case NR_symlink: case NR_link:
+		return which == 0 ? 0 : 1;
+	case NR_renameat: case NR_renameat2: case NR_linkat:
+		return which == 0 ? 1 : 3;
+	case NR_symlinkat:
+		return which == 0 ? 0 : 2;
+	case NR_mount:
+		return which == 0 ? 0 : 1;
+	case NR_init_module:
+		return which == 0 ? 2 : -1;
+	case NR_finit_module:
+		return which == 0 ? 1 : -1;
+	}
+	return -1;
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int rp_sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct enter_args *a = bpf_map_lookup_elem(&inflight, &tid);
+	if (!a)
+		return 0;
+	__u64 id = a->id;
+	if (id == NR_execve || id == NR_execveat) {
+		// Successful execs are reported by sched_process_exec; report failures only.
+		if (ctx->ret == 0) {
+			bpf_map_delete_elem(&inflight, &tid);
+			return 0;
+		}
+	}
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		bpf_map_delete_elem(&inflight, &tid);
+		return 0;
+	}
+	fill_header(e, KIND_SYSCALL, id);
+	e->ret = ctx->ret;
+	#pragma unroll
+	for (int i = 0; i < 6; i++)
+		e->args[i] = a->args[i];
+	int i0 = str_arg_index(id, 0);
+	int i1 = str_arg_index(id, 1);
+	if (id == NR_execve)
+		i0 = 0;
+	if (id == NR_execveat)
+		i0 = 1;
+	if (i0 >= 0 && i0 < 6) {
+		long n = bpf_probe_read_user_str(e->s1, sizeof(e->s1), (void *)a->args[i0]);
+		e->s1_len = n > 0 ? n : 0;
+	}
+	if (i1 >= 0 && i1 < 6) {
+		long n = bpf_probe_read_user_str(e->s2, sizeof(e->s2), (void *)a->args[i1]);
+		e->s2_len = n > 0 ? n : 0;
+	}
+	if (id == NR_connect || id == NR_bind || id == NR_accept || id == NR_accept4) {
+		// sockaddr (up to 28 bytes) into s2; for accept the peer address is written at exit.
+		void *addr = (void *)a->args[1];
+		if (addr) {
+			bpf_probe_read_user(e->s2, 28, addr);
+			e->s2_len = 28;
+		}
+	}
+	bpf_map_delete_elem(&inflight, &tid);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	fill_header(e, KIND_EXEC, NR_execve);
+	e->ret = 0;
+	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
+	long n = bpf_probe_read_kernel_str(e->s1, sizeof(e->s1), (void *)ctx + off);
+	e->s1_len = n > 0 ? n : 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	unsigned long len = end - start;
+	e->args[0] = len;
+	if (len > sizeof(e->s2))
+		len = sizeof(e->s2);
+	if (len > 0 && bpf_probe_read_user(e->s2, len, (void *)start) == 0)
+		e->s2_len = len;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int rp_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	fill_header(e, KIND_FORK, NR_clone);
+	e->ret = ctx->child_pid;
+	e->args[0] = ctx->child_pid;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int rp_exit(struct trace_event_raw_sched_process_template *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if ((pid_tgid >> 32) != (__u32)pid_tgid)
+		return 0; // threads: only the group leader ends the process
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	fill_header(e, KIND_EXIT, NR_exit_group);
+	e->ret = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,78 @@
+// Shared layout of Rampart's BPF events (mirrored in crates/runtime/src/sources/ebpf/raw.rs).
+#ifndef RAMPART_H
+#define RAMPART_H
+
+#define KIND_SYSCALL 1
+#define KIND_EXEC 2
+#define KIND_FORK 3
+#define KIND_EXIT 4
+
+#define STR_MAX 512
+
+// x86_64 syscall numbers.
+#define NR_open 2
+#define NR_dup2 33
+#define NR_connect 42
+#define NR_accept 43
+#define NR_bind 49
+#define NR_listen 50
+#define NR_clone 56
+#define NR_execve 59
+#define NR_kill 62
+#define NR_truncate 76
+#define NR_ftruncate 77
+#define NR_rename 82
+#define NR_creat 85
+#define NR_link 86
+#define NR_unlink 87
+#define NR_symlink 88
+#define NR_chmod 90
+#define NR_chown 92
+#define NR_ptrace 101
+#define NR_setuid 105
+#define NR_setgid 106
+#define NR_setresuid 117
+#define NR_setresgid 119
+#define NR_mount 165
+#define NR_init_module 175
+#define NR_exit_group 231
+#define NR_openat 257
+#define NR_fchownat 260
+#define NR_unlinkat 263
+#define NR_renameat 264
+#define NR_linkat 265
+#define NR_symlinkat 266
+#define NR_fchmodat 268
+#define NR_accept4 288
+#define NR_dup3 292
+#define NR_finit_module 313
+#define NR_renameat2 316
+#define NR_memfd_create 319
+#define NR_bpf 321
+#define NR_execveat 322
+#define NR_openat2 437
+
+struct event {
+	__u32 kind;
+	__u32 tgid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 loginuid;
+	__u32 sid;
+	__u32 tty;
+	__u32 s1_len;
+	__u32 s2_len;
+	__u32 _pad;
+	__s64 nr;
+	__s64 ret;
+	__u64 ts;
+	__u64 cgroup_id;
+	__u64 args[6];
+	char comm[16];
+	char s1[STR_MAX];
+	char s2[STR_MAX];
+};
+
+#endif

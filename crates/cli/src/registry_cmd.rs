@@ -1,0 +1,204 @@
+//! `rampart registry scan HOST[/prefix]`: every distinct image of a registry, analysed once (cached
+//! analyses need no blob), matched against the database, in one report whose findings carry the image
+//! reference as asset, plus a per-image summary table on standard error.
+
+use crate::args::ScanArgs;
+use crate::db_cmd::{database_info, default_db_path, open_db};
+use crate::output;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use rampart_core::{Asset, AssetKind, Report, ScanWarning, Severity};
+use rampart_image::registry_scan::{RegistryScanOptions, scan_registry};
+use rampart_image::{AnalyzeOptions, Cache, Platform, RegistryOptions};
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime};
+
+/// `rampart registry …`.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Scan every image of a registry (or of the repositories under a prefix).
+    Scan(RegistryScanArgs),
+}
+
+/// Flags of `rampart registry scan`.
+#[derive(Debug, Args)]
+pub struct RegistryScanArgs {
+    /// HOST[:PORT][/prefix].
+    pub target: String,
+    /// Images analysed at the same time.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    /// Only images created within this duration (e.g. 30m, 12h, 7d, 2w).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Plain HTTP instead of HTTPS.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Registry user name (the password is read from standard input with --password-stdin).
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Read the registry password or token from standard input.
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+    /// Platform of multi-platform images: os/arch[/variant] (default: this machine's).
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+/// Registry options from `--insecure`, `--username` and `--password-stdin`.
+pub fn registry_options(
+    insecure: bool,
+    username: Option<&str>,
+    password_stdin: bool,
+) -> Result<RegistryOptions> {
+    let mut opts = RegistryOptions {
+        insecure,
+        ..RegistryOptions::default()
+    };
+    if let Some(u) = username {
+        if !password_stdin {
+            bail!("--username needs --password-stdin");
+        }
+        let mut password = String::new();
+        std::io::stdin()
+            .read_line(&mut password)
+            .context("reading the password from standard input")?;
+        opts.username = Some(u.to_string());
+        opts.password = Some(password.trim_end_matches(['\r', '\n']).to_string());
+    }
+    Ok(opts)
+}
+
+/// Parses `30s`, `30m`, `12h`, `7d`, `2w`.
+fn parse_duration(s: &str) -> Result<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().with_context(|| format!("--since {s:?}"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" | "" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        other => bail!("--since {s:?}: unknown unit {other:?} (s, m, h, d, w)"),
+    };
+    Ok(Duration::from_secs(n.saturating_mul(secs)))
+}
+
+/// Runs `rampart registry …`.
+pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
+    let RegistryCommand::Scan(a) = cmd;
+    let format = a.scan.out.format()?;
+    let db_path = a.scan.db.clone().unwrap_or_else(default_db_path);
+    let db = open_db(&db_path)?;
+    let started = Instant::now();
+    let registry = registry_options(a.insecure, a.username.as_deref(), a.password_stdin)?;
+    let mut opts = RegistryScanOptions::new(a.target.clone());
+    opts.concurrency = a.concurrency.max(1);
+    if let Some(s) = &a.since {
+        opts.since = Some(SystemTime::now() - parse_duration(s)?);
+    }
+    opts.analyze = AnalyzeOptions {
+        platform: match &a.platform {
+            Some(p) => Platform::parse(p).with_context(|| format!("--platform {p:?}"))?,
+            None => Platform::host(),
+        },
+        registry,
+        ..AnalyzeOptions::default()
+    };
+    let cache = Cache::new(Cache::default_dir());
+    let scan = scan_registry(&opts, &cache).with_context(|| format!("scanning {}", a.target))?;
+    let mut report = Report::new(
+        Asset::new(AssetKind::Image, a.target.clone()),
+        env!("CARGO_PKG_VERSION"),
+    );
+    report.time("catalog", started.elapsed());
+    report.database = Some(database_info(&db));
+    let config = a.scan.scanners.is_empty() || a.scan.scanners.iter().any(|s| s == "config");
+    let vuln = a.scan.scanners.is_empty() || a.scan.scanners.iter().any(|s| s.starts_with("vuln"));
+    let mut rows = Vec::new();
+    for image in &scan.images {
+        let name = image.references.first().cloned().unwrap_or_default();
+        let analysis = match &image.analysis {
+            Ok(a) => a,
+            Err(e) => {
+                report.warnings.push(ScanWarning {
+                    path: name.clone(),
+                    line: None,
+                    message: format!("not analysed: {e}"),
+                });
+                rows.push(format!("{name}  {}  error", image.digest.short()));
+                continue;
+            }
+        };
+        let before = report.findings.len();
+        let outcome = rampart_vuln::match_packages(
+            &db,
+            &analysis.inventory.packages,
+            analysis.inventory.os.as_ref(),
+            &name,
+        )?;
+        if vuln {
+            report.findings.extend(outcome.findings);
+        }
+        if config {
+            report.findings.extend(analysis.config_findings());
+        }
+        report.warnings.extend(outcome.warnings);
+        let added = &report.findings[before..];
+        let count = |s: Severity| added.iter().filter(|f| f.severity == s).count();
+        rows.push(format!(
+            "{name}  {}  {} packages  C:{} H:{} M:{} L:{}  {}{}",
+            image.digest.short(),
+            analysis.inventory.packages.len(),
+            count(Severity::Critical),
+            count(Severity::High),
+            count(Severity::Medium),
+            count(Severity::Low),
+            if image.cached { "cached" } else { "pulled" },
+            if image.references.len() > 1 {
+                format!("  (+{} tags)", image.references.len() - 1)
+            } else {
+                String::new()
+            },
+        ));
+        report
+            .packages
+            .extend(analysis.inventory.packages.iter().cloned());
+    }
+    for (what, e) in &scan.errors {
+        report.warnings.push(ScanWarning {
+            path: what.clone(),
+            line: None,
+            message: e.clone(),
+        });
+    }
+    output::apply_severity_filter(&mut report, &a.scan.out.severity)?;
+    report.finish();
+    if !a.scan.out.quiet {
+        eprintln!(
+            "{} distinct images ({} skipped by --since, {} errors):",
+            scan.images.len(),
+            scan.skipped.len(),
+            scan.errors.len()
+        );
+        for r in &rows {
+            eprintln!("  {r}");
+        }
+    }
+    output::write_report(&report, format, &a.scan.out)?;
+    output::exit_code(&report, &a.scan.out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations() {
+        assert_eq!(super::parse_duration("7d").unwrap().as_secs(), 604_800);
+        assert_eq!(super::parse_duration("30m").unwrap().as_secs(), 1800);
+        assert!(super::parse_duration("7y").is_err());
+    }
+}

@@ -1,0 +1,259 @@
+//! SDK configuration (credential chain, profile, region, endpoint, assume-role, adaptive retry, timeouts)
+//! and the collection driver.
+
+use crate::{CloudError, Coverage, Inventory, Warning};
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use std::time::Duration;
+
+/// How to reach the account.
+#[derive(Debug, Clone)]
+pub struct AwsOptions {
+    /// Named profile (`--profile`); `None` uses the standard credential chain.
+    pub profile: Option<String>,
+    /// Region (`--region`); `None` uses the chain's region, else `us-east-1`.
+    pub region: Option<String>,
+    /// Collect regional services in every enabled region (`--all-regions`).
+    pub all_regions: bool,
+    /// Custom endpoint (`--endpoint-url`, used by tests against moto).
+    pub endpoint_url: Option<String>,
+    /// Role to assume into (`--role-arn`).
+    pub role_arn: Option<String>,
+    /// Static credentials (access key id, secret) instead of the chain; for tests. Never logged.
+    pub static_credentials: Option<(String, String)>,
+    /// Attempts per call with adaptive retry (throttling backs off).
+    pub max_attempts: u32,
+    /// Timeout of one attempt.
+    pub attempt_timeout: Duration,
+    /// Timeout of one call including retries.
+    pub operation_timeout: Duration,
+    /// Services to collect (`s3`, `iam`, `ec2`, `kms`, `cloudtrail`); empty means all.
+    pub services: Vec<String>,
+}
+
+impl Default for AwsOptions {
+    fn default() -> Self {
+        AwsOptions {
+            profile: None,
+            region: None,
+            all_regions: false,
+            endpoint_url: None,
+            role_arn: None,
+            static_credentials: None,
+            max_attempts: 4,
+            attempt_timeout: Duration::from_secs(20),
+            operation_timeout: Duration::from_secs(60),
+            services: Vec::new(),
+        }
+    }
+}
+
+impl AwsOptions {
+    fn wants(&self, service: &str) -> bool {
+        self.services.is_empty() || self.services.iter().any(|s| s == service)
+    }
+}
+
+/// Collects warnings for one service.
+pub(crate) struct Sink {
+    pub service: &'static str,
+    pub warnings: Vec<Warning>,
+}
+
+impl Sink {
+    pub fn new(service: &'static str) -> Sink {
+        Sink {
+            service,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Records that `what` could not be read because of `err`.
+    pub fn warn(&mut self, what: impl Into<String>, err: impl std::fmt::Display) {
+        self.warnings.push(Warning {
+            service: self.service.to_string(),
+            what: what.into(),
+            error: err.to_string(),
+        });
+    }
+}
+
+/// A short description of an SDK error: `Code: message` when the service sent one, else the SDK's own
+/// description (dispatch failure, timeout…) cut to 300 characters.
+pub(crate) fn describe<E>(e: &E) -> String
+where
+    E: std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + 'static,
+{
+    if let Some(code) = e.code() {
+        return format!("{code}: {}", e.message().unwrap_or_default());
+    }
+    let full = aws_sdk_s3::error::DisplayErrorContext(e).to_string();
+    match full.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &full[..i]),
+        None => full,
+    }
+}
+
+async fn sdk_config(o: &AwsOptions, region: Option<String>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(o.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(o.attempt_timeout)
+                .operation_timeout(o.operation_timeout)
+                .connect_timeout(o.attempt_timeout)
+                .build(),
+        );
+    if let Some(p) = &o.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region.or_else(|| o.region.clone()) {
+        loader = loader.region(Region::new(r));
+    }
+    if let Some(u) = &o.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    if let Some((id, secret)) = &o.static_credentials {
+        loader = loader.credentials_provider(aws_sdk_s3::config::Credentials::new(
+            id.clone(),
+            secret.clone(),
+            None,
+            None,
+            "rampart-static",
+        ));
+    }
+    let mut conf = loader.load().await;
+    if conf.region().is_none() {
+        conf = conf.into_builder().region(Region::new("us-east-1")).build();
+    }
+    if let Some(arn) = &o.role_arn {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
+            .session_name("rampart-cloud")
+            .configure(&conf)
+            .build()
+            .await;
+        conf = conf
+            .into_builder()
+            .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(provider))
+            .build();
+    }
+    conf
+}
+
+/// Collects the account on a runtime of its own (for callers that are not async).
+pub fn collect_blocking(o: &AwsOptions) -> Result<Inventory, CloudError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CloudError::Runtime)?;
+    rt.block_on(collect(o))
+}
+
+/// Collects every requested service. Global services (IAM, S3) once; regional ones (EC2, KMS,
+/// CloudTrail) in the configured region or, with `all_regions`, in every enabled region. Services run
+/// concurrently (at most five at a time per region); calls within a service run one after the other, so the
+/// number of requests in flight stays bounded.
+pub async fn collect(o: &AwsOptions) -> Result<Inventory, CloudError> {
+    let conf = sdk_config(o, None).await;
+    let home = conf
+        .region()
+        .map(|r| r.as_ref().to_string())
+        .ok_or(CloudError::NoRegion)?;
+    let mut inv = Inventory::default();
+    let (s3_out, iam_out) = tokio::join!(
+        async {
+            if o.wants("s3") {
+                Some(crate::s3::collect(&conf, o.endpoint_url.is_some()).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if o.wants("iam") {
+                Some(crate::iam::collect(&conf).await)
+            } else {
+                None
+            }
+        }
+    );
+    for (out, region) in [(s3_out, "global"), (iam_out, "global")] {
+        if let Some(out) = out {
+            absorb(&mut inv, out, region);
+        }
+    }
+    let mut regions = vec![home.clone()];
+    if o.all_regions {
+        let client = aws_sdk_ec2::Client::new(&conf);
+        match client.describe_regions().send().await {
+            Ok(r) => {
+                regions = r
+                    .regions()
+                    .iter()
+                    .filter_map(|r| r.region_name().map(str::to_string))
+                    .collect();
+                regions.sort();
+            }
+            Err(e) => inv.warnings.push(Warning {
+                service: "ec2".into(),
+                what: "DescribeRegions (collecting the home region only)".into(),
+                error: describe(&e),
+            }),
+        }
+    }
+    for region in regions {
+        let rconf = if region == home {
+            conf.clone()
+        } else {
+            sdk_config(o, Some(region.clone())).await
+        };
+        let (e, k, c) = tokio::join!(
+            async {
+                if o.wants("ec2") {
+                    Some(crate::ec2::collect(&rconf, &region).await)
+                } else {
+                    None
+                }
+            },
+            async {
+                if o.wants("kms") {
+                    Some(crate::kms::collect(&rconf, &region).await)
+                } else {
+                    None
+                }
+            },
+            async {
+                if o.wants("cloudtrail") {
+                    Some(crate::cloudtrail::collect(&rconf, &region).await)
+                } else {
+                    None
+                }
+            }
+        );
+        for out in [e, k, c].into_iter().flatten() {
+            absorb(&mut inv, out, &region);
+        }
+    }
+    Ok(inv)
+}
+
+/// What one service collector returns.
+pub(crate) struct ServiceOut {
+    pub service: &'static str,
+    pub resources: Vec<rampart_iac::Resource>,
+    pub sink: Sink,
+}
+
+fn absorb(inv: &mut Inventory, out: ServiceOut, region: &str) {
+    let Coverage { services } = &mut inv.coverage;
+    services.push((
+        out.service.to_string(),
+        region.to_string(),
+        out.resources.len(),
+    ));
+    inv.resources.extend(out.resources);
+    inv.warnings.extend(out.sink.warnings);
+}

@@ -1,0 +1,342 @@
+//! The registry source and registry scan against the real Debian `docker-registry` (distribution 2.8)
+//! on loopback, with images pushed by `skopeo`; and against a tiny fake registry for hostile answers.
+
+use rampart_image::registry_scan::{RegistryScanOptions, scan_registry};
+use rampart_image::{AnalyzeOptions, Cache, ImageRef, RegistryOptions};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::Duration;
+
+/// A `docker-registry serve` on a free loopback port with temp storage; killed on drop.
+struct Registry {
+    child: Child,
+    host: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start() -> Option<Registry> {
+        if Command::new("docker-registry")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            assert!(!rampart_testkit::in_ci(), "docker-registry missing");
+            eprintln!("note: docker-registry not installed; skipping");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let host = format!("127.0.0.1:{port}");
+        let cfg = dir.path().join("config.yml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let log = dir.path().join("registry.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&cfg)
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&host).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Registry {
+            child,
+            host,
+            log,
+            _dir: dir,
+        })
+    }
+
+    fn push(&self, layout: &Path, tag: &str, dest: &str) {
+        let st = Command::new("skopeo")
+            .args(["copy", "-q", "--dest-tls-verify=false"])
+            .arg(format!("oci:{}:{tag}", layout.display()))
+            .arg(format!("docker://{}/{dest}", self.host))
+            .status()
+            .unwrap();
+        assert!(st.success(), "skopeo copy {tag} → {dest}");
+    }
+
+    /// `GET …/blobs/sha256:…` lines of the access log.
+    fn blob_gets(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"GET /v2/") && l.contains("/blobs/sha256:"))
+            .filter_map(|l| l.split_whitespace().nth(6).map(str::to_string))
+            .collect()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn insecure() -> AnalyzeOptions {
+    AnalyzeOptions {
+        registry: RegistryOptions {
+            insecure: true,
+            ..RegistryOptions::default()
+        },
+        ..AnalyzeOptions::default()
+    }
+}
+
+#[test]
+fn pulled_image_equals_the_layout_analysis() {
+    let Some(images) = rampart_testkit::fixture("images") else {
+        return;
+    };
+    let Some(reg) = Registry::start() else { return };
+    let layout = images.join("oci");
+    reg.push(&layout, "app", "team/app:1.0");
+    let opts = insecure();
+    let local = rampart_image::analyze(
+        &ImageRef::parse(&format!("oci:{}:app", layout.display())).unwrap(),
+        &opts,
+        None,
+    )
+    .unwrap();
+    let remote = rampart_image::analyze(
+        &ImageRef::parse(&format!("{}/team/app:1.0", reg.host)).unwrap(),
+        &opts,
+        None,
+    )
+    .unwrap();
+    assert_eq!(local.inventory.packages, remote.inventory.packages);
+    assert_eq!(local.image.config_digest, remote.image.config_digest);
+    assert_eq!(local.image.layers, remote.image.layers);
+}
+
+/// Writes `n` variants of the layout's `app` image into a new layout: same layers, a label per
+/// variant in the config (so each is a distinct image sharing every layer blob).
+fn variants(layout: &Path, n: usize, out: &Path) -> Vec<String> {
+    let blobs = out.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    for e in std::fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+        let e = e.unwrap();
+        std::fs::hard_link(e.path(), blobs.join(e.file_name()))
+            .or_else(|_| std::fs::copy(e.path(), blobs.join(e.file_name())).map(|_| ()))
+            .unwrap();
+    }
+    std::fs::write(out.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let app = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == "app")
+        .unwrap();
+    let read = |d: &str| std::fs::read(blobs.join(d.trim_start_matches("sha256:"))).unwrap();
+    let put = |bytes: &[u8]| {
+        let d = rampart_image::Digest::sha256(bytes);
+        std::fs::write(blobs.join(d.hex()), bytes).unwrap();
+        d.to_string()
+    };
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(app["digest"].as_str().unwrap())).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&read(manifest["config"]["digest"].as_str().unwrap())).unwrap();
+    let mut entries = Vec::new();
+    let mut tags = Vec::new();
+    for i in 0..n {
+        let mut c = config.clone();
+        c["config"]["Labels"]["variant"] = serde_json::json!(i.to_string());
+        let cb = serde_json::to_vec(&c).unwrap();
+        let mut m = manifest.clone();
+        m["config"]["digest"] = serde_json::json!(put(&cb));
+        m["config"]["size"] = serde_json::json!(cb.len());
+        let mb = serde_json::to_vec(&m).unwrap();
+        let tag = format!("v{i}");
+        entries.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": put(&mb), "size": mb.len(),
+            "annotations": {"org.opencontainers.image.ref.name": tag},
+        }));
+        tags.push(tag);
+    }
+    let idx = serde_json::json!({"schemaVersion": 2, "manifests": entries});
+    std::fs::write(out.join("index.json"), serde_json::to_vec(&idx).unwrap()).unwrap();
+    tags
+}
+
+#[test]
+fn registry_scan_reads_each_shared_blob_once_and_reruns_without_blobs() {
+    let Some(images) = rampart_testkit::fixture("images") else {
+        return;
+    };
+    let Some(reg) = Registry::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("variants");
+    let tags = variants(&images.join("oci"), 20, &layout);
+    for t in &tags {
+        reg.push(&layout, t, &format!("team/app:{t}"));
+    }
+    // Two more tags on an image already pushed: deduplicated by digest.
+    reg.push(&layout, "v0", "team/app:latest");
+    reg.push(&layout, "v0", "other/app:stable");
+    let before = reg.blob_gets().len();
+    let cache = Cache::new(tmp.path().join("cache"));
+    let mut opts = RegistryScanOptions::new(reg.host.clone());
+    opts.analyze = insecure();
+    opts.concurrency = 4;
+    let scan = scan_registry(&opts, &cache).unwrap();
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    assert_eq!(scan.images.len(), 20);
+    let v0 = scan
+        .images
+        .iter()
+        .find(|i| i.references.len() == 3)
+        .unwrap();
+    assert!(
+        v0.references
+            .iter()
+            .any(|r| r.ends_with("other/app:stable"))
+    );
+    assert!(scan.images.iter().all(|i| i.analysis.is_ok() && !i.cached));
+    let gets: Vec<String> = reg.blob_gets().split_off(before);
+    let mut digests: Vec<&str> = gets.iter().map(|u| u.rsplit('/').next().unwrap()).collect();
+    let total = digests.len();
+    digests.sort();
+    digests.dedup();
+    eprintln!(
+        "first scan: {total} blob GETs, {} distinct blobs",
+        digests.len()
+    );
+    assert_eq!(total, digests.len(), "a blob was fetched twice: {gets:?}");
+    // 20 configs + the shared layers.
+    assert!((21..=28).contains(&total), "{total}");
+
+    let before = reg.blob_gets().len();
+    let again = scan_registry(&opts, &cache).unwrap();
+    assert_eq!(again.images.len(), 20);
+    assert!(again.images.iter().all(|i| i.cached));
+    assert_eq!(
+        reg.blob_gets().len() - before,
+        0,
+        "second run fetched blobs"
+    );
+}
+
+/// A fake registry: answers each connection with the next canned response.
+fn fake(responses: Vec<Vec<u8>>) -> (String, std::thread::JoinHandle<usize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = l.local_addr().unwrap().to_string();
+    let h = std::thread::spawn(move || {
+        let mut served = 0;
+        let mut responses = responses.into_iter().peekable();
+        while responses.peek().is_some() {
+            let Ok((mut s, _)) = l.accept() else { break };
+            let mut buf = [0u8; 8192];
+            let n = s.read(&mut buf).unwrap_or(0);
+            if buf[..n].starts_with(b"GET /v2/ ") {
+                // The version check oci-client makes before authenticating.
+                let _ = s.write_all(&http("200 OK", "application/json", b"{}"));
+                continue;
+            }
+            let Some(r) = responses.next() else { break };
+            if r.is_empty() {
+                // Slow: say nothing until the client gives up.
+                std::thread::sleep(Duration::from_secs(3));
+            } else {
+                let _ = s.write_all(&r);
+            }
+            served += 1;
+        }
+        served
+    });
+    (host, h)
+}
+
+fn http(status: &str, ctype: &str, body: &[u8]) -> Vec<u8> {
+    let mut v = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    v.extend_from_slice(body);
+    v
+}
+
+fn quick() -> RegistryOptions {
+    RegistryOptions {
+        insecure: true,
+        timeout: Duration::from_millis(500),
+        attempts: 3,
+        backoff: Duration::from_millis(10),
+        ..RegistryOptions::default()
+    }
+}
+
+#[test]
+fn retries_429_then_succeeds_and_names_garbage_and_timeouts() {
+    let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","size":5},"layers":[]}"#;
+    let mt = "application/vnd.oci.image.manifest.v1+json";
+    let (host, h) = fake(vec![
+        http("429 Too Many Requests", "text/plain", b"slow down"),
+        http("503 Service Unavailable", "text/plain", b"busy"),
+        http("200 OK", mt, manifest),
+    ]);
+    let client = rampart_image::RegistryClient::new(&host, &quick()).unwrap();
+    let (bytes, _) = client.manifest("app", "1").unwrap();
+    assert_eq!(bytes, manifest);
+    assert_eq!(h.join().unwrap(), 3);
+
+    let (host, _h) = fake(vec![http("200 OK", mt, b"\x00\x01garbage{{")]);
+    let r = ImageRef::parse(&format!("{host}/app:1")).unwrap();
+    let opts = AnalyzeOptions {
+        registry: quick(),
+        ..AnalyzeOptions::default()
+    };
+    let err = rampart_image::analyze(&r, &opts, None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("manifest"), "{err}");
+
+    let (host, _h) = fake(vec![Vec::new(), Vec::new(), Vec::new()]);
+    let client = rampart_image::RegistryClient::new(&host, &quick()).unwrap();
+    let err = client.manifest("app", "1").unwrap_err().to_string();
+    assert!(
+        err.contains("after 3 attempts") && err.contains("app:1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn blob_digest_mismatch_names_the_blob() {
+    let d = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+    let (host, _h) = fake(vec![http("200 OK", "application/octet-stream", b"hellO")]);
+    let client = rampart_image::RegistryClient::new(&host, &quick()).unwrap();
+    let err = client
+        .blob("app", &d.parse().unwrap(), Some(5), &format!("layer 0 {d}"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("layer 0 {d}")) && err.contains("mismatch"),
+        "{err}"
+    );
+}

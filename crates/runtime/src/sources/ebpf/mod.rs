@@ -1,0 +1,285 @@
+//! The eBPF syscall source (root, Linux): CO-RE programs from `bpf/` (compiled object committed
+//! at `crates/runtime/bpf/rampart.bpf.o`) loaded with aya, a ring buffer read on a dedicated
+//! thread, events decoded into [`SyscallEvent`] and handed on through a bounded channel.
+//!
+//! Nothing here blocks the kernel: the BPF side counts a drop when the ring buffer is full, and
+//! the reader thread counts a drop when the consumer's channel is full.
+//!
+//! ```no_run
+//! use rampart_runtime::sources::ebpf::{EbpfSource, Options};
+//! let src = EbpfSource::start(Options::default()).expect("eBPF source");
+//! for ev in src.events().iter().take(10) {
+//!     println!("{} {}", ev.evt_type, ev.proc.name);
+//! }
+//! println!("{:?}", src.stats());
+//! ```
+
+pub mod decode;
+pub mod procs;
+pub mod raw;
+mod record;
+
+pub use record::Recorder;
+
+use crate::fields::syscall::SyscallEvent;
+use aya::maps::{MapData, PerCpuArray, RingBuf};
+use aya::programs::TracePoint;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The compiled BPF object (see `scripts/build-bpf.sh`).
+pub static BPF_OBJECT: &[u8] = include_bytes!("../../../bpf/rampart.bpf.o");
+/// sha256 of the BPF sources the object was built from.
+pub static BPF_SOURCE_HASH: &str = include_str!("../../../bpf/SOURCE_HASH");
+
+/// Options of [`EbpfSource::start`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Capacity of the event channel to the consumer.
+    pub channel: usize,
+    /// Do not report events of this process (the agent itself).
+    pub ignore_self: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            channel: 65_536,
+            ignore_self: true,
+        }
+    }
+}
+
+/// Why the source could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EbpfError {
+    #[error("the eBPF source needs root (CAP_BPF and CAP_PERFMON); running as uid {0}")]
+    NotRoot(u32),
+    #[error("the kernel has no BTF (/sys/kernel/btf/vmlinux missing): CO-RE programs cannot load")]
+    NoBtf,
+    #[error(
+        "tracefs is not mounted (/sys/kernel/tracing/events is empty): mount -t tracefs tracefs /sys/kernel/tracing"
+    )]
+    NoTracefs,
+    #[error("loading the BPF object: {0}")]
+    Load(#[from] aya::EbpfError),
+    #[error("BPF program {name}: {source}")]
+    Program {
+        name: &'static str,
+        #[source]
+        source: aya::programs::ProgramError,
+    },
+    #[error("BPF map {name}: {detail}")]
+    Map { name: &'static str, detail: String },
+    #[error("starting the reader thread: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
+/// Counters of a running source.
+#[derive(Debug, Default)]
+struct Counters {
+    read: AtomicU64,
+    sent: AtomicU64,
+    channel_drops: AtomicU64,
+    undecodable: AtomicU64,
+}
+
+/// A snapshot of the counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Records read from the ring buffer.
+    pub read: u64,
+    /// Events handed to the consumer.
+    pub sent: u64,
+    /// Events dropped by the kernel side (ring buffer full), summed over CPUs.
+    pub kernel_drops: u64,
+    /// Events dropped because the consumer's channel was full.
+    pub channel_drops: u64,
+    /// Records that could not be decoded.
+    pub undecodable: u64,
+}
+
+impl Stats {
+    /// All drops.
+    pub fn drops(&self) -> u64 {
+        self.kernel_drops + self.channel_drops
+    }
+}
+
+/// A running eBPF source. Dropping it stops the reader and detaches the programs.
+pub struct EbpfSource {
+    rx: Receiver<SyscallEvent>,
+    counters: Arc<Counters>,
+    stop: Arc<AtomicBool>,
+    drops_map: PerCpuArray<MapData, u64>,
+    thread: Option<JoinHandle<()>>,
+    _bpf: aya::Ebpf,
+}
+
+const PROGRAMS: [(&str, &str, &str); 5] = [
+    ("rp_sys_enter", "raw_syscalls", "sys_enter"),
+    ("rp_sys_exit", "raw_syscalls", "sys_exit"),
+    ("rp_exec", "sched", "sched_process_exec"),
+    ("rp_fork", "sched", "sched_process_fork"),
+    ("rp_exit", "sched", "sched_process_exit"),
+];
+
+/// Checks root, BTF and tracefs, naming what is missing.
+pub fn preflight() -> Result<(), EbpfError> {
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    if uid != 0 {
+        return Err(EbpfError::NotRoot(uid));
+    }
+    if !std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
+        return Err(EbpfError::NoBtf);
+    }
+    let tracefs_ok = [
+        "/sys/kernel/tracing/events",
+        "/sys/kernel/debug/tracing/events",
+    ]
+    .iter()
+    .any(|p| {
+        std::fs::read_dir(p)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    });
+    if !tracefs_ok {
+        return Err(EbpfError::NoTracefs);
+    }
+    Ok(())
+}
+
+impl EbpfSource {
+    /// Loads and attaches the programs and starts the reader thread.
+    pub fn start(opts: Options) -> Result<EbpfSource, EbpfError> {
+        preflight()?;
+        let mut bpf = aya::Ebpf::load(BPF_OBJECT)?;
+        for (name, category, tp) in PROGRAMS.iter() {
+            let prog = bpf.program_mut(name).ok_or(EbpfError::Map {
+                name,
+                detail: "program missing from the object".into(),
+            })?;
+            let tp_prog: &mut TracePoint = prog
+                .try_into()
+                .map_err(|source| EbpfError::Program { name, source })?;
+            tp_prog
+                .load()
+                .map_err(|source| EbpfError::Program { name, source })?;
+            tp_prog
+                .attach(category, tp)
+                .map_err(|source| EbpfError::Program { name, source })?;
+        }
+        let map_err = |name: &'static str, detail: String| EbpfError::Map { name, detail };
+        let ring_map = bpf
+            .take_map("events")
+            .ok_or_else(|| map_err("events", "missing".into()))?;
+        let ring = RingBuf::try_from(ring_map).map_err(|e| map_err("events", e.to_string()))?;
+        let drops_raw = bpf
+            .take_map("drops")
+            .ok_or_else(|| map_err("drops", "missing".into()))?;
+        let drops_map: PerCpuArray<MapData, u64> =
+            PerCpuArray::try_from(drops_raw).map_err(|e| map_err("drops", e.to_string()))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(opts.channel.max(1));
+        let counters = Arc::new(Counters::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let me = if opts.ignore_self {
+            std::process::id()
+        } else {
+            0
+        };
+        let thread = {
+            let (counters, stop) = (counters.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("rampart-ebpf".into())
+                .spawn(move || reader(ring, tx, counters, stop, me))
+                .map_err(EbpfError::Thread)?
+        };
+        Ok(EbpfSource {
+            rx,
+            counters,
+            stop,
+            drops_map,
+            thread: Some(thread),
+            _bpf: bpf,
+        })
+    }
+
+    /// The events, in order.
+    pub fn events(&self) -> &Receiver<SyscallEvent> {
+        &self.rx
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> Stats {
+        let kernel_drops = self
+            .drops_map
+            .get(&0, 0)
+            .map(|v| v.iter().sum())
+            .unwrap_or(0);
+        Stats {
+            read: self.counters.read.load(Ordering::Relaxed),
+            sent: self.counters.sent.load(Ordering::Relaxed),
+            kernel_drops,
+            channel_drops: self.counters.channel_drops.load(Ordering::Relaxed),
+            undecodable: self.counters.undecodable.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops the reader thread (also done on drop).
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for EbpfSource {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn reader(
+    mut ring: RingBuf<MapData>,
+    tx: SyncSender<SyscallEvent>,
+    counters: Arc<Counters>,
+    stop: Arc<AtomicBool>,
+    me: u32,
+) {
+    let mut decoder = decode::Decoder::new();
+    while !stop.load(Ordering::Relaxed) {
+        let mut any = false;
+        while let Some(item) = ring.next() {
+            any = true;
+            counters.read.fetch_add(1, Ordering::Relaxed);
+            let Some(rawev) = raw::parse(&item) else {
+                counters.undecodable.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            drop(item);
+            if me != 0 && rawev.tgid == me {
+                continue;
+            }
+            let Some(ev) = decoder.decode(&rawev) else {
+                continue;
+            };
+            match tx.try_send(ev) {
+                Ok(()) => {
+                    counters.sent.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(TrySendError::Full(_)) => {
+                    counters.channel_drops.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(TrySendError::Disconnected(_)) => return,
+            }
+        }
+        if !any {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! User-space state the kernel events are enriched with: the process table (seeded from /proc,
+//! kept by exec/fork/exit), user and group names, container ids from cgroup paths.
+
+use std::collections::HashMap;
+
+/// Most processes tracked (further ones are looked up in /proc on demand, not kept).
+pub const MAX_PROCS: usize = 131_072;
+
+/// What is known of one process.
+#[derive(Debug, Clone, Default)]
+pub struct ProcInfo {
+    pub ppid: u32,
+    pub name: String,
+    pub exe: String,
+    pub exepath: String,
+    pub args: Vec<String>,
+    pub cwd: String,
+    pub container_id: String,
+}
+
+/// The process table.
+#[derive(Debug, Default)]
+pub struct Procs {
+    map: HashMap<u32, ProcInfo>,
+}
+
+fn read_proc(pid: u32) -> Option<ProcInfo> {
+    let base = format!("/proc/{pid}");
+    let status = std::fs::read_to_string(format!("{base}/status")).ok()?;
+    let mut info = ProcInfo::default();
+    for line in status.lines() {
+        if let Some(v) = line.strip_prefix("Name:\t") {
+            info.name = v.to_string();
+        } else if let Some(v) = line.strip_prefix("PPid:\t") {
+            info.ppid = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let cmdline = std::fs::read(format!("{base}/cmdline")).unwrap_or_default();
+    let mut parts = split_args(&cmdline);
+    if !parts.is_empty() {
+        info.exe = parts.remove(0);
+    }
+    info.args = parts;
+    info.exepath = std::fs::read_link(format!("{base}/exe"))
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    info.cwd = cwd_of(pid);
+    info.container_id = container_of(pid);
+    Some(info)
+}
+
+/// `/proc/PID/cwd` with a trailing slash (Falco's `proc.cwd`), empty when unknown.
+pub fn cwd_of(pid: u32) -> String {
+    std::fs::read_link(format!("/proc/{pid}/cwd"))
+        .map(|p| {
+            let mut s = p.display().to_string();
+            if !s.ends_with('/') {
+                s.push('/');
+            }
+            s
+        })
+        .unwrap_or_default()
+}
+
+/// Container id (12 hex chars) of a process from its cgroup path; empty for the host.
+pub fn container_of(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+        .map(|s| container_id_from_cgroup(&s))
+        .unwrap_or_default()
+}
+
+/// Finds a 64-hex container id in a cgroup path (`libpod-<id>`, `docker-<id>`,
+/// `cri-containerd-<id>`, `crio-<id>`, or a bare `/docker/<id>` component).
+pub fn container_id_from_cgroup(cgroup: &str) -> String {
+    for comp in cgroup.split(['/', '\n', ':']) {
+        let comp = comp.strip_suffix(".scope").unwrap_or(comp);
+        let id = ["libpod-", "docker-", "cri-containerd-", "crio-", ""]
+            .iter()
+            .find_map(|p| comp.strip_prefix(p).filter(|r| is_id(r)));
+        if let Some(id) = id {
+            return id[..12].to_string();
+        }
+    }
+    String::new()
+}
+
+fn is_id(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Splits a NUL-separated argument block.
+pub fn split_args(b: &[u8]) -> Vec<String> {
+    b.split(|&c| c == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+impl Procs {
+    /// Seeds the table from /proc.
+    pub fn seed() -> Procs {
+        let mut procs = Procs::default();
+        if let Ok(dir) = std::fs::read_dir("/proc") {
+            for ent in dir.flatten() {
+                let Some(pid) = ent.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                    continue;
+                };
+                if let Some(info) = read_proc(pid) {
+                    procs.insert(pid, info);
+                }
+            }
+        }
+        procs
+    }
+
+    /// Number of processes known.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when no process is known.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn insert(&mut self, pid: u32, info: ProcInfo) {
+        if self.map.len() < MAX_PROCS || self.map.contains_key(&pid) {
+            self.map.insert(pid, info);
+        }
+    }
+
+    /// The process, from the table or (when missing) from /proc.
+    pub fn get(&mut self, pid: u32) -> Option<&ProcInfo> {
+        if !self.map.contains_key(&pid) {
+            let info = read_proc(pid)?;
+            self.insert(pid, info);
+        }
+        self.map.get(&pid)
+    }
+
+    /// A fork: the child starts as a copy of the parent.
+    pub fn fork(&mut self, parent: u32, child: u32) {
+        let mut info = self.get(parent).cloned().unwrap_or_default();
+        info.ppid = parent;
+        self.insert(child, info);
+    }
+
+    /// An exec replaced the image of `pid`.
+    pub fn exec(&mut self, pid: u32, info: ProcInfo) {
+        self.insert(pid, info);
+    }
+
+    /// A process ended.
+    pub fn exit(&mut self, pid: u32) {
+        self.map.remove(&pid);
+    }
+}
+
+/// Names from /etc/passwd or /etc/group (`name:x:id:…`).
+pub fn id_names(path: &str) -> HashMap<u32, (String, String, String)> {
+    let mut out = HashMap::new();
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return out;
+    };
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() >= 3
+            && let Ok(id) = f[2].parse::<u32>()
+        {
+            let home = f.get(5).copied().unwrap_or_default().to_string();
+            let shell = f.get(6).copied().unwrap_or_default().to_string();
+            out.entry(id).or_insert((f[0].to_string(), home, shell));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_ids_from_cgroups() {
+        let id = "3ad7b26ded6d3ad7b26ded6d3ad7b26ded6d3ad7b26ded6d3ad7b26ded6d1234";
+        for path in [
+            format!("0::/machine.slice/libpod-{id}.scope/container"),
+            format!("0::/system.slice/docker-{id}.scope"),
+            format!("0::/kubepods/burstable/pod1/cri-containerd-{id}.scope"),
+            format!("12:cpu:/docker/{id}"),
+        ] {
+            assert_eq!(container_id_from_cgroup(&path), "3ad7b26ded6d", "{path}");
+        }
+        assert_eq!(
+            container_id_from_cgroup("0::/user.slice/session-1.scope"),
+            ""
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! The raw event the BPF programs write (layout of `struct event` in `bpf/rampart.h`).
+
+/// Longest string field in a raw event, bytes (`STR_MAX`).
+pub const STR_MAX: usize = 512;
+/// Size of one raw event.
+pub const EVENT_SIZE: usize = 144 + 2 * STR_MAX;
+
+/// What produced the raw event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Syscall,
+    Exec,
+    Fork,
+    Exit,
+}
+
+/// One decoded raw event (strings still bytes).
+#[derive(Debug, Clone)]
+pub struct RawEvent {
+    pub kind: Kind,
+    pub tgid: u32,
+    pub tid: u32,
+    pub ppid: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub loginuid: u32,
+    pub sid: u32,
+    pub tty: u32,
+    pub nr: i64,
+    pub ret: i64,
+    pub ts_boot: u64,
+    pub cgroup_id: u64,
+    pub args: [u64; 6],
+    pub comm: String,
+    pub s1: Vec<u8>,
+    pub s2: Vec<u8>,
+    /// A string argument filled its buffer (it may have been cut).
+    pub truncated: bool,
+}
+
+fn u32_at(b: &[u8], off: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[off..off + 4]);
+    u32::from_ne_bytes(a)
+}
+
+fn u64_at(b: &[u8], off: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[off..off + 8]);
+    u64::from_ne_bytes(a)
+}
+
+/// Bytes up to the first NUL (C string).
+pub fn cstr(b: &[u8]) -> &[u8] {
+    match memchr::memchr(0, b) {
+        Some(i) => &b[..i],
+        None => b,
+    }
+}
+
+/// Parses one ring-buffer record; `None` when it is too short or of an unknown kind.
+pub fn parse(b: &[u8]) -> Option<RawEvent> {
+    if b.len() < EVENT_SIZE {
+        return None;
+    }
+    let kind = match u32_at(b, 0) {
+        1 => Kind::Syscall,
+        2 => Kind::Exec,
+        3 => Kind::Fork,
+        4 => Kind::Exit,
+        _ => return None,
+    };
+    let s1_len = (u32_at(b, 36) as usize).min(STR_MAX);
+    let s2_len = (u32_at(b, 40) as usize).min(STR_MAX);
+    let mut args = [0u64; 6];
+    for (i, a) in args.iter_mut().enumerate() {
+        *a = u64_at(b, 80 + 8 * i);
+    }
+    let comm = String::from_utf8_lossy(cstr(&b[128..144])).into_owned();
+    let s1 = b[144..144 + s1_len].to_vec();
+    let s2 = b[144 + STR_MAX..144 + STR_MAX + s2_len].to_vec();
+    Some(RawEvent {
+        kind,
+        tgid: u32_at(b, 4),
+        tid: u32_at(b, 8),
+        ppid: u32_at(b, 12),
+        uid: u32_at(b, 16),
+        gid: u32_at(b, 20),
+        loginuid: u32_at(b, 24),
+        sid: u32_at(b, 28),
+        tty: u32_at(b, 32),
+        nr: u64_at(b, 48) as i64,
+        ret: u64_at(b, 56) as i64,
+        ts_boot: u64_at(b, 64),
+        cgroup_id: u64_at(b, 72),
+        args,
+        comm,
+        truncated: s1_len >= STR_MAX || s2_len >= STR_MAX,
+        s1,
+        s2,
+    })
+}
+
+/// x86_64 syscall name of `nr` (the syscalls the BPF side reports).
+pub fn syscall_name(nr: i64) -> &'static str {
+    match nr {
+        2 => "open",
+        33 => "dup2",
+        42 => "connect",
+        43 => "accept",
+        49 => "bind",
+        50 => "listen",
+        56 => "clone",
+        59 => "execve",
+        62 => "kill",
+        76 => "truncate",
+        77 => "ftruncate",
+        82 => "rename",
+        85 => "creat",
+        86 => "link",
+        87 => "unlink",
+        88 => "symlink",
+        90 => "chmod",
+        92 => "chown",
+        101 => "ptrace",
+        105 => "setuid",
+        106 => "setgid",
+        117 => "setresuid",
+        119 => "setresgid",
+        165 => "mount",
+        175 => "init_module",
+        231 => "procexit",
+        257 => "openat",
+        260 => "fchownat",
+        263 => "unlinkat",
+        264 => "renameat",
+        265 => "linkat",
+        266 => "symlinkat",
+        268 => "fchmodat",
+        288 => "accept4",
+        292 => "dup3",
+        313 => "finit_module",
+        316 => "renameat2",
+        319 => "memfd_create",
+        321 => "bpf",
+        322 => "execveat",
+        437 => "openat2",
+        _ => "unknown",
+    }
+}

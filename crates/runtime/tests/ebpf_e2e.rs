@@ -1,0 +1,207 @@
+//! End to end on this machine (root, BTF): real actions, the eBPF source, the falcosecurity rules;
+//! asserts the right rule fires with the right fields. Skips with a note when eBPF is unavailable,
+//! except under `CI=true`, where it must run.
+#![cfg(all(target_os = "linux", feature = "ebpf"))]
+
+use rampart_runtime::sources::ebpf::{EbpfSource, Options, preflight};
+use rampart_runtime::{Alert, Engine, SyscallEvent};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn engine() -> Engine {
+    let root =
+        rampart_testkit::shared("testdata/falcosecurity-rules").expect("falcosecurity rules");
+    let files: Vec<_> = [
+        "falco_rules.yaml",
+        "falco-incubating_rules.yaml",
+        "falco-sandbox_rules.yaml",
+    ]
+    .iter()
+    .map(|f| root.join("rules").join(f))
+    .collect();
+    let (ruleset, _) = rampart_runtime::rules::load(&files).expect("rules load");
+    Engine::new(ruleset).with_hostname("e2e")
+}
+
+fn run(cmd: &Path, args: &[&str]) {
+    let _ = Command::new(cmd).args(args).output();
+}
+
+fn ours(ev: &SyscallEvent, me: i64) -> bool {
+    ev.ancestors.iter().any(|a| a.pid == me)
+}
+
+fn field<'a>(a: &'a Alert, name: &str) -> &'a str {
+    a.output_fields
+        .get(name)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+}
+
+#[test]
+fn real_behaviours_fire_rules() {
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping eBPF end-to-end test: {e}");
+        return;
+    }
+    let engine = engine();
+    let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
+    let me = i64::from(std::process::id());
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // Read sensitive file untrusted: a copied cat under an odd name.
+    let xcat = dir.path().join("rampart-xcat");
+    std::fs::copy("/bin/cat", &xcat).expect("copy cat");
+    run(&xcat, &["/etc/shadow"]);
+    // Write below etc: a copied touch creating a file in /etc.
+    let xtouch = dir.path().join("rampart-xtouch");
+    std::fs::copy("/usr/bin/touch", &xtouch).expect("copy touch");
+    let etc_file = format!("/etc/rampart-e2e-{me}");
+    run(&xtouch, &[&etc_file]);
+    let _ = std::fs::remove_file(&etc_file);
+    // Search Private Keys or Passwords.
+    run(
+        Path::new("find"),
+        &["/nonexistent-rampart", "-name", "id_rsa"],
+    );
+    // Clear Log Activities: truncate a log file.
+    let log = format!("/var/log/rampart-e2e-{me}.log");
+    let _ = std::fs::write(&log, "x\n");
+    run(Path::new("sh"), &["-c", &format!(": > {log}")]);
+    let _ = std::fs::remove_file(&log);
+    // Create Symlink Over Sensitive Files.
+    let link = dir.path().join("shadow-link");
+    run(
+        Path::new("ln"),
+        &["-s", "/etc/shadow", &link.display().to_string()],
+    );
+    // Execution from /dev/shm.
+    let shm = format!("/dev/shm/rampart-e2e-{me}");
+    let shm_ok = std::fs::copy("/bin/true", &shm).is_ok();
+    if shm_ok {
+        run(Path::new(&shm), &[]);
+        let _ = std::fs::remove_file(&shm);
+    }
+
+    // collect for a bounded time
+    let mut alerts: Vec<Alert> = Vec::new();
+    let mut events = 0u64;
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match src.events().recv_timeout(left) {
+            Ok(ev) if ours(&ev, me) => {
+                events += 1;
+                alerts.extend(engine.process(&ev));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    let stats = src.stats();
+    eprintln!("e2e: {events} events of ours, stats {stats:?}");
+    for a in &alerts {
+        eprintln!("alert: {} | {}", a.rule, a.message);
+    }
+    let fired = |rule: &'static str| alerts.iter().filter(move |a| a.rule == rule);
+    let read = fired("Read sensitive file untrusted")
+        .find(|a| field(a, "proc.name") == "rampart-xcat")
+        .expect("Read sensitive file untrusted fired for rampart-xcat");
+    assert_eq!(field(read, "fd.name"), "/etc/shadow");
+    let mut missing = Vec::new();
+    for rule in [
+        "Write below etc",
+        "Search Private Keys or Passwords",
+        "Clear Log Activities",
+        "Create Symlink Over Sensitive Files",
+    ] {
+        if fired(rule).next().is_none() {
+            missing.push(rule);
+        }
+    }
+    if shm_ok && fired("Execution from /dev/shm").next().is_none() {
+        missing.push("Execution from /dev/shm");
+    }
+    assert!(missing.is_empty(), "rules that did not fire: {missing:?}");
+}
+
+/// A shell with a tty in a podman container (runc): "Terminal shell in container", or at least a
+/// container rule with `container.id` of that container.
+#[test]
+fn shell_in_podman_container() {
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping eBPF container test: {e}");
+        return;
+    }
+    let podman_ok = Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !podman_ok {
+        assert!(!rampart_testkit::in_ci(), "podman must be installed in CI");
+        eprintln!("skipping: no podman");
+        return;
+    }
+    let engine = engine();
+    let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
+    let conf = rampart_testkit::shared("peers/containers.conf");
+    let name = format!("rampart-e2e-{}", std::process::id());
+    let mut cmd = Command::new("timeout");
+    cmd.args([
+        "60",
+        "podman",
+        "run",
+        "--rm",
+        "-t",
+        "--name",
+        &name,
+        "localhost/rampart/app:1.0",
+    ])
+    .args(["sh", "-c", "cat /etc/shadow >/dev/null; sleep 1"]);
+    if let Some(conf) = conf {
+        cmd.env("CONTAINERS_CONF", conf);
+    }
+    let out = cmd.output().expect("podman runs");
+    assert!(
+        out.status.success(),
+        "podman run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut alerts: Vec<Alert> = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match src.events().recv_timeout(left) {
+            Ok(ev) if ev.container.as_ref().is_some_and(|c| c.name == name) => {
+                let fired = engine.process(&ev);
+                if !fired.is_empty()
+                    && let Some(c) = &ev.container
+                {
+                    ids.insert(c.id.clone());
+                }
+                alerts.extend(fired);
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    for a in &alerts {
+        eprintln!("alert: {} | {}", a.rule, a.message);
+    }
+    assert!(!alerts.is_empty(), "no rule fired for container {name}");
+    // container.id: the 12-hex id of the podman container (its cgroup is libpod-<id>)
+    assert_eq!(ids.len(), 1, "container ids {ids:?}");
+    let id = ids.iter().next().cloned().unwrap_or_default();
+    assert!(
+        id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "container.id {id:?}"
+    );
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.rule == "Terminal shell in container"),
+        "Terminal shell in container did not fire"
+    );
+}
