@@ -20,7 +20,13 @@ hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$out/base.json" -n open "$
 export RAMPART_AGENT_STOP="$out/stop"
 "$AGENT" 3600 "$RULES" >/dev/null 2>"$out/agent.log" &
 agent=$!
-sleep 3
+# Wait (at most 60 s) until the agent reports its programs attached.
+for _ in $(seq 600); do
+  grep -q "agent: attached" "$out/agent.log" && break
+  kill -0 "$agent" 2>/dev/null || { cat "$out/agent.log" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "agent: attached" "$out/agent.log" || { echo "agent did not attach within 60 s" >&2; exit 1; }
 hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$out/agent.json" -n open "$OPEN" -n forkexec "$FORK" >/dev/null
 touch "$RAMPART_AGENT_STOP"
 wait "$agent" || true

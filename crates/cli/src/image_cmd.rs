@@ -40,6 +40,7 @@ impl FileVisitor for LayerSecrets<'_> {
 pub fn inventory(
     reference: &str,
     platform: Option<&str>,
+    insecure: bool,
     scanners: &Scanners,
     secrets: Option<SecretCollector>,
 ) -> Result<(Report, Vec<Package>)> {
@@ -49,6 +50,10 @@ pub fn inventory(
         platform: match platform {
             Some(p) => Platform::parse(p).with_context(|| format!("--platform {p:?}"))?,
             None => Platform::host(),
+        },
+        registry: rampart_image::RegistryOptions {
+            insecure,
+            ..Default::default()
         },
         ..AnalyzeOptions::default()
     };

@@ -22,19 +22,14 @@ fn main() -> ExitCode {
         args::Command::Rootfs(a) => scan::run(scan::Target::Rootfs(a.dir.clone()), &a.scan),
         args::Command::Fs(a) => scan::run(scan::Target::Filesystem(a.path.clone()), &a.scan),
         args::Command::Host(a) => scan::run(scan::Target::Host, &a.scan),
-        args::Command::Image(a) => {
-            rampart_image::RegistryOptions::set_process_default(rampart_image::RegistryOptions {
+        args::Command::Image(a) => scan::run(
+            scan::Target::Image {
+                reference: a.reference.clone(),
+                platform: a.platform.clone(),
                 insecure: a.insecure,
-                ..Default::default()
-            });
-            scan::run(
-                scan::Target::Image {
-                    reference: a.reference.clone(),
-                    platform: a.platform.clone(),
-                },
-                &a.scan,
-            )
-        }
+            },
+            &a.scan,
+        ),
         args::Command::Registry(c) => registry_cmd::run(&c),
         args::Command::Db(db) => db_cmd::run(db),
         args::Command::Sbom(a) => sbom_cmd::run(&a),

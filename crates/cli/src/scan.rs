@@ -24,6 +24,8 @@ pub enum Target {
     Image {
         reference: String,
         platform: Option<String>,
+        /// Plain HTTP to the registry.
+        insecure: bool,
     },
 }
 
@@ -48,7 +50,14 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
         Target::Image {
             reference,
             platform,
-        } => crate::image_cmd::inventory(reference, platform.as_deref(), &scanners, secrets)?,
+            insecure,
+        } => crate::image_cmd::inventory(
+            reference,
+            platform.as_deref(),
+            *insecure,
+            &scanners,
+            secrets,
+        )?,
         _ => inventory(target, args.out.quiet, secrets)?,
     };
     let info = database_info(db);

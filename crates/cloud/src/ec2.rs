@@ -8,23 +8,6 @@ use aws_sdk_ec2::types::IpPermission;
 use aws_types::SdkConfig;
 use serde_json::{Value as Json, json};
 
-macro_rules! paginate {
-    ($sink:expr, $what:expr, $req:expr, |$p:ident| $items:expr) => {{
-        let mut out = Vec::new();
-        let mut pages = $req.into_paginator().send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok($p) => out.extend($items),
-                Err(e) => {
-                    $sink.warn($what, describe(&e));
-                    break;
-                }
-            }
-        }
-        out
-    }};
-}
-
 pub(crate) async fn collect(conf: &SdkConfig, region: &str) -> ServiceOut {
     let c = Client::new(conf);
     let mut sink = Sink::new("ec2");

@@ -24,24 +24,6 @@ pub(crate) async fn collect(conf: &SdkConfig) -> ServiceOut {
     }
 }
 
-/// Paginates `$req` (a fluent builder), extending `$out` with `$items(page)`; a failed page is a warning.
-macro_rules! paginate {
-    ($sink:expr, $what:expr, $req:expr, |$p:ident| $items:expr) => {{
-        let mut out = Vec::new();
-        let mut pages = $req.into_paginator().send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok($p) => out.extend($items),
-                Err(e) => {
-                    $sink.warn($what, describe(&e));
-                    break;
-                }
-            }
-        }
-        out
-    }};
-}
-
 async fn inline_policies(
     c: &Client,
     sink: &mut Sink,

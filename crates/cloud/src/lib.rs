@@ -19,6 +19,25 @@
 //! the checks in [`live_checks`] (trail logging stopped) belong in its catalogue, keyed on the Terraform
 //! attribute `enable_logging`.
 
+/// Paginates `$req` (a fluent SDK builder), collecting `$items(page)`; a failed page is a warning on
+/// `$sink` naming `$what`, and what was read so far is kept.
+macro_rules! paginate {
+    ($sink:expr, $what:expr, $req:expr, |$p:ident| $items:expr) => {{
+        let mut out = Vec::new();
+        let mut pages = $req.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok($p) => out.extend($items),
+                Err(e) => {
+                    $sink.warn($what, crate::aws::describe(&e));
+                    break;
+                }
+            }
+        }
+        out
+    }};
+}
+
 mod aws;
 mod cloudtrail;
 mod doc;

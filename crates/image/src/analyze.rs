@@ -27,7 +27,7 @@ pub struct AnalyzeOptions {
     pub limits: Limits,
     /// Which catalogers run; images are installed systems, so `Rootfs`.
     pub mode: Mode,
-    /// How registries are reached (default: [`RegistryOptions::process_default`]).
+    /// How registries are reached (`--insecure`, credentials).
     pub registry: RegistryOptions,
 }
 
@@ -37,7 +37,7 @@ impl Default for AnalyzeOptions {
             platform: Platform::host(),
             limits: Limits::default(),
             mode: Mode::Rootfs,
-            registry: RegistryOptions::process_default(),
+            registry: RegistryOptions::default(),
         }
     }
 }

@@ -40,6 +40,8 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
+    // Attached: the bench waits for this line instead of sleeping.
+    eprintln!("agent: attached");
     let t0 = Instant::now();
     let end = t0 + Duration::from_secs(secs);
     let (mut events, mut alerts, mut last_drops) = (0u64, 0u64, 0u64);

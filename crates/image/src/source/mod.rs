@@ -73,10 +73,10 @@ pub struct LayerBlob {
     pub locator: String,
 }
 
-/// Opens the source a reference names; registry references use the process-wide
-/// [`RegistryOptions::process_default`].
+/// Opens the source a reference names; registries are reached with default options (HTTPS,
+/// credentials from the usual auth files).
 pub fn open(reference: &ImageRef) -> Result<Box<dyn ImageSource>> {
-    open_with(reference, &RegistryOptions::process_default())
+    open_with(reference, &RegistryOptions::default())
 }
 
 /// Opens the source a reference names, reaching registries with `registry`.

@@ -18,7 +18,7 @@ use oci_client::{Client, Reference};
 use std::collections::HashMap;
 use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// Manifest media types asked for.
@@ -72,25 +72,6 @@ impl Default for RegistryOptions {
             attempts: 4,
             backoff: Duration::from_millis(500),
         }
-    }
-}
-
-static PROCESS_DEFAULT: RwLock<Option<RegistryOptions>> = RwLock::new(None);
-
-impl RegistryOptions {
-    /// Sets the options [`crate::AnalyzeOptions::default`] uses (the CLI sets `--insecure` and
-    /// credentials here once).
-    pub fn set_process_default(opts: RegistryOptions) {
-        *PROCESS_DEFAULT.write().unwrap_or_else(|e| e.into_inner()) = Some(opts);
-    }
-
-    /// The options set by [`RegistryOptions::set_process_default`], else the defaults.
-    pub fn process_default() -> RegistryOptions {
-        PROCESS_DEFAULT
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .unwrap_or_default()
     }
 }
 
@@ -271,51 +252,49 @@ impl RegistryClient {
     pub fn list_tags(&self, repo: &str, max: usize) -> Result<Vec<String>> {
         let reference = self.reference(repo, "latest");
         let what = format!("tags of {}/{repo}", self.host);
-        let mut all: Vec<String> = Vec::new();
-        const PAGE: usize = 100;
-        loop {
-            let last = all.last().cloned();
-            let page = self.call(&what, || async {
+        self.paginate(&what, max, |last| {
+            let (reference, what) = (&reference, &what);
+            async move {
                 self.oci
-                    .list_tags(&reference, &self.auth, Some(PAGE), last.as_deref())
+                    .list_tags(reference, &self.auth, Some(PAGE), last.as_deref())
                     .await
-                    .map_err(|e| classify(e, &what))
-            })?;
-            let n = page.tags.len();
-            let fresh: Vec<String> = page
-                .tags
-                .into_iter()
-                .filter(|t| last.as_deref() < Some(t.as_str()) || last.is_none())
-                .collect();
-            let progressed = !fresh.is_empty();
-            all.extend(fresh);
-            if n < PAGE || !progressed || all.len() >= max {
-                break;
+                    .map(|page| page.tags)
+                    .map_err(|e| classify(e, what))
             }
-        }
-        all.truncate(max);
-        Ok(all)
+        })
     }
 
     /// Repositories of the registry (`/v2/_catalog`, paginated with `n`/`last`; at most `max`).
     pub fn catalog(&self, max: usize) -> Result<Vec<String>> {
         let reference = self.reference("library/catalog", "latest");
         let what = format!("catalog of {}", self.host);
+        self.paginate(&what, max, |last| {
+            let (reference, what) = (&reference, &what);
+            async move {
+                self.oci
+                    .catalog(reference, &self.auth, Some(PAGE), last.as_deref())
+                    .await
+                    .map(|page| page.repositories)
+                    .map_err(|e| classify(e, what))
+            }
+        })
+    }
+
+    /// Follows `n`/`last` pagination: asks `page(last)` for pages of [`PAGE`] names after `last` until a
+    /// short page, a page with nothing new, or `max` names.
+    fn paginate<F, Fut>(&self, what: &str, max: usize, page: F) -> Result<Vec<String>>
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<Vec<String>, Failure>>,
+    {
         let mut all: Vec<String> = Vec::new();
-        const PAGE: usize = 100;
         loop {
             let last = all.last().cloned();
-            let page = self.call(&what, || async {
-                self.oci
-                    .catalog(&reference, &self.auth, Some(PAGE), last.as_deref())
-                    .await
-                    .map_err(|e| classify(e, &what))
-            })?;
-            let n = page.repositories.len();
-            let fresh: Vec<String> = page
-                .repositories
+            let names = self.call(what, || page(last.clone()))?;
+            let n = names.len();
+            let fresh: Vec<String> = names
                 .into_iter()
-                .filter(|r| last.is_none() || last.as_deref() < Some(r.as_str()))
+                .filter(|name| last.as_deref().is_none_or(|l| l < name.as_str()))
                 .collect();
             let progressed = !fresh.is_empty();
             all.extend(fresh);
@@ -461,6 +440,9 @@ fn api_host(host: &str) -> String {
 }
 
 /// Sorts an `oci-client` error into retryable or final.
+/// Names asked for per page of a paginated listing.
+const PAGE: usize = 100;
+
 fn classify(e: OciDistributionError, what: &str) -> Failure {
     match e {
         OciDistributionError::ServerError { code, message, .. } if code == 429 || code >= 500 => {
