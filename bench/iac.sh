@@ -4,8 +4,8 @@
 #
 #   bench/iac.sh [DIR]
 #
-# Uses the iac crate's `iac_scan` example until the CLI's `rampart iac DIR` is wired; set IAC_SCAN to another
-# command taking DIR to compare (e.g. "rampart iac --format json"). Needs Checkov in a venv
+# Runs the release CLI, `rampart iac DIR -f json -q`; set IAC_SCAN to another command taking DIR to compare
+# (e.g. an installed rampart: "rampart iac -f json -q"). Needs Checkov in a venv
 # (CHECKOV=/path/to/bin/checkov, default /tmp/checkov/bin/checkov: python3 -m venv /tmp/checkov &&
 # /tmp/checkov/bin/pip install checkov), hyperfine (optional) and GNU time.
 set -euo pipefail
@@ -16,13 +16,24 @@ T="${CARGO_TARGET_DIR:-$HOME/.cache/rampart-target}"
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
-cargo build --release -q -p rampart-iac --example iac_scan
-IAC_SCAN=${IAC_SCAN:-"$T/release/examples/iac_scan"}
+if [ -z "${IAC_SCAN:-}" ]; then
+  cargo build --release -q -p rampart-cli
+  IAC_SCAN="$T/release/rampart iac -f json -q"
+fi
 RAMPART_CMD="$IAC_SCAN $DIR"
 CHECKOV_CMD="$CHECKOV -d $DIR --skip-download -o json --quiet --framework terraform cloudformation dockerfile"
 
 echo "== corpus: $DIR"
-$IAC_SCAN "$DIR" --summary || true
+$RAMPART_CMD | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+status = {}
+for c in r.get("checks", []):
+    status[c["status"]] = status.get(c["status"], 0) + 1
+print("resources=%d findings=%d unknowns=%d warnings=%d check outcomes=%s" % (
+    len(r.get("resources", [])), len(r["findings"]), len(r.get("unknowns", [])), len(r["warnings"]),
+    ", ".join("%s %d" % kv for kv in sorted(status.items()))))
+' || true
 
 echo "== wall time"
 if command -v hyperfine > /dev/null; then

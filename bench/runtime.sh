@@ -2,15 +2,75 @@
 # Agent overhead: a syscall-heavy workload (open/read/close loop, fork/exec loop) without and with
 # the eBPF agent (crates/runtime/examples/agent.rs, stable rules loaded), side by side with
 # hyperfine; prints the slowdown ratio and the agent's events/s and drops. Run as root.
-#   RUNS (default 5)  ITER (default 20000 open/read/close, 500 fork/exec)
+#   RUNS (default 5)  ITER (default 20000 open/read/close, 500 fork/exec)  PROFILE (release|debug)
+# `bench/runtime.sh memory`: the agent's memory under a burst of RATE (default 50000) openat
+# events per second for BURST seconds (default 60): RSS sampled every second, events and drops.
+# `bench/runtime.sh all` runs both; the default is the overhead comparison.
 set -euo pipefail
+MODE="${1:-overhead}"
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rampart-target}"
 RUNS="${RUNS:-5}"
 ITER="${ITER:-20000}"
 RULES=/work/shared/testdata/falcosecurity-rules/rules/falco_rules.yaml
-cargo build --release -q -p rampart-runtime --example agent
-AGENT="$CARGO_TARGET_DIR/release/examples/agent"
+# PROFILE=debug uses a debug build (when the release build directory is busy)
+if [ "${PROFILE:-release}" = debug ]; then
+  cargo build -q -p rampart-runtime --example agent
+  AGENT="$CARGO_TARGET_DIR/debug/examples/agent"
+else
+  cargo build --release -q -p rampart-runtime --example agent
+  AGENT="$CARGO_TARGET_DIR/release/examples/agent"
+fi
+
+memory() {
+  local rate="${RATE:-50000}" burst="${BURST:-60}" dir
+  dir=$(mktemp -d)
+  RAMPART_AGENT_STOP="$dir/stop" "$AGENT" $((burst + 30)) "$RULES" --metrics-file "$dir/metrics.prom" >/dev/null 2>"$dir/agent.log" &
+  local agent=$!
+  for _ in $(seq 600); do
+    grep -q "agent: attached" "$dir/agent.log" && break
+    kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.log" >&2; return 1; }
+    sleep 0.1
+  done
+  rss() { awk '/^VmRSS/ {print $2}' "/proc/$agent/status"; }
+  echo "rss_kib_idle $(rss)" >"$dir/rss"
+  # RATE openat calls per second in 10 ms slices, on two processes when one cannot keep up
+  python3 - "$rate" "$burst" >"$dir/gen" <<'GEN' &
+import os, sys, time
+rate, burst = int(sys.argv[1]), int(sys.argv[2])
+per_slice = rate // 100
+start = time.monotonic(); n = 0; late = 0
+for s in range(burst * 100):
+    for _ in range(per_slice):
+        os.close(os.open("/etc/hostname", os.O_RDONLY)); n += 1
+    wait = start + (s + 1) / 100 - time.monotonic()
+    if wait > 0: time.sleep(wait)
+    else: late += 1
+el = time.monotonic() - start
+print(f"generated {n} opens in {el:.1f} s = {n / el:.0f}/s (late slices {late})")
+GEN
+  local gen=$!
+  while kill -0 "$gen" 2>/dev/null; do echo "rss_kib $(rss)" >>"$dir/rss"; sleep 1; done
+  echo "rss_kib_after $(rss)" >>"$dir/rss"
+  awk '/^VmHWM/ {print "rss_kib_peak", $2}' "/proc/$agent/status" >>"$dir/rss"
+  cp "$dir/metrics.prom" "$dir/metrics.final" 2>/dev/null || true
+  touch "$dir/stop"; wait "$agent" || true
+  cat "$dir/gen"
+  python3 - "$dir" <<'PY'
+import pathlib, sys
+d = pathlib.Path(sys.argv[1])
+rows = [l.split() for l in (d / "rss").read_text().splitlines()]
+samples = [int(v) for k, v in rows if k == "rss_kib"]
+named = {k: int(v) for k, v in rows if k != "rss_kib"}
+print(f"agent RSS idle {named['rss_kib_idle'] / 1024:.1f} MiB, during burst min {min(samples) / 1024:.1f} / "
+      f"max {max(samples) / 1024:.1f} MiB ({len(samples)} samples), after {named['rss_kib_after'] / 1024:.1f} MiB, "
+      f"peak (VmHWM) {named['rss_kib_peak'] / 1024:.1f} MiB")
+PY
+  grep -E '^rampart_(events|drops)_total' "$dir/metrics.final" || true
+  grep -E '^agent: (events|rampart_drops)' "$dir/agent.log" || true
+}
+
+if [ "$MODE" = memory ]; then memory; exit; fi
 OPEN="python3 -c 'import os
 for _ in range($ITER):
     fd=os.open(\"/etc/hostname\", os.O_RDONLY); os.read(fd, 64); os.close(fd)'"
@@ -40,3 +100,4 @@ for k in base:
     print(f"{k:10} {base[k]:9.3f} {agent[k]:9.3f} {agent[k] / base[k]:9.3f}")
 PY
 cat "$out/agent.log"
+if [ "$MODE" = all ]; then memory; fi

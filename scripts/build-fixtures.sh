@@ -14,7 +14,7 @@
 #   npm-1000/                              node_modules with ~1,000 real npm packages
 #   images/                                container images built from the minbase rootfs
 #                                          (scripts/fixtures/images.sh; needs umoci, skopeo)
-#   images-default/                        debootstrap default-variant image; only when named
+#   images-default/                        debootstrap default-variant image (image compare tests)
 #                                          (slow: a full debootstrap)
 #
 # Usage: scripts/build-fixtures.sh [NAME...]   (default: all)
@@ -173,5 +173,5 @@ if want pip-old; then build_pip_old; fi
 if want rustsec-db; then build_rustsec; fi
 if want npm-1000; then build_npm; fi
 if want images; then build_debian; run "images" env RAMPART_FIXTURES="$FIX" PYTHON="$PYTHON" "$HERE/fixtures/images.sh"; fi
-if [ "${#SELECTED[@]}" -gt 0 ] && want images-default; then run "images-default" env RAMPART_FIXTURES="$FIX" "$HERE/fixtures/images.sh" default; fi
+if want images-default; then run "images-default" env RAMPART_FIXTURES="$FIX" "$HERE/fixtures/images.sh" default; fi
 log "all done in $(( $(date +%s) - T0 )) s; fixtures in $FIX"

@@ -20,8 +20,8 @@ pub enum Command {
     Fs(FsArgs),
     /// Scan a container image: oci:DIR[:tag], oci-archive:FILE, docker-archive:FILE, podman:NAME
     /// (vulnerabilities with the layer that brought each package, secrets in every layer, image
-    /// configuration).
-    Image(ImageArgs),
+    /// configuration, base vs. added layers); `rampart image compare A B` compares two.
+    Image(crate::image_cmd::ImageArgs),
     /// Scan this machine's root filesystem (skips /proc, /sys, /dev and network mounts).
     Host(HostArgs),
     /// Build, update and inspect the vulnerability database.
@@ -46,6 +46,19 @@ pub enum Command {
     /// Container registries: `rampart registry scan HOST[/prefix]` scans every distinct image once.
     #[command(subcommand)]
     Registry(crate::registry_cmd::RegistryCommand),
+    /// Infrastructure as code: Terraform (HCL, JSON, plan JSON), CloudFormation and Dockerfiles against
+    /// the AWS checks, with CIS AWS Foundations compliance.
+    Iac(crate::iac_cmd::IacArgs),
+    /// Live cloud posture: `rampart cloud aws` collects an AWS account and runs the AWS checks on it.
+    #[command(subcommand)]
+    Cloud(crate::cloud_cmd::CloudCommand),
+    /// Drift: declared resources (`--iac DIR`, `--plan FILE`, `--state FILE`) against the live AWS
+    /// account: changed attributes, resources missing live, unmanaged live resources.
+    Drift(crate::drift_cmd::DriftArgs),
+    /// Kubernetes RBAC: `who-can VERB RESOURCE`, `can SUBJECT`, `analyze` (risky grants, escalation
+    /// paths) on manifests or a snapshot.
+    #[command(subcommand)]
+    Rbac(crate::rbac_cmd::RbacCommand),
     /// Scan the bundled sample estate with the bundled database snapshot (no set-up needed).
     Demo(DemoArgs),
 }
@@ -62,20 +75,6 @@ pub struct RootfsArgs {
 pub struct FsArgs {
     /// Project folder or lockfile.
     pub path: PathBuf,
-    #[command(flatten)]
-    pub scan: ScanArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ImageArgs {
-    /// Image reference.
-    pub reference: String,
-    /// Platform of a multi-platform image: os/arch[/variant] (default: this machine's).
-    #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<String>,
-    /// Registry references: plain HTTP instead of HTTPS.
-    #[arg(long)]
-    pub insecure: bool,
     #[command(flatten)]
     pub scan: ScanArgs,
 }
@@ -203,8 +202,19 @@ pub struct K8sArgs {
     #[command(subcommand)]
     pub command: Option<K8sCommand>,
     /// Manifest file or folder, a snapshot folder (`kubectl get -o json` lists), or `-` for standard input.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "live")]
     pub path: Option<PathBuf>,
+    /// Read the objects from a live cluster instead (kubeconfig rules as kubectl: `--kubeconfig`, else
+    /// `KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account). Secrets and custom
+    /// resources are not read.
+    #[arg(long, conflicts_with = "path")]
+    pub live: bool,
+    /// With `--live`: the kubeconfig context to use (default: its current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// With `--live`: the kubeconfig file to read.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
     /// Print a compliance summary for this framework: pss-baseline, pss-restricted, nsa,
     /// cis-kubernetes (repeatable).
     #[arg(long, value_name = "NAME")]
@@ -251,6 +261,9 @@ pub enum RuntimeCommand {
     Rules(RuntimeRulesCommand),
     /// Feed recorded events through the rules and print alerts as Falco JSON lines.
     Replay(RuntimeReplayArgs),
+    /// Run the agent: eBPF syscalls, Kubernetes audit (webhook endpoint, log files) and CloudTrail
+    /// files into the rules; alerts to the outputs; responses; Prometheus metrics.
+    Run(crate::runtime_cmd::RuntimeRunArgs),
 }
 
 #[derive(Debug, Subcommand)]

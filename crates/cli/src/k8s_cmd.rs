@@ -27,9 +27,6 @@ pub fn run(args: &K8sArgs) -> Result<ExitCode> {
 
 /// Loads manifests, runs the Pod Security Standards and the built-in checks, summarises frameworks.
 fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
-    let Some(path) = &args.path else {
-        bail!("give a manifest file or folder, `-` for standard input, or `rampart k8s node`");
-    };
     let format = args.out.format()?;
     let version: PolicyVersion = match &args.k8s_version {
         Some(v) => v
@@ -58,14 +55,12 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
         .map(|p| SuppressionFile::load(p).with_context(|| format!("reading {}", p.display())))
         .collect::<Result<Vec<_>>>()?;
 
-    let name = path.display().to_string();
+    let started = Instant::now();
+    let (name, loaded) = load_objects(args)?;
     let mut report = Report::new(
         Asset::new(AssetKind::Kubernetes, name.clone()),
         env!("CARGO_PKG_VERSION"),
     );
-    let started = Instant::now();
-    let loaded = rampart_kube::load_path(path, &LoadOptions::default())
-        .with_context(|| format!("loading {name}"))?;
     report.time("load", started.elapsed());
     report.warnings.extend(loaded.warnings);
     if !args.out.quiet {
@@ -129,6 +124,37 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
     }
     report.findings = findings;
     finish(report, format, &args.out)
+}
+
+/// The objects to check and the target's name: from files or stdin, or with `--live` from the
+/// cluster the kubeconfig and `--context` select (named `cluster://CONTEXT`).
+fn load_objects(args: &K8sArgs) -> Result<(String, rampart_kube::Loaded)> {
+    if args.live {
+        let options = rampart_kube::live::LiveOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            ..rampart_kube::live::LiveOptions::default()
+        };
+        let name = format!(
+            "cluster://{}",
+            args.context.as_deref().unwrap_or("current-context")
+        );
+        let loaded =
+            rampart_kube::live::load_live(&options).with_context(|| format!("reading {name}"))?;
+        return Ok((name, loaded));
+    }
+    if args.context.is_some() || args.kubeconfig.is_some() {
+        bail!("--context and --kubeconfig select a cluster: use them with --live");
+    }
+    let Some(path) = &args.path else {
+        bail!(
+            "give a manifest file or folder, `-` for standard input, `--live`, or `rampart k8s node`"
+        );
+    };
+    let name = path.display().to_string();
+    let loaded = rampart_kube::load_path(path, &LoadOptions::default())
+        .with_context(|| format!("loading {name}"))?;
+    Ok((name, loaded))
 }
 
 /// Runs one `--policy` folder (Gatekeeper templates + constraints, kubescape-style rules) over the

@@ -1,13 +1,17 @@
 //! The `rampart` command: argument definitions and wiring only. Every behaviour lives in a library crate.
 
 mod args;
+mod cloud_cmd;
 mod db_cmd;
 mod demo;
+mod drift_cmd;
+mod iac_cmd;
 mod iam_cmd;
 mod image_cmd;
 mod k8s_cmd;
 mod output;
 mod progress;
+mod rbac_cmd;
 mod registry_cmd;
 mod runtime_cmd;
 mod sbom_cmd;
@@ -22,14 +26,7 @@ fn main() -> ExitCode {
         args::Command::Rootfs(a) => scan::run(scan::Target::Rootfs(a.dir.clone()), &a.scan),
         args::Command::Fs(a) => scan::run(scan::Target::Filesystem(a.path.clone()), &a.scan),
         args::Command::Host(a) => scan::run(scan::Target::Host, &a.scan),
-        args::Command::Image(a) => scan::run(
-            scan::Target::Image {
-                reference: a.reference.clone(),
-                platform: a.platform.clone(),
-                insecure: a.insecure,
-            },
-            &a.scan,
-        ),
+        args::Command::Image(a) => image_cmd::run(&a),
         args::Command::Registry(c) => registry_cmd::run(&c),
         args::Command::Db(db) => db_cmd::run(db),
         args::Command::Sbom(a) => sbom_cmd::run(&a),
@@ -37,6 +34,10 @@ fn main() -> ExitCode {
         args::Command::Iam(args::IamCommand::Analyze(a)) => iam_cmd::analyze(&a),
         args::Command::Runtime(c) => runtime_cmd::run(&c),
         args::Command::Policy(args::PolicyCommand::Verify(a)) => k8s_cmd::policy_verify(&a),
+        args::Command::Iac(a) => iac_cmd::run(&a),
+        args::Command::Cloud(c) => cloud_cmd::run(&c),
+        args::Command::Drift(a) => drift_cmd::run(&a),
+        args::Command::Rbac(c) => rbac_cmd::run(&c),
         args::Command::Demo(a) => demo::run(&a),
     };
     match result {

@@ -53,11 +53,47 @@ pub fn apply_severity_filter(report: &mut Report, list: &[String]) -> Result<()>
 
 /// Renders the report to --output or standard output.
 pub fn write_report(report: &Report, format: Format, args: &OutputArgs) -> Result<()> {
+    write_report_with(report, format, args, &Extras::default())
+}
+
+/// What a command shows beside its report: text after the table (escalation paths, undecided checks)
+/// and keys added next to the report's own in JSON (`inventory`, `unknowns`). Other formats get neither.
+#[derive(Debug, Default)]
+pub struct Extras {
+    pub table_trailer: String,
+    pub json: Vec<(&'static str, serde_json::Value)>,
+}
+
+/// Renders the report with its [`Extras`] to --output or standard output.
+pub fn write_report_with(
+    report: &Report,
+    format: Format,
+    args: &OutputArgs,
+    extras: &Extras,
+) -> Result<()> {
     let color = args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let opts = RenderOptions {
         min_severity: Severity::Unknown,
         width: terminal_width(),
         color,
+    };
+    let render = |out: &mut dyn Write| -> Result<()> {
+        if format == Format::Json && !extras.json.is_empty() {
+            let mut doc = serde_json::to_value(report)?;
+            if let Some(map) = doc.as_object_mut() {
+                for (k, v) in &extras.json {
+                    map.insert((*k).to_string(), v.clone());
+                }
+            }
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        rampart_report::render(report, format, &opts, out)?;
+        if format == Format::Table && !extras.table_trailer.is_empty() {
+            write!(out, "\n{}", extras.table_trailer)?;
+        }
+        Ok(())
     };
     match &args.output {
         Some(path) => {
@@ -65,13 +101,13 @@ pub fn write_report(report: &Report, format: Format, args: &OutputArgs) -> Resul
                 std::fs::File::create(path)
                     .with_context(|| format!("creating {}", path.display()))?,
             );
-            rampart_report::render(report, format, &opts, &mut f)?;
+            render(&mut f)?;
             f.flush()?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            rampart_report::render(report, format, &opts, &mut lock)?;
+            render(&mut lock)?;
             lock.flush()?;
         }
     }

@@ -1,4 +1,5 @@
-//! `rampart runtime`: validate and list Falco-compatible rules, replay recorded events.
+//! `rampart runtime`: validate and list Falco-compatible rules, replay recorded events, run the
+//! agent.
 
 use crate::args::{RuntimeCommand, RuntimeReplayArgs, RuntimeRulesArgs, RuntimeRulesCommand};
 use crate::db_cmd::cache_dir;
@@ -25,6 +26,7 @@ pub fn run(cmd: &RuntimeCommand) -> Result<ExitCode> {
         RuntimeCommand::Rules(RuntimeRulesCommand::Validate(a)) => validate(a),
         RuntimeCommand::Rules(RuntimeRulesCommand::List(a)) => list(a),
         RuntimeCommand::Replay(a) => replay(a),
+        RuntimeCommand::Run(a) => run_agent(a),
     }
 }
 
@@ -165,4 +167,183 @@ fn hostname() -> Option<String> {
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// `rampart runtime run`.
+#[derive(Debug, clap::Args)]
+pub struct RuntimeRunArgs {
+    /// Rules files (repeatable; default: the bundled rules).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Sources, comma-separated: syscall, k8s_audit, cloudtrail (default: syscall, plus k8s_audit
+    /// and cloudtrail when their inputs are given).
+    #[arg(long, value_delimiter = ',', value_name = "SOURCE,…")]
+    pub source: Vec<String>,
+    /// Serve the Kubernetes audit webhook (`POST /k8s-audit`, audit.k8s.io/v1 EventList) here,
+    /// e.g. 0.0.0.0:9765. Plain HTTP: terminate TLS in front of it.
+    #[arg(long, value_name = "ADDR")]
+    pub audit_listen: Option<String>,
+    /// Follow a Kubernetes audit log file (JSON lines; rotation and truncation followed). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Vec<PathBuf>,
+    /// Read CloudTrail log files (.json.gz, .json) under this folder, polling for new ones.
+    #[arg(long, value_name = "DIR")]
+    pub cloudtrail_dir: Option<PathBuf>,
+    /// Record syscall events as JSON lines (replayable with `replay --source syscall`).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Outputs (repeatable): json, text, file:PATH, text-file:PATH, syslog, syslog:udp://HOST:PORT,
+    /// webhook:http://HOST:PORT/PATH.
+    #[arg(long, value_name = "OUTPUT", default_value = "json")]
+    pub output: Vec<String>,
+    /// Responses file (YAML: actions bound to rules by name, tag or priority; dry-run by default).
+    #[arg(long, value_name = "FILE")]
+    pub responses: Option<PathBuf>,
+    /// Stop after this long (`90`, `30s`, `5m`, `2h`; default: until SIGINT/SIGTERM).
+    #[arg(long, value_name = "D")]
+    pub duration: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// Rewrite this file with the Prometheus metrics every second.
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
+    /// Only rules at least this severe fire (emergency … debug).
+    #[arg(long, value_name = "PRIORITY")]
+    pub min_priority: Option<String>,
+}
+
+/// Parses `90`, `90s`, `500ms`, `5m`, `2h`.
+fn parse_duration(s: &str) -> Result<std::time::Duration> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().with_context(|| format!("bad duration {s:?}"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => bail!("bad duration {s:?} (use 90, 30s, 500ms, 5m or 2h)"),
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        bail!("bad duration {s:?}");
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+fn agent_options(a: &RuntimeRunArgs) -> Result<rampart_runtime::agent::AgentOptions> {
+    let mut opts = rampart_runtime::agent::AgentOptions {
+        syscall: false,
+        audit_listen: a.audit_listen.clone(),
+        audit_logs: a.audit_log.clone(),
+        cloudtrail_dir: a.cloudtrail_dir.clone(),
+        record: a.record.clone(),
+        metrics_listen: a.metrics_listen.clone(),
+        metrics_file: a.metrics_file.clone(),
+        duration: a.duration.as_deref().map(parse_duration).transpose()?,
+        ..Default::default()
+    };
+    let has_audit = opts.audit_listen.is_some() || !opts.audit_logs.is_empty();
+    if a.source.is_empty() {
+        opts.syscall = true;
+    } else {
+        let mut audit = false;
+        let mut cloudtrail = false;
+        for s in &a.source {
+            match s.trim() {
+                "syscall" => opts.syscall = true,
+                "k8s_audit" | "k8saudit" => audit = true,
+                "cloudtrail" | "aws_cloudtrail" => cloudtrail = true,
+                other => {
+                    bail!("unknown source {other:?} (expected syscall, k8s_audit, cloudtrail)")
+                }
+            }
+        }
+        if audit && !has_audit {
+            bail!("--source k8s_audit needs --audit-listen ADDR or --audit-log FILE");
+        }
+        if cloudtrail && opts.cloudtrail_dir.is_none() {
+            bail!("--source cloudtrail needs --cloudtrail-dir DIR");
+        }
+        if !audit {
+            opts.audit_listen = None;
+            opts.audit_logs.clear();
+        }
+        if !cloudtrail {
+            opts.cloudtrail_dir = None;
+        }
+    }
+    Ok(opts)
+}
+
+/// Runs the agent until --duration, SIGINT or SIGTERM; exits non-zero when a source cannot start.
+fn run_agent(a: &RuntimeRunArgs) -> Result<ExitCode> {
+    use rampart_runtime::agent::{Agent, OutputSpec, Responses, signals};
+    let opts = agent_options(a)?;
+    let files = rule_files(&a.rules)?;
+    let (ruleset, _) = match rules::load(&files) {
+        Ok(loaded) => loaded,
+        Err(report) => {
+            eprint!("{}", report.to_text());
+            bail!("the rules did not load");
+        }
+    };
+    let host = hostname().unwrap_or_default();
+    let mut engine = rampart_runtime::Engine::new(ruleset).with_hostname(&host);
+    if let Some(p) = &a.min_priority {
+        let p = rampart_runtime::Priority::parse(p)
+            .with_context(|| format!("unknown priority {p:?}"))?;
+        engine = engine.with_min_priority(p);
+    }
+    let mut agent = Agent::new(engine, opts);
+    for o in &a.output {
+        let spec = OutputSpec::parse(o)?;
+        let out = spec.open(&host, agent.metrics())?;
+        agent = agent.output(out);
+    }
+    if let Some(p) = &a.responses {
+        agent = agent.responses(Responses::load(p)?);
+    }
+    signals::install();
+    let running = match agent.start() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rampart: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut listening = Vec::new();
+    if let Some(addr) = running.audit_addr() {
+        listening.push(format!("audit webhook http://{addr}/k8s-audit"));
+    }
+    if let Some(addr) = running.metrics_addr() {
+        listening.push(format!("metrics http://{addr}/metrics"));
+    }
+    eprintln!(
+        "rampart: agent running{}{}",
+        if listening.is_empty() { "" } else { "; " },
+        listening.join("; ")
+    );
+    let s = running.wait();
+    eprintln!(
+        "rampart: events syscall={} k8s_audit={} cloudtrail={}; malformed k8s_audit={} cloudtrail={}; alerts={}; drops={}",
+        s.events[0], s.events[1], s.events[2], s.malformed[1], s.malformed[2], s.alerts, s.drops
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("5m").unwrap().as_secs(), 300);
+        assert_eq!(parse_duration("500ms").unwrap().as_millis(), 500);
+        assert!(parse_duration("soon").is_err());
+    }
 }

@@ -24,8 +24,8 @@ pub enum Target {
     Image {
         reference: String,
         platform: Option<String>,
-        /// Plain HTTP to the registry.
-        insecure: bool,
+        /// Registry options, the trusted-base catalogue, and what the analysis learnt.
+        context: std::sync::Arc<crate::image_cmd::ImageContext>,
     },
 }
 
@@ -50,11 +50,11 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
         Target::Image {
             reference,
             platform,
-            insecure,
+            context,
         } => crate::image_cmd::inventory(
             reference,
             platform.as_deref(),
-            *insecure,
+            context,
             &scanners,
             secrets,
         )?,

@@ -30,7 +30,8 @@ pub struct AwsOptions {
     pub attempt_timeout: Duration,
     /// Timeout of one call including retries.
     pub operation_timeout: Duration,
-    /// Services to collect (`s3`, `iam`, `ec2`, `kms`, `cloudtrail`); empty means all.
+    /// Services to collect (`s3`, `iam`, `ec2`, `kms`, `cloudtrail`, `rds`, `lambda`, `eks`,
+    /// `cloudwatch`, `config`, `organizations`); empty means all.
     pub services: Vec<String>,
 }
 
@@ -97,7 +98,8 @@ where
     }
 }
 
-async fn sdk_config(o: &AwsOptions, region: Option<String>) -> SdkConfig {
+/// The SDK configuration for `o`, in `region` when given (else the options' or chain's region).
+pub(crate) async fn sdk_config(o: &AwsOptions, region: Option<String>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::adaptive().with_max_attempts(o.max_attempts.max(1)))
         .timeout_config(
@@ -145,17 +147,22 @@ async fn sdk_config(o: &AwsOptions, region: Option<String>) -> SdkConfig {
 
 /// Collects the account on a runtime of its own (for callers that are not async).
 pub fn collect_blocking(o: &AwsOptions) -> Result<Inventory, CloudError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(collect(o))
+}
+
+/// A small runtime for the blocking entry points.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CloudError> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(CloudError::Runtime)?;
-    rt.block_on(collect(o))
+        .map_err(CloudError::Runtime)
 }
 
-/// Collects every requested service. Global services (IAM, S3) once; regional ones (EC2, KMS,
-/// CloudTrail) in the configured region or, with `all_regions`, in every enabled region. Services run
-/// concurrently (at most five at a time per region); calls within a service run one after the other, so the
+/// Collects every requested service. Global services (IAM, S3 with the account's public access block,
+/// Organizations) once; regional ones (EC2, KMS, CloudTrail, RDS, Lambda, EKS, CloudWatch, Config) in the
+/// configured region or, with `all_regions`, in every enabled region. Services run
+/// concurrently (at most eight at a time per region); calls within a service run one after the other, so the
 /// number of requests in flight stays bounded.
 pub async fn collect(o: &AwsOptions) -> Result<Inventory, CloudError> {
     let conf = sdk_config(o, None).await;
@@ -164,23 +171,22 @@ pub async fn collect(o: &AwsOptions) -> Result<Inventory, CloudError> {
         .map(|r| r.as_ref().to_string())
         .ok_or(CloudError::NoRegion)?;
     let mut inv = Inventory::default();
-    let (s3_out, iam_out) = tokio::join!(
-        async {
-            if o.wants("s3") {
-                Some(crate::s3::collect(&conf, o.endpoint_url.is_some()).await)
-            } else {
-                None
-            }
-        },
-        async {
-            if o.wants("iam") {
-                Some(crate::iam::collect(&conf).await)
-            } else {
-                None
-            }
-        }
+    let (s3_out, iam_out, orgs_out) = tokio::join!(
+        opt(
+            o.wants("s3"),
+            crate::s3::collect(&conf, o.endpoint_url.as_deref())
+        ),
+        opt(o.wants("iam"), crate::iam::collect(&conf)),
+        opt(
+            o.wants("organizations"),
+            crate::organizations::collect(&conf)
+        ),
     );
-    for (out, region) in [(s3_out, "global"), (iam_out, "global")] {
+    for (out, region) in [
+        (s3_out, "global"),
+        (iam_out, "global"),
+        (orgs_out, "global"),
+    ] {
         if let Some(out) = out {
             absorb(&mut inv, out, region);
         }
@@ -210,34 +216,36 @@ pub async fn collect(o: &AwsOptions) -> Result<Inventory, CloudError> {
         } else {
             sdk_config(o, Some(region.clone())).await
         };
-        let (e, k, c) = tokio::join!(
-            async {
-                if o.wants("ec2") {
-                    Some(crate::ec2::collect(&rconf, &region).await)
-                } else {
-                    None
-                }
-            },
-            async {
-                if o.wants("kms") {
-                    Some(crate::kms::collect(&rconf, &region).await)
-                } else {
-                    None
-                }
-            },
-            async {
-                if o.wants("cloudtrail") {
-                    Some(crate::cloudtrail::collect(&rconf, &region).await)
-                } else {
-                    None
-                }
-            }
+        let want = |s: &str| o.wants(s);
+        let (e, k, c, r, l, x, w, g) = tokio::join!(
+            opt(want("ec2"), crate::ec2::collect(&rconf, &region)),
+            opt(want("kms"), crate::kms::collect(&rconf, &region)),
+            opt(
+                want("cloudtrail"),
+                crate::cloudtrail::collect(&rconf, &region)
+            ),
+            opt(want("rds"), crate::rds::collect(&rconf, &region)),
+            opt(want("lambda"), crate::lambda::collect(&rconf, &region)),
+            opt(want("eks"), crate::eks::collect(&rconf, &region)),
+            opt(
+                want("cloudwatch"),
+                crate::monitoring::cloudwatch(&rconf, &region)
+            ),
+            opt(want("config"), crate::monitoring::config(&rconf, &region)),
         );
-        for out in [e, k, c].into_iter().flatten() {
+        for out in [e, k, c, r, l, x, w, g].into_iter().flatten() {
             absorb(&mut inv, out, &region);
         }
     }
     Ok(inv)
+}
+
+/// Runs `f` when `wanted`.
+async fn opt<F: std::future::Future<Output = ServiceOut>>(
+    wanted: bool,
+    f: F,
+) -> Option<ServiceOut> {
+    if wanted { Some(f.await) } else { None }
 }
 
 /// What one service collector returns.

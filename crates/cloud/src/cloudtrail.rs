@@ -35,24 +35,38 @@ pub(crate) async fn collect(conf: &SdkConfig, region: &str) -> ServiceOut {
                 None
             }
         };
-        let selectors = match c.get_event_selectors().trail_name(key).send().await {
-            Ok(s) => s
-                .event_selectors()
-                .iter()
-                .map(|e| {
-                    json!({
-                        "read_write_type": e.read_write_type().map(|r| r.as_str()),
-                        "include_management_events": e.include_management_events(),
-                        "data_resource": e.data_resources().iter().map(|d| json!({
-                            "type": d.r#type(),
-                            "values": d.values(),
-                        })).collect::<Vec<_>>(),
+        let (selectors, advanced) = match c.get_event_selectors().trail_name(key).send().await {
+            Ok(s) => (
+                s.event_selectors()
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "read_write_type": e.read_write_type().map(|r| r.as_str()),
+                            "include_management_events": e.include_management_events(),
+                            "data_resource": e.data_resources().iter().map(|d| json!({
+                                "type": d.r#type(),
+                                "values": d.values(),
+                            })).collect::<Vec<_>>(),
+                        })
                     })
-                })
-                .collect::<Vec<_>>(),
+                    .collect::<Vec<_>>(),
+                s.advanced_event_selectors()
+                    .iter()
+                    .map(|a| {
+                        json!({
+                            "name": a.name(),
+                            "field_selector": a.field_selectors().iter().map(|f| json!({
+                                "field": f.field(),
+                                "equals": f.equals(),
+                                "starts_with": f.starts_with(),
+                            })).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            ),
             Err(e) => {
                 sink.warn(format!("GetEventSelectors {name}"), describe(&e));
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
         let mut attrs = json!({
@@ -69,6 +83,7 @@ pub(crate) async fn collect(conf: &SdkConfig, region: &str) -> ServiceOut {
             "sns_topic_arn": t.sns_topic_arn(),
             "cloud_watch_logs_group_arn": t.cloud_watch_logs_log_group_arn(),
             "event_selector": selectors,
+            "advanced_event_selector": advanced,
         });
         if let (Some(m), Some(l)) = (attrs.as_object_mut(), logging) {
             m.insert("enable_logging".into(), json!(l));

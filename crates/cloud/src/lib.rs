@@ -8,12 +8,19 @@
 //! Partial failure is the rule: an AccessDenied, a service error, throttling or a timeout on one call
 //! becomes a [`Warning`] naming what could not be read, never a failed scan. Credentials are never logged.
 //!
-//! Services: S3 (ACL, policy, bucket public access block, encryption, versioning, logging, object lock),
+//! Services: S3 (ACL, policy, bucket and account public access block, ownership controls, encryption,
+//! versioning, logging, object lock),
 //! IAM (users with inline/attached policies, access keys and last use, MFA devices; roles with trust,
 //! inline and attached policies; customer managed policies with their default version; the password
 //! policy), EC2 (instances with IMDS options, security groups, EBS volumes, snapshots and their sharing,
 //! EBS default encryption, VPCs, flow logs, network ACLs, AMIs owned by the account), KMS (customer managed
-//! keys, rotation, key policy) and CloudTrail (trails, logging status, multi-region, validation, selectors).
+//! keys, rotation, key policy), CloudTrail (trails, logging status, multi-region, validation, selectors),
+//! RDS (instances, snapshot sharing), Lambda (functions with masked environments, URLs, resource
+//! policies), EKS (endpoint, logging, secrets encryption), CloudWatch (log groups, metric filters, alarms),
+//! Config (recorders) and Organizations (SCPs when readable).
+//!
+//! Beyond collection: [`fix`] plans and applies safe remediations, [`cloudtrail_s3`] reads CloudTrail log
+//! files from their bucket, and [`remediation`] fills resource names into every finding's remediation.
 //!
 //! For the IaC crate: `rampart_iac::checks::run(asset, &ResourceSet, skip)` is the entry point used here;
 //! the checks in [`live_checks`] (trail logging stopped) belong in its catalogue, keyed on the Terraform
@@ -40,11 +47,19 @@ macro_rules! paginate {
 
 mod aws;
 mod cloudtrail;
+pub mod cloudtrail_s3;
 mod doc;
 mod ec2;
+mod eks;
+pub mod fix;
 mod iam;
 mod kms;
+mod lambda;
 pub mod live_checks;
+mod monitoring;
+mod organizations;
+mod rds;
+pub mod remediation;
 mod s3;
 
 pub use aws::{AwsOptions, collect, collect_blocking};
@@ -53,6 +68,33 @@ pub use doc::live_resource;
 use rampart_core::Finding;
 use rampart_iac::{Resource, ResourceSet, UnknownOutcome};
 use serde::Serialize;
+
+/// Every service [`AwsOptions::services`] accepts.
+pub const SERVICES: &[&str] = &[
+    "s3",
+    "iam",
+    "organizations",
+    "ec2",
+    "kms",
+    "cloudtrail",
+    "rds",
+    "lambda",
+    "eks",
+    "cloudwatch",
+    "config",
+];
+
+/// The services collected per region (the others are global).
+pub const REGIONAL_SERVICES: &[&str] = &[
+    "ec2",
+    "kms",
+    "cloudtrail",
+    "rds",
+    "lambda",
+    "eks",
+    "cloudwatch",
+    "config",
+];
 
 /// Errors that stop a collection before it starts (no region, no runtime). Everything later is a warning.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +108,8 @@ pub enum CloudError {
 /// Something the collector could not read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
-    /// `s3`, `iam`, `ec2`, `kms`, `cloudtrail`.
+    /// `s3`, `iam`, `ec2`, `kms`, `cloudtrail`, `rds`, `lambda`, `eks`, `cloudwatch`, `config`,
+    /// `organizations`.
     pub service: String,
     /// What could not be read (`GetBucketPolicy cnapp-public-bucket`).
     pub what: String,
@@ -97,7 +140,8 @@ pub struct CloudReport {
 }
 
 /// Runs every AWS check of the IaC crate (minus `skip`) on the collected resources. `asset` names the
-/// account in findings (`aws:123456789012`).
+/// account in findings (`aws:123456789012`). Every finding carries the check's remediation — console
+/// steps, AWS CLI command, Terraform change — with the resource's names filled into the CLI line.
 pub fn scan(inventory: &Inventory, asset: &str, skip: &[String]) -> CloudReport {
     let set = ResourceSet::new(inventory.resources.clone());
     let (mut findings, unknown) = rampart_iac::checks::run(asset, &set, skip);
@@ -111,6 +155,16 @@ pub fn scan(inventory: &Inventory, asset: &str, skip: &[String]) -> CloudReport 
                     findings.push(rampart_iac::checks::finding(asset, check, r, &detail));
                 }
             }
+        }
+    }
+    let by_address: std::collections::HashMap<&str, &Resource> = inventory
+        .resources
+        .iter()
+        .map(|r| (r.address.as_str(), r))
+        .collect();
+    for f in &mut findings {
+        if let Some(r) = by_address.get(f.subject.as_str()) {
+            f.remediation = remediation::specialise(&f.remediation, r);
         }
     }
     CloudReport { findings, unknown }

@@ -1,6 +1,7 @@
 //! S3: buckets with ACL, policy, public access block (bucket and account), encryption, versioning,
 //! logging and object lock, as `aws_s3_bucket` documents with inline blocks plus a separate
-//! `aws_s3_bucket_public_access_block` per bucket.
+//! `aws_s3_bucket_public_access_block` and `aws_s3_bucket_ownership_controls` per bucket, and the
+//! account's own public access block.
 
 use crate::aws::{ServiceOut, Sink, describe};
 use crate::doc::{live_resource, policy_string};
@@ -17,15 +18,16 @@ const ABSENT: &[&str] = &[
     "ServerSideEncryptionConfigurationNotFoundError",
     "NoSuchPublicAccessBlockConfiguration",
     "ObjectLockConfigurationNotFoundError",
+    "OwnershipControlsNotFoundError",
 ];
 
 fn absent<E: ProvideErrorMetadata>(e: &E) -> bool {
     e.code().is_some_and(|c| ABSENT.contains(&c))
 }
 
-pub(crate) async fn collect(conf: &SdkConfig, path_style: bool) -> ServiceOut {
+pub(crate) async fn collect(conf: &SdkConfig, endpoint: Option<&str>) -> ServiceOut {
     let s3conf = aws_sdk_s3::config::Builder::from(conf)
-        .force_path_style(path_style)
+        .force_path_style(endpoint.is_some())
         .build();
     let client = aws_sdk_s3::Client::from_conf(s3conf);
     let mut sink = Sink::new("s3");
@@ -46,11 +48,12 @@ pub(crate) async fn collect(conf: &SdkConfig, path_style: bool) -> ServiceOut {
         }
     }
     for name in names {
-        let (bucket, pab) = bucket(&client, &name, &mut sink).await;
+        let (bucket, related) = bucket(&client, &name, &mut sink).await;
         resources.push(bucket);
-        if let Some(p) = pab {
-            resources.push(p);
-        }
+        resources.extend(related);
+    }
+    if let Some(r) = account_public_access_block(conf, endpoint, &mut sink).await {
+        resources.push(r);
     }
     ServiceOut {
         service: "s3",
@@ -63,7 +66,7 @@ async fn bucket(
     c: &aws_sdk_s3::Client,
     name: &str,
     sink: &mut Sink,
-) -> (rampart_iac::Resource, Option<rampart_iac::Resource>) {
+) -> (rampart_iac::Resource, Vec<rampart_iac::Resource>) {
     let mut a = json!({
         "bucket": name,
         "id": name,
@@ -71,7 +74,7 @@ async fn bucket(
     });
     let obj = a.as_object_mut();
     let Some(m) = obj else {
-        return (live_resource("aws_s3_bucket", name, Json::Null), None);
+        return (live_resource("aws_s3_bucket", name, Json::Null), Vec::new());
     };
     match c.get_bucket_acl().bucket(name).send().await {
         Ok(acl) => {
@@ -215,8 +218,109 @@ async fn bucket(
             None
         }
     };
-    (
-        live_resource("aws_s3_bucket", name, a),
-        pab.map(|p| live_resource("aws_s3_bucket_public_access_block", name, p)),
-    )
+    let ownership = match c.get_bucket_ownership_controls().bucket(name).send().await {
+        Ok(o) => o
+            .ownership_controls()
+            .and_then(|oc| oc.rules().first())
+            .map(|r| r.object_ownership().as_str().to_string()),
+        Err(e) if absent(&e) => None,
+        Err(e) => {
+            sink.warn(format!("GetBucketOwnershipControls {name}"), describe(&e));
+            None
+        }
+    };
+    let mut related: Vec<_> = pab
+        .map(|p| live_resource("aws_s3_bucket_public_access_block", name, p))
+        .into_iter()
+        .collect();
+    if let Some(o) = ownership {
+        related.push(live_resource(
+            "aws_s3_bucket_ownership_controls",
+            name,
+            json!({ "bucket": name, "rule": [{ "object_ownership": o }] }),
+        ));
+    }
+    (live_resource("aws_s3_bucket", name, a), related)
+}
+
+/// The account's own S3 public access block (s3control), as `aws_s3_account_public_access_block`; an account
+/// without one gets every flag false.
+async fn account_public_access_block(
+    conf: &SdkConfig,
+    endpoint: Option<&str>,
+    sink: &mut Sink,
+) -> Option<rampart_iac::Resource> {
+    let account = match aws_sdk_sts::Client::new(conf)
+        .get_caller_identity()
+        .send()
+        .await
+    {
+        Ok(r) => r.account()?.to_string(),
+        Err(e) => {
+            sink.warn(
+                "GetCallerIdentity (account public access block not read)",
+                describe(&e),
+            );
+            return None;
+        }
+    };
+    let mut b = aws_sdk_s3control::config::Builder::from(conf);
+    if let Some(url) = endpoint {
+        // The SDK prefixes the account id to the host (`123456789012.s3-control…`), which a local test
+        // endpoint cannot resolve; send the requests to the endpoint as given.
+        b = b.endpoint_resolver(FixedEndpoint(url.to_string()));
+    }
+    let c = aws_sdk_s3control::Client::from_conf(b.build());
+    let flags = match c
+        .get_public_access_block()
+        .account_id(&account)
+        .send()
+        .await
+    {
+        Ok(r) => r.public_access_block_configuration().map(|cfg| {
+            [
+                cfg.block_public_acls(),
+                cfg.block_public_policy(),
+                cfg.ignore_public_acls(),
+                cfg.restrict_public_buckets(),
+            ]
+            .map(|f| f.unwrap_or(false))
+        }),
+        Err(e) if absent(&e) => Some([false; 4]),
+        Err(e) => {
+            sink.warn(
+                format!("GetPublicAccessBlock account {account}"),
+                describe(&e),
+            );
+            None
+        }
+    }?;
+    Some(live_resource(
+        "aws_s3_account_public_access_block",
+        &account,
+        json!({
+            "account_id": account,
+            "block_public_acls": flags[0],
+            "block_public_policy": flags[1],
+            "ignore_public_acls": flags[2],
+            "restrict_public_buckets": flags[3],
+        }),
+    ))
+}
+
+/// An endpoint resolver that always answers the configured URL.
+#[derive(Debug)]
+struct FixedEndpoint(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for FixedEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
+    }
 }

@@ -60,7 +60,11 @@ impl Moto {
     }
 
     fn seed(&self, script: &PathBuf) {
-        let dir = std::env::temp_dir().join(format!("rampart-cloud-seed-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "rampart-cloud-seed-{}-{}",
+            std::process::id(),
+            self.url.rsplit(':').next().unwrap_or_default()
+        ));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let out = Command::new(tools_venv().join("bin/python"))
             .arg(script)
@@ -75,6 +79,21 @@ impl Moto {
             String::from_utf8_lossy(&out.stderr)
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Runs `crates/cloud/tests/seed/extra.py` after the shared seed.
+    fn seed_extra(&self) {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/seed/extra.py");
+        let out = Command::new(tools_venv().join("bin/python"))
+            .arg(&script)
+            .env("AWS_ENDPOINT_URL", &self.url)
+            .output()
+            .expect("run extra.py");
+        assert!(
+            out.status.success(),
+            "extra.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn options(&self) -> AwsOptions {
@@ -92,6 +111,15 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The collector's warnings minus moto's known gap: the SDK speaks CloudWatch's current protocol (Smithy
+/// RPC v2 CBOR) and moto answers DescribeAlarms in XML, so alarms cannot be read from moto.
+fn warnings(inv: &Inventory) -> Vec<&rampart_cloud::Warning> {
+    inv.warnings
+        .iter()
+        .filter(|w| !(w.what.starts_with("DescribeAlarms") && w.error.contains("expected map")))
+        .collect()
 }
 
 fn hits(inv: &Inventory) -> BTreeSet<(String, String)> {
@@ -145,6 +173,9 @@ fn seeded_moto_account_reports_every_insecure_resource() {
         ("AWS-CT-001", "aws_cloudtrail.cnapp-trail".to_string()),
         ("AWS-CT-LIVE-001", "aws_cloudtrail.cnapp-trail".to_string()),
         ("AWS-KMS-001", kms),
+        ("AWS-IAM-017", "aws_iam_user.cnapp-admin".to_string()),
+        ("AWS-S3-015", "aws_s3_bucket.cnapp-trail-logs".to_string()),
+        ("AWS-CT-007", "aws_cloudtrail.cnapp-trail".to_string()),
     ];
     for (id, target) in expected {
         assert!(
@@ -156,7 +187,7 @@ fn seeded_moto_account_reports_every_insecure_resource() {
         found.iter().any(|(_, t)| t == "aws_iam_user.cnapp-admin"),
         "the admin user is reported"
     );
-    assert!(inv.warnings.is_empty(), "warnings: {:?}", inv.warnings);
+    assert!(warnings(&inv).is_empty(), "warnings: {:?}", inv.warnings);
 }
 
 /// Declared buckets (Terraform) against the live account, before and after an out-of-band change.
@@ -244,4 +275,265 @@ resource "aws_s3_bucket" "gone" {
             "aws_s3_bucket.public".to_string()
         ])
     );
+}
+
+/// `fix` plans one call per fixable finding, applies it, and a re-scan no longer reports those findings.
+#[test]
+fn fix_apply_resolves_the_fixable_findings() {
+    let Some(seed) = rampart_testkit::shared("peers/aws/seed.py") else {
+        return;
+    };
+    let Some(moto) = Moto::start() else { return };
+    moto.seed(&seed);
+    moto.seed_extra();
+    let o = moto.options();
+    let inv = collect_blocking(&o).expect("collect");
+    let before = scan(&inv, "aws:test", &[]).findings;
+    let plan = rampart_cloud::fix::plan(&before, &inv, &[]);
+    for a in &plan.actions {
+        eprintln!("{} {} -> {}", a.operation(), a.target(), a.cli());
+    }
+    let ops: BTreeSet<&str> = plan.actions.iter().map(|a| a.operation()).collect();
+    assert_eq!(
+        ops,
+        BTreeSet::from([
+            "s3:PutPublicAccessBlock",
+            "s3:PutBucketEncryption",
+            "kms:EnableKeyRotation",
+            "cloudtrail:StartLogging",
+            "ec2:EnableEbsEncryptionByDefault",
+            "ec2:ModifyInstanceMetadataOptions",
+        ])
+    );
+    let planned: BTreeSet<(String, String)> = plan
+        .actions
+        .iter()
+        .flat_map(|a| {
+            a.checks
+                .iter()
+                .flat_map(|c| a.addresses.iter().map(move |s| (c.clone(), s.clone())))
+        })
+        .collect();
+    assert!(planned.contains(&(
+        "AWS-S3-003".to_string(),
+        "aws_s3_bucket.cnapp-public-bucket".to_string()
+    )));
+
+    // The dry run changed nothing.
+    let again = hits(&collect_blocking(&o).expect("collect"));
+    assert!(planned.iter().all(|p| again.contains(p)));
+
+    let results = rampart_cloud::fix::apply_blocking(&o, &plan).expect("apply");
+    for r in &results {
+        assert!(
+            r.error.is_none(),
+            "{} failed: {:?}",
+            r.action.cli(),
+            r.error
+        );
+    }
+    let after = hits(&collect_blocking(&o).expect("collect"));
+    let still: Vec<_> = planned.intersection(&after).collect();
+    assert!(still.is_empty(), "not resolved: {still:?}");
+    assert!(
+        after.contains(&(
+            "AWS-S3-001".to_string(),
+            "aws_s3_bucket.cnapp-public-bucket".to_string()
+        )),
+        "findings without a safe fix stay"
+    );
+}
+
+/// RDS, Lambda, EKS, CloudWatch, Config and the account's S3 public access block are collected into the
+/// same documents the IaC checks read.
+#[test]
+fn extra_services_are_collected_and_judged() {
+    let Some(seed) = rampart_testkit::shared("peers/aws/seed.py") else {
+        return;
+    };
+    let Some(moto) = Moto::start() else { return };
+    moto.seed(&seed);
+    moto.seed_extra();
+    let inv = collect_blocking(&moto.options()).expect("collect");
+    assert!(warnings(&inv).is_empty(), "warnings: {:#?}", inv.warnings);
+    let found = hits(&inv);
+    let expected = [
+        ("AWS-RDS-001", "aws_db_instance.cnapp-public-db"),
+        ("AWS-RDS-002", "aws_db_instance.cnapp-public-db"),
+        ("AWS-RDS-003", "aws_db_instance.cnapp-public-db"),
+        ("AWS-RDS-013", "aws_db_snapshot.cnapp-public-snap"),
+        ("AWS-RDS-014", "aws_db_snapshot.cnapp-public-snap"),
+        ("AWS-LAMBDA-001", "aws_lambda_function.cnapp-old-fn"),
+        ("AWS-LAMBDA-002", "aws_lambda_function.cnapp-old-fn"),
+        ("AWS-LAMBDA-003", "aws_lambda_function_url.cnapp-old-fn"),
+        (
+            "AWS-LAMBDA-010",
+            "aws_lambda_permission.cnapp-old-fn-public-invoke",
+        ),
+        ("AWS-EKS-001", "aws_eks_cluster.cnapp-eks"),
+        ("AWS-EKS-003", "aws_eks_cluster.cnapp-eks"),
+        ("AWS-EKS-004", "aws_eks_cluster.cnapp-eks"),
+        (
+            "AWS-CONFIG-001",
+            "aws_config_configuration_recorder_status.us-east-1",
+        ),
+        ("AWS-CW-001", "aws_cloudtrail.cnapp-trail"),
+        ("AWS-CT-007", "aws_cloudtrail.cnapp-trail"),
+        ("AWS-CT-008", "aws_cloudtrail.cnapp-trail"),
+        ("AWS-S3-015", "aws_s3_bucket.cnapp-public-bucket"),
+        ("AWS-S3-016", "aws_s3_bucket.cnapp-public-bucket"),
+    ];
+    let account_pab = inv
+        .resources
+        .iter()
+        .find(|r| r.resource_type == "aws_s3_account_public_access_block")
+        .map(|r| r.address.clone())
+        .expect("the account public access block was read");
+    for (id, target) in expected
+        .iter()
+        .map(|(i, t)| (*i, t.to_string()))
+        .chain([("AWS-S3-014", account_pab)])
+    {
+        assert!(
+            found.contains(&(id.to_string(), target.clone())),
+            "missing {id} on {target}"
+        );
+    }
+    assert!(
+        inv.resources
+            .iter()
+            .any(|r| r.resource_type == "aws_cloudwatch_log_metric_filter"),
+        "metric filters are collected"
+    );
+    let cw_003 = (
+        "AWS-CW-003".to_string(),
+        "aws_cloudtrail.cnapp-trail".to_string(),
+    );
+    if inv
+        .resources
+        .iter()
+        .any(|r| r.resource_type == "aws_cloudwatch_metric_alarm")
+    {
+        assert!(
+            !found.contains(&cw_003),
+            "the root-use filter and alarm satisfy CIS 4.3"
+        );
+    } else {
+        // Alarms unreadable from moto (see `warnings`): the filter alone is not enough.
+        assert!(found.contains(&cw_003));
+    }
+    // The secret never enters the document; the finding shows it masked.
+    let f = inv
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_lambda_function.cnapp-old-fn")
+        .expect("function");
+    assert!(!f.attributes.to_string().contains("hunter2hunter2"));
+    let report = scan(&inv, "aws:test", &[]);
+    let secret = report
+        .findings
+        .iter()
+        .find(|x| x.rule_id == "AWS-LAMBDA-002")
+        .expect("secret finding");
+    assert!(!format!("{secret:?}").contains("hunter2"));
+    // Remediation: three ways, with the resource's names filled in.
+    let rds = report
+        .findings
+        .iter()
+        .find(|x| x.rule_id == "AWS-RDS-001")
+        .expect("rds finding");
+    assert!(rds.remediation.contains("Console: "));
+    assert!(
+        rds.remediation
+            .contains("--db-instance-identifier cnapp-public-db")
+    );
+    assert!(
+        rds.remediation
+            .contains("Terraform: publicly_accessible = false")
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.remediation.contains("AWS CLI: "))
+    );
+}
+
+/// The CloudTrail-from-S3 reader lists, gets and gunzips log files, skipping digests.
+#[test]
+fn reads_cloudtrail_logs_from_s3() {
+    let Some(moto) = Moto::start() else { return };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let prefix = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/27/";
+    rt.block_on(async {
+        let s3 = test_s3(&moto.url).await;
+        s3.create_bucket()
+            .bucket("trail-logs")
+            .send()
+            .await
+            .expect("bucket");
+        for (key, body) in [
+            (
+                format!("{prefix}a.json.gz"),
+                gz(br#"{"Records":[{"eventName":"ListBuckets"},{"eventName":"GetObject"}]}"#),
+            ),
+            (
+                format!("{prefix}b.json.gz"),
+                gz(br#"{"Records":[{"eventName":"PutObject"}]}"#),
+            ),
+            (
+                "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2026/11/27/d.json.gz".to_string(),
+                gz(b"{}"),
+            ),
+            (format!("{prefix}bad.json.gz"), b"\x1f\x8bnot gzip".to_vec()),
+        ] {
+            s3.put_object()
+                .bucket("trail-logs")
+                .key(key)
+                .body(body.into())
+                .send()
+                .await
+                .expect("put");
+        }
+    });
+    let logs = rampart_cloud::cloudtrail_s3::read_trail_logs_blocking(
+        &moto.options(),
+        "trail-logs",
+        "AWSLogs/123456789012/",
+        rampart_cloud::cloudtrail_s3::ReadLimits::default(),
+    )
+    .expect("read");
+    let keys: Vec<String> = logs.files.iter().map(|f| f.key.clone()).collect();
+    assert_eq!(
+        keys,
+        vec![format!("{prefix}a.json.gz"), format!("{prefix}b.json.gz")]
+    );
+    let (records, bad) = logs.records();
+    assert_eq!(records.len(), 3);
+    assert!(bad.is_empty());
+    assert_eq!(logs.warnings.len(), 1, "{:?}", logs.warnings);
+    assert!(logs.warnings[0].what.ends_with("bad.json.gz"));
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).expect("write");
+    e.finish().expect("finish")
+}
+
+async fn test_s3(url: &str) -> aws_sdk_s3::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    )
 }

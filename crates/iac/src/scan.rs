@@ -64,6 +64,7 @@ pub fn scan_dir(path: &Path, options: &Options) -> IacReport {
     let asset = path.to_string_lossy().to_string();
     let mut tf_dirs: Vec<PathBuf> = Vec::new();
     let mut resources: Vec<Resource> = Vec::new();
+    let mut kube_objects: Vec<rampart_kube::KubeObject> = Vec::new();
     for f in &files {
         let name = f
             .file_name()
@@ -114,6 +115,7 @@ pub fn scan_dir(path: &Path, options: &Options) -> IacReport {
                 continue;
             };
             if looks_kubernetes(&text) {
+                load_kubernetes(&rel, &text, &mut kube_objects, &mut report.warnings);
                 report.kubernetes_files.push(rel);
             } else if text.contains("Resources") {
                 let (res, warns) = cloudformation::load_yaml(&rel, &text);
@@ -128,6 +130,11 @@ pub fn scan_dir(path: &Path, options: &Options) -> IacReport {
         report.warnings.extend(loaded.warnings);
         report.notes.extend(loaded.notes);
     }
+    report.findings.extend(kubernetes_findings(
+        &asset,
+        &kube_objects,
+        &mut report.warnings,
+    ));
     let set = ResourceSet::new(resources);
     let (findings, unknowns) = checks::run(&asset, &set, &options.skip_checks);
     report.findings.extend(findings);
@@ -214,7 +221,88 @@ pub fn read_text(path: &Path, rel: &str, warnings: &mut Vec<ScanWarning>) -> Opt
 }
 
 /// A YAML document with `apiVersion` and `kind` at the top level.
+/// Loads a Kubernetes manifest found in the tree (its objects keep `rel` and their line ranges).
+fn load_kubernetes(
+    rel: &str,
+    text: &str,
+    objects: &mut Vec<rampart_kube::KubeObject>,
+    warnings: &mut Vec<ScanWarning>,
+) {
+    let loaded = rampart_kube::load_str(text, rel, &rampart_kube::LoadOptions::default());
+    objects.extend(loaded.objects);
+    warnings.extend(loaded.warnings);
+}
+
+/// The KSPM checks (Pod Security Standards at `restricted`, and the built-in `k8s:*` checks) over the
+/// Kubernetes manifests of the tree, as `rampart k8s` runs them.
+fn kubernetes_findings(
+    asset: &str,
+    objects: &[rampart_kube::KubeObject],
+    warnings: &mut Vec<ScanWarning>,
+) -> Vec<Finding> {
+    if objects.is_empty() {
+        return Vec::new();
+    }
+    let options = rampart_kube::ScanOptions {
+        asset: asset.to_string(),
+        ..rampart_kube::ScanOptions::default()
+    };
+    let (findings, warns) = rampart_kube::scan(objects, &options);
+    warnings.extend(warns);
+    findings
+}
+
 fn looks_kubernetes(text: &str) -> bool {
     let has = |k: &str| text.lines().any(|l| l.starts_with(k));
     has("apiVersion:") && has("kind:") && !text.contains("AWSTemplateFormatVersion")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  - name: app\n    image: nginx:latest\n    securityContext:\n      privileged: true\n";
+
+    #[test]
+    fn kubernetes_yaml_in_tree_gets_kspm_findings_with_file_and_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("k8s")).expect("mkdir");
+        std::fs::write(dir.path().join("k8s/pod.yaml"), format!("# web pod\n{POD}"))
+            .expect("write");
+        let report = scan_dir(dir.path(), &Options::default());
+        assert_eq!(report.kubernetes_files, vec!["k8s/pod.yaml".to_string()]);
+        let privileged = report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "pss:privileged")
+            .expect("pss:privileged finding");
+        let location = privileged
+            .evidence
+            .iter()
+            .find_map(|e| e.location.clone())
+            .expect("location");
+        assert_eq!(location.path, "k8s/pod.yaml");
+        assert_eq!(location.line, Some(2), "{location:?}");
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.rule_id.starts_with("k8s:")),
+            "built-in k8s checks ran: {:?}",
+            report
+                .findings
+                .iter()
+                .map(|f| &f.rule_id)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn tree_without_kubernetes_yaml_has_no_kspm_findings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("values.yaml"), "replicas: 2\n").expect("write");
+        let report = scan_dir(dir.path(), &Options::default());
+        assert!(report.kubernetes_files.is_empty());
+        assert!(report.findings.is_empty());
+    }
 }

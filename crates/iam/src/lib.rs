@@ -7,6 +7,7 @@
 //!
 //! - [`evaluate`] answers one request with AWS's evaluation logic.
 //! - [`analyze`] runs the entitlement analysis of an account; [`findings`] turns it into core findings.
+//! - [`least_privilege`] turns CloudTrail records into used-only policies and granted-but-unused lists.
 
 pub mod account;
 pub mod actions;
@@ -16,6 +17,7 @@ pub mod context;
 pub mod eval;
 pub mod findings;
 pub mod fuzzing;
+pub mod least_privilege;
 pub mod policy;
 pub mod synthetic;
 pub mod variables;
@@ -26,6 +28,7 @@ pub use analysis::{Analysis, Options, analyze};
 pub use context::{ContextValue, PrincipalKind, Request, RequestPrincipal};
 pub use eval::{Decision, DecisionEffect, PolicyKind, PolicySet, evaluate};
 pub use findings::findings;
+pub use least_privilege::{LeastPrivilege, Usage, least_privilege};
 pub use policy::{Effect, Policy, PolicyWarning};
 
 /// Errors of whole-input loading (single malformed policies are warnings, not errors).

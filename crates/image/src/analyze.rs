@@ -59,6 +59,26 @@ impl Analysis {
     pub fn config_findings(&self) -> Vec<rampart_core::Finding> {
         crate::checks::check_image(&self.image, &crate::checks::CheckOptions::default())
     }
+
+    /// Detects the image's base ([`crate::base::detect`]) against the known bases of a catalogue.
+    pub fn detect_base(
+        &self,
+        known: &[crate::base::catalog::KnownBase],
+    ) -> crate::base::BaseDetection {
+        crate::base::detect(&self.image, self.inventory.os.as_ref(), known)
+    }
+
+    /// The image configuration findings, with the base layers a detection found (setuid files of
+    /// the base are not the image author's).
+    pub fn config_findings_with_base(
+        &self,
+        base: &crate::base::BaseDetection,
+    ) -> Vec<rampart_core::Finding> {
+        let opts = crate::checks::CheckOptions {
+            base_layers: base.layers,
+        };
+        crate::checks::check_image(&self.image, &opts)
+    }
 }
 
 /// Opens the source `reference` names and analyses the image.

@@ -27,7 +27,7 @@ const ADMIN_PORTS: &[(u16, &str, Severity)] = &[
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// How many bottom layers form the base image: setuid/setgid files they hold are the base's
-    /// business, not the image author's. Base-image detection (a later step) will set this.
+    /// business, not the image author's. Set from [`crate::base::detect`]; 1 by default.
     pub base_layers: u32,
 }
 

@@ -20,8 +20,10 @@
 #![warn(missing_docs)]
 
 mod analyze;
+pub mod base;
 mod cache;
 pub mod checks;
+pub mod compare;
 mod digest;
 mod error;
 mod feed;

@@ -19,6 +19,11 @@ struct Registry {
 
 impl Registry {
     fn start() -> Option<Registry> {
+        Registry::start_with(None)
+    }
+
+    /// With `Some((user, password))`: htpasswd (bcrypt) basic auth, the file made by `htpasswd`.
+    fn start_with(auth: Option<(&str, &str)>) -> Option<Registry> {
         if Command::new("docker-registry")
             .arg("--version")
             .output()
@@ -44,6 +49,29 @@ impl Registry {
             ),
         )
         .unwrap();
+        if let Some((user, password)) = auth {
+            let Ok(out) = Command::new("htpasswd")
+                .args(["-Bbn", user, password])
+                .output()
+            else {
+                assert!(
+                    !rampart_testkit::in_ci(),
+                    "htpasswd (apache2-utils) missing"
+                );
+                eprintln!("note: htpasswd (apache2-utils) not installed; skipping");
+                return None;
+            };
+            assert!(out.status.success(), "htpasswd failed");
+            let file = dir.path().join("htpasswd");
+            std::fs::write(&file, out.stdout).unwrap();
+            let mut c = std::fs::OpenOptions::new().append(true).open(&cfg).unwrap();
+            write!(
+                c,
+                "auth:\n  htpasswd:\n    realm: rampart\n    path: {}\n",
+                file.display()
+            )
+            .unwrap();
+        }
         let log = dir.path().join("registry.log");
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new("docker-registry")
@@ -68,8 +96,13 @@ impl Registry {
     }
 
     fn push(&self, layout: &Path, tag: &str, dest: &str) {
+        self.push_as(layout, tag, dest, None);
+    }
+
+    fn push_as(&self, layout: &Path, tag: &str, dest: &str, creds: Option<&str>) {
         let st = Command::new("skopeo")
             .args(["copy", "-q", "--dest-tls-verify=false"])
+            .args(creds.map(|c| format!("--dest-creds={c}")))
             .arg(format!("oci:{}:{tag}", layout.display()))
             .arg(format!("docker://{}/{dest}", self.host))
             .status()
@@ -129,6 +162,50 @@ fn pulled_image_equals_the_layout_analysis() {
     assert_eq!(local.inventory.packages, remote.inventory.packages);
     assert_eq!(local.image.config_digest, remote.image.config_digest);
     assert_eq!(local.image.layers, remote.image.layers);
+}
+
+#[test]
+fn basic_auth_registry_refuses_anonymous_pulls_and_accepts_credentials() {
+    let Some(images) = rampart_testkit::fixture("images") else {
+        return;
+    };
+    let Some(reg) = Registry::start_with(Some(("alice", "s3cret-pass"))) else {
+        return;
+    };
+    reg.push_as(
+        &images.join("oci"),
+        "minbase",
+        "team/base:1",
+        Some("alice:s3cret-pass"),
+    );
+    let r = ImageRef::parse(&format!("{}/team/base:1", reg.host)).unwrap();
+    let with = |user: Option<&str>, password: Option<&str>| AnalyzeOptions {
+        registry: RegistryOptions {
+            insecure: true,
+            username: user.map(str::to_string),
+            password: password.map(str::to_string),
+            attempts: 1,
+            ..RegistryOptions::default()
+        },
+        ..AnalyzeOptions::default()
+    };
+    let err = rampart_image::analyze(&r, &with(None, None), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("team/base:1") && err.contains("unauthorized") && err.contains("--username"),
+        "{err}"
+    );
+    let err = rampart_image::analyze(&r, &with(Some("alice"), Some("wrong")), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unauthorized") && !err.contains("wrong"),
+        "{err}"
+    );
+    let a = rampart_image::analyze(&r, &with(Some("alice"), Some("s3cret-pass")), None).unwrap();
+    assert_eq!(a.image.layers.len(), 1);
+    assert!(a.inventory.packages.len() > 50);
 }
 
 /// Writes `n` variants of the layout's `app` image into a new layout: same layers, a label per

@@ -2,8 +2,9 @@
 //!
 //! For manifests the pipeline is [`load_path`] (or [`load_reader`] for `helm template` /
 //! `kustomize build` output on stdin) → [`scan`] → findings, plus [`compliance`] for a `pss-baseline` /
-//! `pss-restricted` summary. Nothing here talks to a cluster yet; a snapshot directory of
-//! `kubectl get -o json` lists loads like any other tree.
+//! `pss-restricted` summary. A snapshot directory of `kubectl get -o json` lists loads like any other
+//! tree; with the `live` feature, [`live::load_live`] lists the same objects from a cluster's API
+//! server (kubeconfig, context or in-cluster service account).
 
 pub mod checks;
 pub mod compliance;
@@ -11,6 +12,8 @@ pub mod error;
 pub mod fuzzing;
 mod index;
 mod lines;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod load;
 pub mod object;
 mod parse;

@@ -78,6 +78,10 @@ const BUILTIN_GROUPS: &[&str] = &[
     "discovery.k8s.io",
     "events.k8s.io",
     "certificates.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "internal.apiserver.k8s.io",
+    "storagemigration.k8s.io",
     "admissionregistration.k8s.io",
     "apiextensions.k8s.io",
     "apiregistration.k8s.io",
@@ -85,6 +89,11 @@ const BUILTIN_GROUPS: &[&str] = &[
     "resource.k8s.io",
     "extensions",
 ];
+
+/// True for API groups served by Kubernetes itself (the empty string is the core group).
+pub(crate) fn is_builtin_group(group: &str) -> bool {
+    BUILTIN_GROUPS.contains(&group)
+}
 
 impl KubeObject {
     /// Builds an object from a parsed document; `None` when the document has no `kind`.
@@ -125,7 +134,7 @@ impl KubeObject {
 
     /// True for kinds served by Kubernetes itself rather than a CRD.
     pub fn is_builtin(&self) -> bool {
-        BUILTIN_GROUPS.contains(&self.group())
+        is_builtin_group(self.group())
     }
 
     /// True for cluster-scoped kinds.

@@ -148,6 +148,15 @@ impl Program {
             .map_err(|e| self.eval_error(&e.to_string()))
     }
 
+    /// Replaces `data` with a document already in regorus' form (shared, not copied: one conversion of a
+    /// large inventory serves every program and thread).
+    pub(crate) fn set_data_native(&mut self, data: regorus::Value) -> Result<()> {
+        self.engine.clear_data();
+        self.engine
+            .add_data(data)
+            .map_err(|e| self.eval_error(&e.to_string()))
+    }
+
     /// Evaluates the rule at `path` (e.g. `data.k8s.violation`) with `input`. An undefined rule is `Null`.
     pub fn eval(&mut self, path: &str, input: serde_json::Value) -> Result<serde_json::Value> {
         self.engine.set_input(regorus::Value::from(input));

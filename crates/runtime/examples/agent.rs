@@ -1,99 +1,88 @@
-//! A minimal agent: the eBPF source into the engine, alerts on stdout, stats on stderr at exit.
+//! The agent as a library user runs it: the eBPF source into the engine, alerts as Falco JSON
+//! lines on stdout, counters on stderr at exit.
 //!
-//! `cargo run --release -p rampart-runtime --example agent -- SECONDS [RULES.yaml…] [--record FILE]`;
-//! it stops early when the file named by `RAMPART_AGENT_STOP` exists.
+//! `cargo run --release -p rampart-runtime --example agent -- SECONDS [RULES.yaml…] [--record FILE]
+//! [--metrics-file FILE]`; it stops early when the file named by `RAMPART_AGENT_STOP` exists.
+//! (`rampart runtime run` is the full command: more sources, outputs and responses.)
 
-#[cfg(all(target_os = "linux", feature = "ebpf"))]
+#[cfg(unix)]
 fn main() -> std::process::ExitCode {
-    use rampart_runtime::sources::ebpf::{EbpfSource, Options, Recorder};
+    use rampart_runtime::agent::{Agent, AgentOptions, OutputSpec};
     use std::time::{Duration, Instant};
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut record = None;
-    if let Some(i) = args.iter().position(|a| a == "--record") {
-        record = args.get(i + 1).cloned();
+    let mut take = |flag: &str| {
+        let i = args.iter().position(|a| a == flag)?;
+        let v = args.get(i + 1).cloned();
         args.drain(i..(i + 2).min(args.len()));
-    }
+        v
+    };
+    let record = take("--record").map(std::path::PathBuf::from);
+    let metrics_file = take("--metrics-file").map(std::path::PathBuf::from);
     let secs: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(10);
     let rules: Vec<&String> = args.iter().skip(1).collect();
-    let engine = if rules.is_empty() {
-        None
+    let ruleset = if rules.is_empty() {
+        rampart_runtime::Ruleset::default()
     } else {
         match rampart_runtime::rules::load(&rules) {
-            Ok((rs, _)) => Some(rampart_runtime::Engine::new(rs)),
+            Ok((rs, _)) => rs,
             Err(report) => {
                 eprintln!("rules: {}", report.to_text());
                 return std::process::ExitCode::from(2);
             }
         }
     };
-    let mut recorder = match record.map(std::fs::File::create).transpose() {
-        Ok(f) => f.map(|f| Recorder::new(std::io::BufWriter::new(f))),
+    let opts = AgentOptions {
+        record,
+        metrics_file,
+        duration: Some(Duration::from_secs(secs)),
+        ..AgentOptions::default()
+    };
+    let agent = Agent::new(rampart_runtime::Engine::new(ruleset), opts);
+    let metrics = agent.metrics();
+    let agent = match OutputSpec::parse("json").and_then(|o| o.open("", metrics.clone())) {
+        Ok(o) => agent.output(o),
         Err(e) => {
-            eprintln!("record: {e}");
+            eprintln!("output: {e}");
             return std::process::ExitCode::from(2);
         }
     };
-    let src = match EbpfSource::start(Options::default()) {
-        Ok(s) => s,
+    let running = match agent.start() {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("eBPF source: {e}");
+            eprintln!("agent: {e}");
             return std::process::ExitCode::from(1);
         }
     };
     // Attached: the bench waits for this line instead of sleeping.
     eprintln!("agent: attached");
     let t0 = Instant::now();
-    let end = t0 + Duration::from_secs(secs);
-    let (mut events, mut alerts, mut last_drops) = (0u64, 0u64, 0u64);
-    // the bench stops the agent early by creating this file
     let stop_file = std::env::var_os("RAMPART_AGENT_STOP").map(std::path::PathBuf::from);
-    let stopped = || stop_file.as_ref().is_some_and(|p| p.exists());
-    while let Some(left) = end.checked_duration_since(Instant::now()) {
-        if events % 4096 == 0 && stopped() {
-            break;
+    while !running.finished() {
+        if stop_file.as_ref().is_some_and(|p| p.exists()) {
+            running.stop();
         }
-        let Ok(ev) = src
-            .events()
-            .recv_timeout(left.min(Duration::from_millis(500)))
-        else {
-            let drops = src.stats().drops();
-            if drops > last_drops {
-                eprintln!("ALERT: {} events dropped", drops - last_drops);
-                last_drops = drops;
-            }
-            if stopped() {
-                break;
-            }
-            continue;
-        };
-        events += 1;
-        if let Some(r) = recorder.as_mut() {
-            let _ = r.write(&ev);
-        }
-        if let Some(engine) = &engine {
-            for a in engine.process(&ev) {
-                alerts += 1;
-                println!("{}", a.to_json_line());
-            }
-        }
+        std::thread::sleep(Duration::from_millis(100));
     }
-    if let Some(r) = recorder.as_mut() {
-        let _ = r.flush();
-    }
-    let s = src.stats();
+    let s = running.wait();
     let secs = t0.elapsed().as_secs_f64();
     eprintln!(
-        "agent: events={events} events_per_s={:.0} alerts={alerts} read={} kernel_drops={} channel_drops={} undecodable={}",
-        events as f64 / secs,
-        s.read,
-        s.kernel_drops,
-        s.channel_drops,
-        s.undecodable
+        "agent: events={} events_per_s={:.0} alerts={} drops={}",
+        s.events[0],
+        s.events[0] as f64 / secs,
+        s.alerts,
+        s.drops
     );
+    for line in metrics
+        .render()
+        .lines()
+        .filter(|l| l.starts_with("rampart_drops_total"))
+    {
+        eprintln!("agent: {line}");
+    }
     std::process::ExitCode::SUCCESS
 }
 
-#[cfg(not(all(target_os = "linux", feature = "ebpf")))]
+#[cfg(not(unix))]
 fn main() {
-    eprintln!("the eBPF source needs Linux and the `ebpf` feature");
+    eprintln!("the agent needs a Unix system (and Linux for the eBPF source)");
 }

@@ -67,6 +67,11 @@ impl Engine {
         self
     }
 
+    /// The `hostname` put in alerts.
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
     /// Only rules at least this severe fire (Falco's `priority` setting).
     pub fn with_min_priority(mut self, p: Priority) -> Engine {
         self.min_priority = p;

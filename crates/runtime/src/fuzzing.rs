@@ -34,6 +34,38 @@ pub fn fuzz_cloudtrail(data: &[u8]) {
     });
 }
 
+/// Parses arbitrary bytes as an HTTP request to the audit webhook endpoint and decodes its body
+/// as an audit `EventList`, as the agent does.
+#[cfg(unix)]
+pub fn fuzz_audit_http(data: &[u8]) {
+    let mut r = data;
+    if let Ok(Some(req)) = crate::agent::http::read_request(&mut r, 1 << 20) {
+        let _ = req.route();
+        crate::sources::k8s_audit::decode_bytes(&req.body, |ev| extract_all(Source::K8sAudit, &ev));
+    }
+}
+
+/// Feeds arbitrary bytes to the audit-log line splitter in chunks cut where the first byte says,
+/// decoding every line as an audit event, as the log follower does.
+#[cfg(unix)]
+pub fn fuzz_audit_lines(data: &[u8]) {
+    use crate::agent::follow::{Line, LineSplitter};
+    let Some((&step, rest)) = data.split_first() else {
+        return;
+    };
+    let mut s = LineSplitter::new(256);
+    let mut handle = |l: Line<'_>| {
+        if let Line::Full(b) = l {
+            assert!(b.len() <= 256 && !b.contains(&b'\n'));
+            crate::sources::k8s_audit::decode_bytes(b, |_| {});
+        }
+    };
+    for chunk in rest.chunks(usize::from(step).max(1)) {
+        s.push(chunk, &mut handle);
+    }
+    s.finish(&mut handle);
+}
+
 fn extract_all(source: Source, ev: &dyn crate::fields::Event) {
     for f in source.fields() {
         for arg in [None, Some("0"), Some("x")] {

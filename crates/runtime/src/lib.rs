@@ -17,6 +17,8 @@
 //! [`fields`] lists its fields and implements [`Event`] for its events; decoders under [`sources`]
 //! only turn bytes into events and count what they could not decode.
 
+#[cfg(unix)]
+pub mod agent;
 pub mod alert;
 pub mod diag;
 pub mod engine;

@@ -14,6 +14,8 @@ proptest! {
         fuzzing::fuzz_filter(&bytes);
         fuzzing::fuzz_k8s_audit(&bytes);
         fuzzing::fuzz_cloudtrail(&bytes);
+        fuzzing::fuzz_audit_http(&bytes);
+        fuzzing::fuzz_audit_lines(&bytes);
     }
 
     #[test]
@@ -38,4 +40,17 @@ fn audit_events_with_odd_shapes_never_panic() {
     fuzzing::fuzz_cloudtrail(
         br#"{"Records":[{"userIdentity":5,"requestParameters":{"a":{"b":[1]}}}]}"#,
     );
+}
+
+#[test]
+fn audit_http_and_lines_with_odd_shapes_never_panic() {
+    for raw in [
+        &b"POST /k8s-audit HTTP/1.1\r\nContent-Length: 40\r\n\r\n{\"kind\":\"EventList\",\"items\":[{}]}xx"[..],
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        b"\r\n\r\n",
+    ] {
+        fuzzing::fuzz_audit_http(raw);
+    }
+    fuzzing::fuzz_audit_lines(b"\x03{\"kind\":\"Event\"}\n\n\r\nnot json\n");
 }

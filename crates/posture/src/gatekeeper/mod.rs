@@ -179,9 +179,9 @@ impl PolicySet {
             }
         }
         let inventory_value = if full {
-            inventory.to_value()
+            regorus::Value::from(inventory.to_value())
         } else {
-            Value::Null
+            regorus::Value::Null
         };
         let reviews: Vec<AuditItem> = docs
             .iter()
@@ -204,9 +204,10 @@ impl PolicySet {
         let threads = std::thread::available_parallelism()
             .map(usize::from)
             .unwrap_or(1)
-            .clamp(1, self.templates.len().max(1));
-        let chunk = self.templates.len().div_ceil(threads).max(1);
+            .max(1);
+        let jobs = audit_jobs(&self.templates, &self.constraints, reviews.len(), threads);
         let ctx = AuditContext {
+            templates: &self.templates,
             constraints: &self.constraints,
             parameters: &parameters,
             reviews: &reviews,
@@ -214,16 +215,15 @@ impl PolicySet {
             inventory_value: &inventory_value,
             locations,
             prefer_cel: self.prefer_cel,
+            jobs: &jobs,
+            next: std::sync::atomic::AtomicUsize::new(0),
         };
         let mut hits: Vec<(usize, usize, usize, Violation)> = Vec::new();
         std::thread::scope(|scope| -> Result<()> {
-            let handles: Vec<_> = self
-                .templates
-                .chunks_mut(chunk)
-                .enumerate()
-                .map(|(n, templates)| {
+            let handles: Vec<_> = (0..threads.min(jobs.len()).max(1))
+                .map(|_| {
                     let ctx = &ctx;
-                    scope.spawn(move || ctx.run(n * chunk, templates))
+                    scope.spawn(move || ctx.work())
                 })
                 .collect();
             for h in handles {
@@ -238,6 +238,42 @@ impl PolicySet {
         hits.sort_by_key(|(doc, template, constraint, _)| (*doc, *template, *constraint));
         Ok(hits.into_iter().map(|(_, _, _, v)| v).collect())
     }
+}
+
+/// One unit of audit work: one template over a range of objects.
+struct AuditJob {
+    template: usize,
+    objects: std::ops::Range<usize>,
+}
+
+/// Splits the audit into jobs: every template that has constraints, over `threads` slices of the
+/// objects, so one expensive template (a referential one reading `data.inventory`) spreads over every
+/// core instead of holding one.
+fn audit_jobs(
+    templates: &[ConstraintTemplate],
+    constraints: &[Constraint],
+    objects: usize,
+    threads: usize,
+) -> Vec<AuditJob> {
+    let slice = objects.div_ceil(threads).max(1);
+    let mut jobs = Vec::new();
+    for (ti, t) in templates.iter().enumerate() {
+        if !constraints.iter().any(|c| c.kind == t.kind) {
+            continue;
+        }
+        let mut start = 0;
+        while start < objects {
+            let end = (start + slice).min(objects);
+            jobs.push(AuditJob {
+                template: ti,
+                objects: start..end,
+            });
+            start = end;
+        }
+    }
+    // Most expensive first (inventory readers), so no thread is left with a long tail.
+    jobs.sort_by_key(|j| !templates[j.template].uses_inventory());
+    jobs
 }
 
 /// One audited object: the document, its review in the engine's form, its namespace and address.
@@ -266,67 +302,93 @@ impl AuditItem<'_> {
 
 /// What every audit thread shares.
 struct AuditContext<'a> {
+    templates: &'a [ConstraintTemplate],
     constraints: &'a [Constraint],
     parameters: &'a [regorus::Value],
     reviews: &'a [AuditItem<'a>],
     inventory: &'a Inventory,
-    inventory_value: &'a Value,
+    inventory_value: &'a regorus::Value,
     locations: &'a [Option<Location>],
     prefer_cel: bool,
+    jobs: &'a [AuditJob],
+    /// The next job to take.
+    next: std::sync::atomic::AtomicUsize,
 }
 
+type Hit = (usize, usize, usize, Violation);
+
 impl AuditContext<'_> {
-    /// Audits every object against the constraints of `templates` (the first is template `first`).
+    /// Takes jobs until none is left. Each thread keeps its own copy of a template's program (a
+    /// regorus engine is not shared between threads), prepared once with the shared inventory.
+    fn work(&self) -> Result<Vec<Hit>> {
+        let mut programs: Vec<Option<ConstraintTemplate>> = vec![None; self.templates.len()];
+        let mut out = Vec::new();
+        loop {
+            let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(job) = self.jobs.get(n) else {
+                return Ok(out);
+            };
+            let slot = &mut programs[job.template];
+            let template = match slot {
+                Some(t) => t,
+                None => {
+                    let mut t = self.templates[job.template].clone();
+                    if t.uses_inventory() {
+                        t.set_inventory_native(self.inventory_value)?;
+                    }
+                    slot.insert(t)
+                }
+            };
+            self.run(job, template, &mut out)?;
+        }
+    }
+
+    /// Audits the job's objects against the constraints of its template.
     fn run(
         &self,
-        first: usize,
-        templates: &mut [ConstraintTemplate],
-    ) -> Result<Vec<(usize, usize, usize, Violation)>> {
-        let mut out = Vec::new();
-        for (ti, template) in templates.iter_mut().enumerate() {
-            let constraints: Vec<(usize, &Constraint)> = self
-                .constraints
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.kind == template.kind)
-                .collect();
-            if constraints.is_empty() {
-                continue;
-            }
-            if template.uses_inventory() {
-                template.set_inventory(self.inventory_value)?;
-            }
-            let use_cel = template.has_cel() && (self.prefer_cel || !template.has_rego());
-            for (di, item) in self.reviews.iter().enumerate() {
-                let ns_obj = self.inventory.namespace(&item.namespace);
-                let object = item.object();
-                for &(ci, c) in &constraints {
-                    if !c.matcher.matches(object, ns_obj) {
-                        continue;
-                    }
-                    let results = if use_cel {
-                        evaluate(template, &Review::of(item.doc), c, true)?
-                    } else {
-                        template.evaluate_native(&item.native, &self.parameters[ci])?
-                    };
-                    for r in results {
-                        out.push((
-                            di,
-                            first + ti,
-                            ci,
-                            Violation {
-                                check: check_id(template, c),
-                                subject: item.subject.clone(),
-                                message: r.msg,
-                                location: self.locations.get(di).cloned().flatten(),
-                                severity: Some(severity_of(c)),
-                            },
-                        ));
-                    }
+        job: &AuditJob,
+        template: &mut ConstraintTemplate,
+        out: &mut Vec<Hit>,
+    ) -> Result<()> {
+        let constraints: Vec<(usize, &Constraint)> = self
+            .constraints
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == template.kind)
+            .collect();
+        let use_cel = template.has_cel() && (self.prefer_cel || !template.has_rego());
+        for di in job.objects.clone() {
+            let Some(item) = self.reviews.get(di) else {
+                break;
+            };
+            let ns_obj = self.inventory.namespace(&item.namespace);
+            let object = item.object();
+            for &(ci, c) in &constraints {
+                if !c.matcher.matches(object, ns_obj) {
+                    continue;
+                }
+                let results = if use_cel {
+                    evaluate(template, &Review::of(item.doc), c, true)?
+                } else {
+                    template.evaluate_native(&item.native, &self.parameters[ci])?
+                };
+                for r in results {
+                    out.push((
+                        di,
+                        job.template,
+                        ci,
+                        Violation {
+                            check: check_id(template, c),
+                            subject: item.subject.clone(),
+                            message: r.msg,
+                            location: self.locations.get(di).cloned().flatten(),
+                            severity: Some(severity_of(c)),
+                        },
+                    ));
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -369,5 +431,109 @@ fn severity_of(c: &Constraint) -> Severity {
         "warn" => Severity::Medium,
         "dryrun" => Severity::Low,
         _ => Severity::High,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A referential template (reads `data.inventory`): a ConfigMap whose `data.key` another ConfigMap
+    /// of the namespace also has.
+    const TEMPLATE: &str = r#"apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8suniquekey
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sUniqueKey
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package k8suniquekey
+      violation[{"msg": msg}] {
+        input.review.object.kind == "ConfigMap"
+        ns := input.review.object.metadata.namespace
+        other := data.inventory.namespace[ns][_]["ConfigMap"][name]
+        name != input.review.object.metadata.name
+        other.data.key == input.review.object.data.key
+        msg := sprintf("key shared with %v", [name])
+      }
+"#;
+
+    fn set() -> PolicySet {
+        let doc: Value = crate::docs::parse_documents("t.yaml", TEMPLATE)
+            .expect("parse")
+            .remove(0);
+        let template =
+            ConstraintTemplate::from_document("t.yaml", TEMPLATE, &doc, Limits::default())
+                .expect("template");
+        assert!(template.uses_inventory());
+        let constraint = Constraint::from_document(
+            "c.yaml",
+            &json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sUniqueKey",
+                "metadata": {"name": "unique-key"}, "spec": {}}),
+        )
+        .expect("constraint");
+        PolicySet {
+            templates: vec![template],
+            constraints: vec![constraint],
+            prefer_cel: false,
+        }
+    }
+
+    fn config_map(name: &str, ns: &str, key: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": ns}, "data": {"key": key}})
+    }
+
+    #[test]
+    fn audit_of_a_referential_template_is_split_over_jobs_and_ordered_by_object() {
+        let docs: Vec<Value> = (0..40)
+            .map(|i| {
+                config_map(
+                    &format!("cm-{i:02}"),
+                    &format!("ns-{}", i % 2),
+                    &format!("k{}", i % 10),
+                )
+            })
+            .collect();
+        let locations = vec![None; docs.len()];
+        let mut set = set();
+        let violations = set.audit(&docs, &locations).expect("audit");
+        // Key `k{i % 10}` is held by i, i+10, i+20 and i+30, all in the namespace of i's parity: each
+        // ConfigMap shares its key with three others.
+        assert_eq!(violations.len(), 120);
+        let subjects: Vec<&str> = violations.iter().map(|v| v.subject.as_str()).collect();
+        let mut sorted = subjects.clone();
+        sorted.sort_by_key(|s| s.rsplit('-').next().map(str::to_string));
+        assert_eq!(subjects, sorted, "ordered by object");
+        assert_eq!(violations[0].subject, "ConfigMap/ns-0/cm-00");
+        assert_eq!(violations[0].message, "key shared with cm-10");
+        // The same as reviewing each object alone against the same inventory.
+        let mut inventory = Inventory::new();
+        for d in &docs {
+            inventory.add(d);
+        }
+        let mut one = self::tests::set();
+        let reviewed: usize = docs
+            .iter()
+            .map(|d| one.review(d, &inventory).expect("review").len())
+            .sum();
+        assert_eq!(reviewed, violations.len());
+    }
+
+    #[test]
+    fn audit_jobs_cover_every_object_once_per_template() {
+        let set = set();
+        for (objects, threads) in [(0, 2), (1, 2), (7, 3), (40, 2), (5, 8)] {
+            let jobs = audit_jobs(&set.templates, &set.constraints, objects, threads);
+            let covered: usize = jobs.iter().map(|j| j.objects.len()).sum();
+            assert_eq!(covered, objects, "{objects} objects over {threads} threads");
+            assert!(jobs.len() <= threads, "{} jobs", jobs.len());
+        }
     }
 }

@@ -135,6 +135,20 @@ impl ConstraintTemplate {
         }
     }
 
+    /// [`ConstraintTemplate::set_inventory`] with the inventory already converted for the engine.
+    pub(crate) fn set_inventory_native(&mut self, inventory: &regorus::Value) -> Result<()> {
+        match self.program.as_mut() {
+            Some(p) if self.uses_inventory => {
+                let mut data = regorus::Value::new_object();
+                if let Ok(map) = data.as_object_mut() {
+                    map.insert(regorus::Value::from("inventory"), inventory.clone());
+                }
+                p.set_data_native(data)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Whether the template's Rego reads `data.inventory`.
     pub fn uses_inventory(&self) -> bool {
         self.uses_inventory

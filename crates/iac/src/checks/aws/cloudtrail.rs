@@ -3,6 +3,7 @@
 use super::{Fact, require_set, require_true, str_at};
 use crate::checks::Check;
 use crate::resource::{Attr, Outcome, Resource, ResourceSet};
+use serde_json::Value as Json;
 
 /// CIS 3.4: the trail's S3 bucket must have access logging.
 fn bucket_logging(t: &Resource, set: &ResourceSet) -> Outcome {
@@ -38,6 +39,93 @@ fn kms(r: &Resource, _: &ResourceSet) -> Outcome {
     match r.get("kms_key_id") {
         Attr::Unknown if r.reference("kms_key_id").is_none() => Outcome::unknown("kms_key_id"),
         _ => require_set(r, "kms_key_id", "kms_key_id not set"),
+    }
+}
+
+/// Whether the trail records S3 object-level events of `kind` (`WriteOnly` or `ReadOnly`) for all buckets,
+/// through a basic or an advanced event selector.
+fn s3_data_events(t: &Resource, kind: &str) -> Outcome {
+    let mut unknown = false;
+    match t.get("event_selector") {
+        Attr::Known(Json::Array(sels)) => {
+            for s in sels {
+                let rw = s
+                    .get("read_write_type")
+                    .and_then(Json::as_str)
+                    .unwrap_or("All");
+                if rw != "All" && rw != kind {
+                    continue;
+                }
+                let all_buckets = s
+                    .get("data_resource")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|d| {
+                        d.get("type").and_then(Json::as_str) == Some("AWS::S3::Object")
+                            && d.get("values").and_then(Json::as_array).is_some_and(|v| {
+                                v.iter().any(|x| {
+                                    matches!(x.as_str(), Some("arn:aws:s3" | "arn:aws:s3:::"))
+                                })
+                            })
+                    });
+                if all_buckets {
+                    return Outcome::Pass;
+                }
+            }
+        }
+        Attr::Unknown => unknown = true,
+        _ => {}
+    }
+    match t.get("advanced_event_selector") {
+        Attr::Known(Json::Array(sels)) => {
+            for s in sels {
+                let fields: Vec<(&str, Vec<&str>)> = s
+                    .get("field_selector")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| {
+                        let name = f.get("field").and_then(Json::as_str)?;
+                        let eq = f
+                            .get("equals")
+                            .and_then(Json::as_array)
+                            .map(|a| a.iter().filter_map(Json::as_str).collect())
+                            .unwrap_or_default();
+                        Some((name, eq))
+                    })
+                    .collect();
+                let has = |field: &str, value: &str| {
+                    fields
+                        .iter()
+                        .any(|(f, eq)| *f == field && eq.contains(&value))
+                };
+                let read_only = fields
+                    .iter()
+                    .find(|(f, _)| *f == "readOnly")
+                    .map(|(_, eq)| eq.clone());
+                let covers = match read_only {
+                    None => true,
+                    Some(eq) => eq.contains(&if kind == "ReadOnly" { "true" } else { "false" }),
+                };
+                if has("eventCategory", "Data")
+                    && has("resources.type", "AWS::S3::Object")
+                    && covers
+                {
+                    return Outcome::Pass;
+                }
+            }
+        }
+        Attr::Unknown => unknown = true,
+        _ => {}
+    }
+    if unknown {
+        Outcome::unknown("event_selector")
+    } else {
+        Outcome::fail(format!(
+            "no event selector records S3 object-level {} events for all buckets",
+            if kind == "ReadOnly" { "read" } else { "write" }
+        ))
     }
 }
 
@@ -139,5 +227,29 @@ pub const CHECKS: &[Check] = &[
         "aws logs associate-kms-key --log-group-name NAME --kms-key-id KEY",
         "kms_key_id = aws_kms_key.X.arn",
         |r, _| require_set(r, "kms_key_id", "kms_key_id not set")
+    ),
+    check!(
+        "AWS-CT-007",
+        Low,
+        "CloudTrail trail does not record S3 object-level write events",
+        "Data events for PutObject/DeleteObject show who changed or removed data.",
+        ["aws_cloudtrail"],
+        ["3.8"],
+        "CloudTrail > Trails > trail > Data events > Edit: S3, all current and future buckets, Write.",
+        "aws cloudtrail put-event-selectors --trail-name TRAIL --event-selectors '[{\"ReadWriteType\":\"WriteOnly\",\"IncludeManagementEvents\":true,\"DataResources\":[{\"Type\":\"AWS::S3::Object\",\"Values\":[\"arn:aws:s3\"]}]}]'",
+        "event_selector { read_write_type = \"WriteOnly\" (or \"All\"), data_resource { type = \"AWS::S3::Object\", values = [\"arn:aws:s3\"] } }",
+        |r, _| s3_data_events(r, "WriteOnly")
+    ),
+    check!(
+        "AWS-CT-008",
+        Low,
+        "CloudTrail trail does not record S3 object-level read events",
+        "Data events for GetObject show who read data, the evidence of an exfiltration.",
+        ["aws_cloudtrail"],
+        ["3.9"],
+        "CloudTrail > Trails > trail > Data events > Edit: S3, all current and future buckets, Read.",
+        "aws cloudtrail put-event-selectors --trail-name TRAIL --event-selectors '[{\"ReadWriteType\":\"ReadOnly\",\"IncludeManagementEvents\":true,\"DataResources\":[{\"Type\":\"AWS::S3::Object\",\"Values\":[\"arn:aws:s3\"]}]}]'",
+        "event_selector { read_write_type = \"ReadOnly\" (or \"All\"), data_resource { type = \"AWS::S3::Object\", values = [\"arn:aws:s3\"] } }",
+        |r, _| s3_data_events(r, "ReadOnly")
     ),
 ];

@@ -341,6 +341,15 @@ const DOC_TYPES: [&str; 8] = [
 ];
 const PW: &str = "IAM > Account settings > Password policy > Edit.";
 
+/// Only a live account (or an inventory) lists a user's MFA devices; a declaration that says nothing passes.
+fn user_mfa(r: &Resource, _: &ResourceSet) -> Outcome {
+    match r.get("mfa_devices") {
+        Attr::Known(Json::Array(a)) if a.is_empty() => Outcome::fail("no MFA device assigned"),
+        Attr::Unknown => Outcome::unknown("mfa_devices"),
+        _ => Outcome::Pass,
+    }
+}
+
 pub const CHECKS: &[Check] = &[
     check!(
         "AWS-IAM-001",
@@ -555,5 +564,17 @@ pub const CHECKS: &[Check] = &[
         "aws iam create-policy-version --policy-arn ARN --policy-document file://scoped.json --set-as-default",
         "Replace Resource = \"*\" with specific ARNs.",
         |r, _| any_statement(r, restrictable_on_star)
+    ),
+    check!(
+        "AWS-IAM-017",
+        Medium,
+        "IAM user has no MFA device",
+        "Without a second factor, a phished or leaked password is enough to sign in as the user.",
+        ["aws_iam_user"],
+        ["1.10"],
+        "IAM > Users > user > Security credentials > Multi-factor authentication: Assign MFA device (hardware or passkey preferred).",
+        "aws iam enable-mfa-device --user-name USER --serial-number SERIAL --authentication-code1 CODE1 --authentication-code2 CODE2",
+        "MFA devices cannot be declared for IAM users in Terraform; enforce with a policy denying actions when aws:MultiFactorAuthPresent is false.",
+        user_mfa
     ),
 ];

@@ -102,6 +102,30 @@ fn env_kms(r: &Resource, _: &ResourceSet) -> Outcome {
     )
 }
 
+/// A permission for any principal (`*`) without a source ARN, source account or organization narrows
+/// nothing: anyone may invoke (or, with `lambda:*`, change) the function. Function URL permissions are
+/// judged by AWS-LAMBDA-003.
+fn public_permission(r: &Resource, _: &ResourceSet) -> Outcome {
+    match str_at(r, "principal") {
+        Fact::Known("*") => {}
+        Fact::Unknown => return Outcome::unknown("principal"),
+        _ => return Outcome::Pass,
+    }
+    for narrowing in [
+        "source_arn",
+        "source_account",
+        "principal_org_id",
+        "function_url_auth_type",
+    ] {
+        match r.get(narrowing) {
+            Attr::Known(Json::String(s)) if !s.is_empty() => return Outcome::Pass,
+            Attr::Unknown => return Outcome::Pass,
+            _ => {}
+        }
+    }
+    Outcome::fail("principal \"*\" with no source_arn, source_account or principal_org_id")
+}
+
 const FN: [&str; 1] = ["aws_lambda_function"];
 const CONSOLE: &str = "Lambda > Functions > function > Configuration.";
 
@@ -217,5 +241,17 @@ pub const CHECKS: &[Check] = &[
         "aws lambda put-function-code-signing-config --function-name FN --code-signing-config-arn ARN",
         "code_signing_config_arn = aws_lambda_code_signing_config.X.arn",
         |r, _| require_set(r, "code_signing_config_arn", "no code_signing_config_arn")
+    ),
+    check!(
+        "AWS-LAMBDA-010",
+        Critical,
+        "Lambda function resource policy allows any principal",
+        "A permission for principal \"*\" without a source condition lets any AWS account invoke the function.",
+        ["aws_lambda_permission"],
+        [],
+        "Lambda > function > Configuration > Permissions > Resource-based policy: remove or narrow the statement.",
+        "aws lambda remove-permission --function-name FN --statement-id SID",
+        "Set principal to a specific account or service and add source_arn / source_account to aws_lambda_permission.",
+        public_permission
     ),
 ];

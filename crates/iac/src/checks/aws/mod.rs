@@ -1,6 +1,8 @@
 //! AWS checks, one module per service, plus the helpers they share.
 
 pub mod cloudtrail;
+pub mod cloudwatch;
+pub mod config;
 pub mod ebs;
 pub mod ec2;
 pub mod eks;
@@ -27,6 +29,8 @@ pub const CATALOGUE: &[&[Check]] = &[
     iam::CHECKS,
     kms::CHECKS,
     cloudtrail::CHECKS,
+    cloudwatch::CHECKS,
+    config::CHECKS,
     rds::CHECKS,
     eks::CHECKS,
     lambda::CHECKS,

@@ -1,6 +1,6 @@
 //! RDS database instances.
 
-use super::{Fact, num_at, require_false, require_set, require_true, str_at};
+use super::{Fact, num_at, require_false, require_set, require_true, str_at, strs_at};
 use crate::checks::Check;
 use crate::resource::{Outcome, Resource, ResourceSet};
 
@@ -37,7 +37,19 @@ fn cluster_member(r: &Resource) -> bool {
     !matches!(str_at(r, "cluster_identifier"), Fact::Absent)
 }
 
+/// A snapshot shared with `all` can be restored by any AWS account.
+fn snapshot_public(r: &Resource, _: &ResourceSet) -> Outcome {
+    match strs_at(r, "shared_accounts") {
+        Fact::Known(a) if a.contains(&"all") => {
+            Outcome::fail("shared_accounts includes \"all\" (public)")
+        }
+        Fact::Unknown => Outcome::unknown("shared_accounts"),
+        _ => Outcome::Pass,
+    }
+}
+
 const DB: [&str; 1] = ["aws_db_instance"];
+const SNAP: [&str; 2] = ["aws_db_snapshot", "aws_db_cluster_snapshot"];
 const RDS_CONSOLE: &str = "RDS > Databases > instance > Modify.";
 
 pub const CHECKS: &[Check] = &[
@@ -223,5 +235,29 @@ pub const CHECKS: &[Check] = &[
         "aws rds modify-db-instance --db-instance-identifier DB --db-parameter-group-name PG",
         "parameter_group_name = aws_db_parameter_group.X.name",
         postgres_logging
+    ),
+    check!(
+        "AWS-RDS-013",
+        Critical,
+        "RDS snapshot is public",
+        "A manual snapshot shared with all accounts can be restored, with its data, by anyone.",
+        SNAP,
+        ["2.3.3"],
+        "RDS > Snapshots > snapshot > Actions > Share snapshot: DB snapshot visibility Private.",
+        "aws rds modify-db-snapshot-attribute --db-snapshot-identifier SNAP --attribute-name restore --values-to-remove all",
+        "Remove \"all\" from shared_accounts of aws_db_snapshot.",
+        snapshot_public
+    ),
+    check!(
+        "AWS-RDS-014",
+        Medium,
+        "RDS snapshot is not encrypted",
+        "Unencrypted snapshots expose the database contents to anyone who can copy or restore them.",
+        SNAP,
+        ["2.3.1"],
+        "RDS > Snapshots > snapshot > Actions > Copy snapshot: enable encryption; delete the unencrypted copy.",
+        "aws rds copy-db-snapshot --source-db-snapshot-identifier SNAP --target-db-snapshot-identifier SNAP-enc --kms-key-id KEY",
+        "Snapshot an encrypted instance (storage_encrypted = true) or copy with kms_key_id.",
+        |r, _| require_true(r, "encrypted", false, "encrypted is not true")
     ),
 ];

@@ -305,6 +305,36 @@ fn pab_resource(p: &Resource, _: &ResourceSet) -> Outcome {
     Outcome::check(off.is_empty(), format!("{} not true", off.join(", ")))
 }
 
+/// ACLs are disabled only with object ownership `BucketOwnerEnforced`.
+fn acls_disabled(b: &Resource, set: &ResourceSet) -> Outcome {
+    inline_or_related(
+        b,
+        set,
+        None,
+        "aws_s3_bucket_ownership_controls",
+        |c| match str_at(c, "rule.object_ownership") {
+            Fact::Known("BucketOwnerEnforced") => Outcome::Pass,
+            Fact::Known(o) => Outcome::fail(format!("object_ownership = \"{o}\" (ACLs apply)")),
+            Fact::Unknown => Outcome::unknown("rule.object_ownership"),
+            Fact::Absent => Outcome::fail("no object_ownership rule"),
+        },
+        "ACLs enabled: no aws_s3_bucket_ownership_controls with BucketOwnerEnforced",
+    )
+}
+
+fn object_lock(b: &Resource, _: &ResourceSet) -> Outcome {
+    match bool_at(b, "object_lock_enabled") {
+        Fact::Known(true) => return Outcome::Pass,
+        Fact::Unknown => return Outcome::unknown("object_lock_enabled"),
+        _ => {}
+    }
+    match str_at(b, "object_lock_configuration.object_lock_enabled") {
+        Fact::Known("Enabled") => Outcome::Pass,
+        Fact::Unknown => Outcome::unknown("object_lock_configuration.object_lock_enabled"),
+        _ => Outcome::fail("object lock not enabled"),
+    }
+}
+
 const BUCKET: &[&str] = &["aws_s3_bucket"];
 
 pub const CHECKS: &[Check] = &[
@@ -513,5 +543,47 @@ pub const CHECKS: &[Check] = &[
         resource_types: &["aws_s3_bucket_public_access_block"],
         cis: &["2.1.4"],
         eval: pab_resource,
+    },
+    Check {
+        id: "AWS-S3-014",
+        title: "S3 account-level public access block is not fully enabled",
+        severity: Severity::High,
+        description: "The account's public access block overrides every bucket; with any of its four settings off, one bucket's ACL or policy can make data public.",
+        remediation: Remediation {
+            console: "S3 > Block Public Access settings for this account > Edit: enable all four settings.",
+            cli: "aws s3control put-public-access-block --account-id ACCOUNT --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+            terraform: "Add aws_s3_account_public_access_block with block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets = true.",
+        },
+        resource_types: &["aws_s3_account_public_access_block"],
+        cis: &["2.1.4"],
+        eval: pab_resource,
+    },
+    Check {
+        id: "AWS-S3-015",
+        title: "S3 bucket ACLs are enabled",
+        severity: Severity::Low,
+        description: "Unless object ownership is BucketOwnerEnforced, ACLs on the bucket and its objects still grant access beside the policy, which is how most accidental public objects happen.",
+        remediation: Remediation {
+            console: "S3 > bucket > Permissions > Object Ownership > Edit: ACLs disabled (Bucket owner enforced).",
+            cli: "aws s3api put-bucket-ownership-controls --bucket BUCKET --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'",
+            terraform: "Add aws_s3_bucket_ownership_controls with rule { object_ownership = \"BucketOwnerEnforced\" }.",
+        },
+        resource_types: BUCKET,
+        cis: &[],
+        eval: acls_disabled,
+    },
+    Check {
+        id: "AWS-S3-016",
+        title: "S3 bucket object lock is not enabled",
+        severity: Severity::Low,
+        description: "Object lock (WORM) protects objects — audit logs, backups — against deletion and overwrite, also by ransomware with stolen credentials.",
+        remediation: Remediation {
+            console: "S3 > bucket > Properties > Object Lock > Edit: Enable (versioning must be on).",
+            cli: "aws s3api put-object-lock-configuration --bucket BUCKET --object-lock-configuration ObjectLockEnabled=Enabled",
+            terraform: "object_lock_enabled = true on aws_s3_bucket (and aws_s3_bucket_object_lock_configuration for a default retention).",
+        },
+        resource_types: BUCKET,
+        cis: &[],
+        eval: object_lock,
     },
 ];

@@ -22,6 +22,7 @@ pub struct Decoder {
     podman: bool,
     boot_offset: i64,
     num: u64,
+    fds: super::fdtable::FdTable,
 }
 
 fn boot_offset() -> i64 {
@@ -113,6 +114,7 @@ impl Decoder {
             podman: which("podman"),
             boot_offset: boot_offset(),
             num: 0,
+            fds: Default::default(),
         }
     }
 
@@ -147,6 +149,7 @@ impl Decoder {
                 let child = raw.args[0] as u32;
                 if raw.tid == raw.tgid || child != raw.tid {
                     self.procs.fork(pid, child);
+                    self.fds.fork(pid, child);
                 }
             }
             Kind::Exec => {
@@ -161,8 +164,14 @@ impl Decoder {
                 {
                     last.push_str(TRUNCATED);
                 }
-                let exepath = text(&raw.s1, raw.truncated);
-                let info = ProcInfo {
+                let mut exepath = text(&raw.s1, raw.truncated);
+                let mut exe_from_memfd = false;
+                if let Some((path, memfd)) = procs::exe_via_fd(pid, &exepath) {
+                    exepath = path;
+                    exe_from_memfd = memfd;
+                }
+                let mut info = ProcInfo {
+                    exe_from_memfd,
                     ppid: raw.ppid,
                     name: raw.comm.clone(),
                     exe,
@@ -171,6 +180,12 @@ impl Decoder {
                     cwd: procs::cwd_of(pid),
                     container_id: procs::container_of(pid),
                 };
+                if info.container_id.is_empty() {
+                    // gone before we looked: keep what the fork inherited from the parent
+                    if let Some(prev) = self.procs.get(pid) {
+                        info.container_id = prev.container_id.clone();
+                    }
+                }
                 self.procs.exec(pid, info);
             }
             Kind::Exit | Kind::Syscall => {}
@@ -178,6 +193,7 @@ impl Decoder {
         let ev = self.build(raw);
         if raw.kind == Kind::Exit {
             self.procs.exit(pid);
+            self.fds.exit(pid);
         }
         Some(ev)
     }
@@ -237,6 +253,7 @@ impl Decoder {
                 cwd: info.cwd.clone(),
                 tty: i64::from(raw.tty),
                 sid: i64::from(raw.sid),
+                is_exe_from_memfd: info.exe_from_memfd,
                 ..Process::default()
             },
             ancestors,
@@ -264,7 +281,7 @@ impl Decoder {
         ev
     }
 
-    fn fill_args(&self, raw: &RawEvent, info: &ProcInfo, ev: &mut SyscallEvent) {
+    fn fill_args(&mut self, raw: &RawEvent, info: &ProcInfo, ev: &mut SyscallEvent) {
         let a = &raw.args;
         let s1 = text(&raw.s1, raw.truncated);
         let s2 = text(&raw.s2, raw.truncated);
@@ -331,6 +348,17 @@ impl Decoder {
                     }
                     ev.args
                         .push(arg("tuple", format!("{}:{}", fd.sip, fd.sport)));
+                    // remember the socket for later dup2/dup3 of it
+                    match ev.evt_type.as_str() {
+                        // -115: EINPROGRESS (non-blocking connect)
+                        "connect" if raw.ret == 0 || raw.ret == -115 => {
+                            self.fds.set(raw.tgid, a[0] as i64, &fd)
+                        }
+                        "accept" | "accept4" if raw.ret >= 0 => {
+                            self.fds.set(raw.tgid, raw.ret, &fd)
+                        }
+                        _ => {}
+                    }
                     ev.fd = Some(fd);
                 }
             }
@@ -375,6 +403,15 @@ impl Decoder {
                 ]
             }
             "dup2" | "dup3" => {
+                let (old, new) = (a[0] as i32 as i64, a[1] as i32 as i64);
+                if raw.ret >= 0 {
+                    self.fds.dup(raw.tgid, old, new);
+                }
+                ev.fd = self
+                    .fds
+                    .get(raw.tgid, old)
+                    .or(self.fds.get(raw.tgid, new))
+                    .cloned();
                 ev.args = vec![
                     arg("res", raw.ret.to_string()),
                     arg("oldfd", a[0].to_string()),

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod decode;
+pub mod fdtable;
 pub mod procs;
 pub mod raw;
 mod record;

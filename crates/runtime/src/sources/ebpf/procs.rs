@@ -16,6 +16,28 @@ pub struct ProcInfo {
     pub args: Vec<String>,
     pub cwd: String,
     pub container_id: String,
+    /// The executable is a memfd (fileless execution).
+    pub exe_from_memfd: bool,
+}
+
+/// For an exec through a file descriptor (`fexecve`: `/dev/fd/N`, `/proc/self/fd/N`, or an empty
+/// path with `AT_EMPTY_PATH`), what `/proc/PID/exe` names: `memfd:NAME` (Falco's `proc.exepath`
+/// for memfd executables) and whether it is a memfd. `None` for ordinary paths or when the process
+/// is already gone.
+pub fn exe_via_fd(pid: u32, kernel_path: &str) -> Option<(String, bool)> {
+    let via_fd = kernel_path.is_empty()
+        || kernel_path.starts_with("/dev/fd/")
+        || (kernel_path.starts_with("/proc/") && kernel_path.contains("/fd/"));
+    if !via_fd {
+        return None;
+    }
+    let link = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    let link = link.to_string_lossy();
+    let link = link.strip_suffix(" (deleted)").unwrap_or(&link);
+    match link.strip_prefix("/memfd:") {
+        Some(name) => Some((format!("memfd:{name}"), true)),
+        None => Some((link.to_string(), false)),
+    }
 }
 
 /// The process table.

@@ -1,0 +1,265 @@
+//! `rampart image` against Debian's `docker-registry` with htpasswd basic auth: anonymous pulls are
+//! refused with a clear error; credentials from flags, `$REGISTRY_AUTH_FILE` (podman's auth.json)
+//! and a docker `config.json` are accepted.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+const USER: &str = "alice";
+const PASSWORD: &str = "s3cret-pass";
+
+/// `docker-registry serve` with htpasswd auth on a free loopback port; killed on drop.
+struct Registry {
+    child: Child,
+    host: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn missing(tool: &str, package: &str) -> bool {
+    if Command::new(tool).arg("--help").output().is_ok() {
+        return false;
+    }
+    assert!(!rampart_testkit::in_ci(), "{tool} ({package}) missing");
+    eprintln!("note: {tool} not installed; skipping");
+    true
+}
+
+fn start() -> Option<Registry> {
+    if missing("docker-registry", "docker-registry") || missing("htpasswd", "apache2-utils") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let host = format!("127.0.0.1:{port}");
+    let out = Command::new("htpasswd")
+        .args(["-Bbn", USER, PASSWORD])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let htpasswd = dir.path().join("htpasswd");
+    std::fs::write(&htpasswd, out.stdout).unwrap();
+    let cfg = dir.path().join("config.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\nauth:\n  htpasswd:\n    realm: rampart\n    path: {}\n",
+            dir.path().join("data").display(),
+            htpasswd.display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&cfg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&host).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Registry { child, host, dir })
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Runs `rampart image REF --insecure …` with a clean environment: no credential files but those
+/// given, and a private analysis cache.
+fn scan(
+    home: &Path,
+    reference: &str,
+    extra: &[&str],
+    env: &[(&str, &Path)],
+    stdin: &str,
+) -> Output {
+    let db = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/vulndb"
+    ));
+    let db_file = home.join("demo.db");
+    if !db_file.exists() {
+        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["db", "build", "-q", "--from"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&db_file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    cmd.args([
+        "image",
+        reference,
+        "--insecure",
+        "-q",
+        "-f",
+        "json",
+        "--scanners",
+        "vuln",
+    ])
+    .arg("--db")
+    .arg(&db_file)
+    .args(extra)
+    .env("HOME", home)
+    .env("XDG_CACHE_HOME", home.join("cache"))
+    .env_remove("REGISTRY_AUTH_FILE")
+    .env_remove("DOCKER_CONFIG")
+    .env_remove("XDG_RUNTIME_DIR")
+    .env_remove("RAMPART_DB")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn packages(out: &Output) -> usize {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["packages"].as_array().unwrap().len()
+}
+
+#[test]
+fn image_from_a_basic_auth_registry_with_flags_auth_file_and_docker_config() {
+    let Some(images) = rampart_testkit::fixture("images") else {
+        return;
+    };
+    let Some(reg) = start() else { return };
+    let st = Command::new("skopeo")
+        .args(["copy", "-q", "--dest-tls-verify=false"])
+        .arg(format!("--dest-creds={USER}:{PASSWORD}"))
+        .arg(format!("oci:{}:minbase", images.join("oci").display()))
+        .arg(format!("docker://{}/team/base:1", reg.host))
+        .status()
+        .unwrap();
+    assert!(st.success(), "skopeo copy");
+    let reference = format!("{}/team/base:1", reg.host);
+    let home = reg.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+
+    let anonymous = scan(&home, &reference, &[], &[], "");
+    assert_eq!(anonymous.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&anonymous.stderr);
+    assert!(
+        err.contains("unauthorized") && err.contains("--username") && err.contains(&reference),
+        "{err}"
+    );
+
+    let wrong = scan(
+        &home,
+        &reference,
+        &["--username", USER, "--password-stdin"],
+        &[],
+        "not-it\n",
+    );
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        !wrong.status.success() && err.contains("unauthorized"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("not-it"),
+        "the password is never printed: {err}"
+    );
+
+    let flags = scan(
+        &home,
+        &reference,
+        &["--username", USER, "--password-stdin"],
+        &[],
+        &format!("{PASSWORD}\n"),
+    );
+    let n = packages(&flags);
+    assert!(n > 50, "{n} packages");
+
+    // podman's auth.json through $REGISTRY_AUTH_FILE (username/password form); a fresh cache each
+    // time, so the manifest and blobs are fetched with these credentials.
+    let auth_file = home.join("auth.json");
+    std::fs::write(
+        &auth_file,
+        format!(
+            r#"{{"auths":{{"{}":{{"username":"{USER}","password":"{PASSWORD}"}}}}}}"#,
+            reg.host
+        ),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(home.join("cache")).ok();
+    let from_file = scan(
+        &home,
+        &reference,
+        &[],
+        &[("REGISTRY_AUTH_FILE", &auth_file)],
+        "",
+    );
+    assert_eq!(packages(&from_file), n);
+
+    // docker's config.json (base64 `auth` form) through $DOCKER_CONFIG.
+    let docker = home.join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    std::fs::write(
+        docker.join("config.json"),
+        format!(
+            r#"{{"auths":{{"http://{}":{{"auth":"{}"}}}}}}"#,
+            reg.host,
+            base64(format!("{USER}:{PASSWORD}").as_bytes())
+        ),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(home.join("cache")).ok();
+    let from_docker = scan(&home, &reference, &[], &[("DOCKER_CONFIG", &docker)], "");
+    assert_eq!(packages(&from_docker), n);
+    assert_eq!(base64(b"ab"), "YWI=");
+}

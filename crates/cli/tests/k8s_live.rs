@@ -1,0 +1,77 @@
+//! `rampart k8s --live` end to end, against a local server replaying recorded Kubernetes API responses
+//! (no API server runs here; see crates/kube/tests/data/recorded/README.md).
+
+#[path = "../../kube/tests/support/replay.rs"]
+mod replay;
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn recorded() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../kube/tests/data/recorded"
+    ))
+}
+
+#[test]
+fn k8s_live_checks_the_cluster_of_the_named_context() {
+    let server = replay::Replay::start(&recorded());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = server.kubeconfig(&recorded().join("kubeconfig.yaml"), dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["k8s", "--live", "--context", "recorded", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .args(["--framework", "pss-baseline", "--format", "json"])
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("run rampart");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["target"]["name"], "cluster://recorded", "{report}");
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule_id"] == "pss:privileged" && f["subject"] == "Pod/shop/debug-shell"),
+        "{findings:?}"
+    );
+    // Objects of the second page of pods were read too.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["subject"].as_str().unwrap_or("").contains("coredns")),
+        "{findings:?}"
+    );
+    let compliance = &report["compliance"][0];
+    assert!(compliance.is_object(), "{report}");
+    assert!(stderr.contains("custom resources"), "{stderr}");
+}
+
+#[test]
+fn k8s_live_without_a_reachable_cluster_fails_clearly() {
+    let server = replay::Replay::start(&recorded());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = server.kubeconfig(&recorded().join("kubeconfig.yaml"), dir.path());
+    // The kubeconfig's current context points at a closed port.
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["k8s", "--live", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .expect("run rampart");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("API discovery failed"), "{stderr}");
+}
+
+#[test]
+fn k8s_context_needs_live() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["k8s", "some/dir", "--context", "x"])
+        .output()
+        .expect("run rampart");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--live"));
+}

