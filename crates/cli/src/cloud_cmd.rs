@@ -14,8 +14,31 @@ use std::time::Instant;
 /// `rampart cloud …`.
 #[derive(Debug, Subcommand)]
 pub enum CloudCommand {
-    /// Collect an AWS account (S3, IAM, EC2, KMS, CloudTrail) and run the AWS checks on it.
+    /// Collect an AWS account and run the AWS checks on it; `rampart cloud aws fix` applies safe fixes.
     Aws(CloudAwsArgs),
+}
+
+/// `rampart cloud aws fix`.
+#[derive(Debug, Subcommand)]
+pub enum AwsAction {
+    /// Plan (default: dry run) or `--apply` safe fixes for findings of the given checks, then re-scan.
+    Fix(FixArgs),
+}
+
+/// Flags of `rampart cloud aws fix`.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub aws: AwsFlags,
+    /// Checks to fix (repeatable or comma-separated; default: every fixable check).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub check: Vec<String>,
+    /// Make the changes (without it the plan is only printed).
+    #[arg(long)]
+    pub apply: bool,
+    /// Print the plan and results as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How to reach an AWS account: shared by `rampart cloud aws` and `rampart drift --live aws`.
@@ -37,14 +60,18 @@ pub struct AwsFlags {
     /// Assume this role first (with the chain's or the profile's credentials).
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
-    /// Services to collect: s3, iam, ec2, kms, cloudtrail (comma-separated; default: all).
+    /// Services to collect: s3, iam, organizations, ec2, kms, cloudtrail, rds, lambda, eks,
+    /// cloudwatch, config (comma-separated; default: all).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub services: Vec<String>,
 }
 
 /// Flags of `rampart cloud aws`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CloudAwsArgs {
+    #[command(subcommand)]
+    pub action: Option<AwsAction>,
     #[command(flatten)]
     pub aws: AwsFlags,
     /// Also write the collected inventory (normalised resources, collection warnings, coverage) as JSON
@@ -58,13 +85,144 @@ pub struct CloudAwsArgs {
     pub out: OutputArgs,
 }
 
-const SERVICES: [&str; 5] = ["s3", "iam", "ec2", "kms", "cloudtrail"];
-const REGIONAL: [&str; 3] = ["ec2", "kms", "cloudtrail"];
+use rampart_cloud::{REGIONAL_SERVICES as REGIONAL, SERVICES};
 
 pub fn run(cmd: &CloudCommand) -> Result<ExitCode> {
     match cmd {
+        CloudCommand::Aws(CloudAwsArgs {
+            action: Some(AwsAction::Fix(f)),
+            ..
+        }) => fix(f),
         CloudCommand::Aws(a) => aws(a),
     }
+}
+
+/// `rampart cloud aws fix`: collect, scan, plan; with `--apply` make the calls and re-scan to show
+/// which planned findings are resolved. Exit 1 when a call failed or a planned finding remains.
+fn fix(args: &FixArgs) -> Result<ExitCode> {
+    for c in &args.check {
+        if !rampart_cloud::fix::FIXABLE.iter().any(|(id, _)| id == c) {
+            let ids: Vec<&str> = rampart_cloud::fix::FIXABLE
+                .iter()
+                .map(|(id, _)| *id)
+                .collect();
+            bail!(
+                "--check {c}: no automatic fix (fixable: {})",
+                ids.join(", ")
+            );
+        }
+    }
+    let inventory = collect(&args.aws)?;
+    let asset = format!("aws:{}", account_of(&inventory));
+    let scanned = rampart_cloud::scan(&inventory, &asset, &[]);
+    let plan = rampart_cloud::fix::plan(&scanned.findings, &inventory, &args.check);
+    let mut out = std::io::stdout().lock();
+    use std::io::Write;
+    if !args.apply {
+        if args.json {
+            serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "plan": plan }))?;
+            writeln!(out)?;
+        } else {
+            write_plan(&mut out, &plan)?;
+            writeln!(
+                out,
+                "dry run: nothing changed; add --apply to make these calls"
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = aws_options(&args.aws);
+    let results = rampart_cloud::fix::apply_blocking(&options, &plan).context("applying fixes")?;
+    let after = rampart_cloud::scan(&collect(&args.aws)?, &asset, &[]);
+    let remaining: Vec<(String, String)> = plan
+        .actions
+        .iter()
+        .flat_map(|a| {
+            a.checks
+                .iter()
+                .flat_map(move |c| a.addresses.iter().map(move |r| (c, r)))
+        })
+        .filter(|(c, r)| {
+            after
+                .findings
+                .iter()
+                .any(|f| f.rule_id == **c && f.subject == **r)
+        })
+        .map(|(c, r)| (c.clone(), r.clone()))
+        .collect();
+    let failed = results.iter().filter(|r| r.error.is_some()).count();
+    if args.json {
+        let remaining: Vec<_> = remaining
+            .iter()
+            .map(|(c, r)| serde_json::json!({ "check": c, "address": r }))
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({ "plan": plan, "results": results, "remaining": remaining }),
+        )?;
+        writeln!(out)?;
+    } else {
+        for r in &results {
+            match &r.error {
+                None => writeln!(
+                    out,
+                    "done    {} {}",
+                    r.action.operation(),
+                    r.action.target()
+                )?,
+                Some(e) => writeln!(
+                    out,
+                    "FAILED  {} {}: {e}",
+                    r.action.operation(),
+                    r.action.target()
+                )?,
+            }
+        }
+        for (c, r) in &remaining {
+            writeln!(out, "still failing after the fix: {c} {r}")?;
+        }
+        writeln!(
+            out,
+            "{} call(s) made, {failed} failed; re-scan: {} planned finding(s) remain",
+            results.len() - failed,
+            remaining.len()
+        )?;
+    }
+    Ok(match failed == 0 && remaining.is_empty() {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::from(1),
+    })
+}
+
+/// The dry-run plan: one block per call, then what cannot be fixed automatically.
+fn write_plan(
+    w: &mut dyn std::io::Write,
+    plan: &rampart_cloud::fix::FixPlan,
+) -> std::io::Result<()> {
+    if plan.actions.is_empty() {
+        writeln!(w, "nothing to fix")?;
+    }
+    for a in &plan.actions {
+        writeln!(
+            w,
+            "{} on {} ({})",
+            a.operation(),
+            a.target(),
+            a.checks.join(", ")
+        )?;
+        writeln!(w, "    {}", a.cli())?;
+        if let Some(c) = a.caution() {
+            writeln!(w, "    caution: {c}")?;
+        }
+    }
+    for n in &plan.not_fixable {
+        writeln!(
+            w,
+            "not fixed automatically: {} {}: {}",
+            n.check, n.address, n.reason
+        )?;
+    }
+    Ok(())
 }
 
 fn aws(args: &CloudAwsArgs) -> Result<ExitCode> {
@@ -138,15 +296,7 @@ pub fn collect(flags: &AwsFlags) -> Result<Inventory> {
             bail!("--services {s}: unknown (expected {})", SERVICES.join(", "));
         }
     }
-    let base = AwsOptions {
-        profile: flags.profile.clone(),
-        region: flags.region.first().cloned(),
-        all_regions: flags.all_regions,
-        endpoint_url: flags.endpoint_url.clone(),
-        role_arn: flags.role_arn.clone(),
-        services: flags.services.clone(),
-        ..AwsOptions::default()
-    };
+    let base = aws_options(flags);
     let mut inventory = rampart_cloud::collect_blocking(&base).context("collecting AWS")?;
     let regional: Vec<String> = REGIONAL
         .iter()
@@ -168,6 +318,19 @@ pub fn collect(flags: &AwsFlags) -> Result<Inventory> {
         inventory.coverage.services.extend(more.coverage.services);
     }
     Ok(inventory)
+}
+
+/// SDK options from the flags (the first `--region` only).
+fn aws_options(flags: &AwsFlags) -> AwsOptions {
+    AwsOptions {
+        profile: flags.profile.clone(),
+        region: flags.region.first().cloned(),
+        all_regions: flags.all_regions,
+        endpoint_url: flags.endpoint_url.clone(),
+        role_arn: flags.role_arn.clone(),
+        services: flags.services.clone(),
+        ..AwsOptions::default()
+    }
 }
 
 /// The account id, read from the ARNs of collected resources (`arn:aws:iam::123456789012:role/x`);

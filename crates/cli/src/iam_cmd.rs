@@ -1,4 +1,5 @@
-//! `rampart iam analyze`: AWS IAM entitlements from authorization details.
+//! `rampart iam analyze`: AWS IAM entitlements from authorization details; `rampart iam
+//! least-privilege`: used-only policies from CloudTrail.
 
 use crate::args::IamAnalyzeArgs;
 use crate::output;
@@ -46,4 +47,148 @@ pub fn analyze(args: &IamAnalyzeArgs) -> Result<ExitCode> {
         }
     }
     output::exit_code(&report, &args.out)
+}
+
+/// Flags of `rampart iam least-privilege`.
+#[derive(Debug, clap::Args)]
+pub struct LeastPrivilegeArgs {
+    /// CloudTrail log files (`.json.gz` as delivered, or `.json`) or folders holding them.
+    #[arg(required = true, value_name = "PATH")]
+    pub cloudtrail: Vec<std::path::PathBuf>,
+    /// `aws iam get-account-authorization-details` JSON: adds what each principal is granted and the
+    /// granted-but-unused actions.
+    #[arg(long, value_name = "FILE")]
+    pub auth_details: Option<std::path::PathBuf>,
+    /// Only principals whose ARN contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub principal: Option<String>,
+    /// Unused actions listed per principal in the text output.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub list: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `rampart iam least-privilege`.
+pub fn least_privilege(args: &LeastPrivilegeArgs) -> Result<ExitCode> {
+    use rampart_iam::least_privilege as lp;
+    use std::io::Write;
+    let options = lp::Options::default();
+    let mut usage = lp::Usage::default();
+    let mut files = 0usize;
+    for path in trail_files(&args.cloudtrail)? {
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        match lp::records_from_bytes(&bytes, options.max_file_bytes) {
+            Ok(records) => {
+                usage.add(&records);
+                files += 1;
+            }
+            // One bad file is a warning; the others still count.
+            Err(e) => eprintln!("warning: {}: {e}", path.display()),
+        }
+    }
+    let account = match &args.auth_details {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Some(
+                rampart_iam::Account::from_json(&text)
+                    .with_context(|| format!("parsing {}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let mut results = lp::least_privilege(&usage, account.as_ref(), &options);
+    if let Some(filter) = &args.principal {
+        results.retain(|r| r.principal.contains(filter.as_str()));
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let doc = serde_json::json!({
+            "files": files,
+            "skipped_events": usage.skipped,
+            "malformed_events": usage.malformed,
+            "principals": results,
+        });
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "{files} CloudTrail file(s), {} principal(s); {} event(s) skipped (not IAM-authorised), {} malformed",
+        results.len(),
+        usage.skipped,
+        usage.malformed
+    )?;
+    for r in &results {
+        writeln!(out, "\n{}", r.principal)?;
+        writeln!(out, "  used ({}): {}", r.used.len(), r.used.join(", "))?;
+        for (action, n) in &r.denied {
+            writeln!(
+                out,
+                "  denied: {action} ({n}×; not granted by the policy below)"
+            )?;
+        }
+        if account.is_some() {
+            match r.in_account {
+                true => writeln!(
+                    out,
+                    "  granted {} action(s), {} unused{}{}",
+                    r.granted,
+                    r.unused_count,
+                    if r.unused.is_empty() { "" } else { ": " },
+                    list_head(&r.unused, args.list)
+                )?,
+                false => writeln!(out, "  not in the authorization details (another account?)")?,
+            }
+        }
+        let policy = serde_json::to_string_pretty(&r.policy)?;
+        writeln!(out, "  least-privilege policy:")?;
+        for line in policy.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first `n` items, comma-separated, with how many more there are.
+fn list_head(items: &[String], n: usize) -> String {
+    let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        s.push_str(&format!(", … {} more", items.len() - n));
+    }
+    s
+}
+
+/// Files named on the command line, plus every `.json`/`.json.gz` file under named folders (sorted;
+/// CloudTrail digest files skipped).
+fn trail_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            anyhow::ensure!(p.exists(), "{} does not exist", p.display());
+            out.push(p.clone());
+            continue;
+        }
+        let mut stack = vec![p.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in
+                std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+            {
+                let path = entry?.path();
+                let name = path.to_string_lossy();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if (name.ends_with(".json") || name.ends_with(".json.gz"))
+                    && !name.contains("CloudTrail-Digest")
+                {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         args::Command::Sbom(a) => sbom_cmd::run(&a),
         args::Command::K8s(a) => k8s_cmd::run(&a),
         args::Command::Iam(args::IamCommand::Analyze(a)) => iam_cmd::analyze(&a),
+        args::Command::Iam(args::IamCommand::LeastPrivilege(a)) => iam_cmd::least_privilege(&a),
         args::Command::Runtime(c) => runtime_cmd::run(&c),
         args::Command::Policy(args::PolicyCommand::Verify(a)) => k8s_cmd::policy_verify(&a),
         args::Command::Iac(a) => iac_cmd::run(&a),

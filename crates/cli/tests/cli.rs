@@ -939,3 +939,57 @@ fn runtime_replay_of_kubernetes_audit_events_with_the_bundled_rules() {
         assert!(alert.get(key).is_some(), "Falco alert field {key} missing");
     }
 }
+
+#[test]
+fn iam_least_privilege_from_cloudtrail() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../iam/tests/data");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // CloudTrail delivers gzip files in dated folders; a bad file is a warning, not a failure.
+    let day = dir
+        .path()
+        .join("AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/27");
+    std::fs::create_dir_all(&day).expect("mkdir");
+    let plain = std::fs::read(data.join("cloudtrail-sample.json")).expect("fixture");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &plain).expect("gzip");
+    std::fs::write(day.join("a.json.gz"), gz.finish().expect("gzip")).expect("write");
+    std::fs::write(day.join("broken.json.gz"), b"\x1f\x8bnot gzip").expect("write");
+    let auth = data.join("seeded-auth-details.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "iam",
+            "least-privilege",
+            dir.path().to_str().unwrap(),
+            "--auth-details",
+            auth.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        rampart(&args)
+    };
+    let out = run(&["--json", "--principal", "user/ci-bot"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.json.gz"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["files"], 1);
+    let p = &v["principals"].as_array().expect("principals")[0];
+    assert_eq!(p["principal"], "arn:aws:iam::123456789012:user/ci-bot");
+    assert_eq!(
+        p["used"],
+        serde_json::json!(["lambda:InvokeFunction", "lambda:ListFunctions"])
+    );
+    assert_eq!(
+        p["unused"],
+        serde_json::json!(["iam:PassRole", "lambda:CreateFunction"])
+    );
+    let text = run(&["--principal", "user/ci-bot"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("granted 3 action(s), 2 unused: iam:PassRole, lambda:CreateFunction"),
+        "{text}"
+    );
+    assert!(text.contains("least-privilege policy:"), "{text}");
+}

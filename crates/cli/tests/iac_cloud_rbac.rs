@@ -913,3 +913,59 @@ fn drift_reads_terraform_state() {
         "attributes the collector does not read are not drift"
     );
 }
+
+#[test]
+fn cloud_aws_fix_plans_by_default_and_apply_resolves_the_findings() {
+    let Some(moto) = Moto::seeded() else { return };
+    let aws = ["--endpoint-url", moto.url.as_str(), "--region", "us-east-1"];
+    let fix = |extra: &[&str]| {
+        let mut args = vec!["cloud", "aws", "fix"];
+        args.extend_from_slice(&aws);
+        args.extend_from_slice(&["--check", "AWS-S3-003,AWS-S3-004,AWS-KMS-001", "--json"]);
+        args.extend_from_slice(extra);
+        moto.rampart(&args)
+    };
+    // Unknown checks are refused before anything is collected.
+    let bad = moto.rampart(&["cloud", "aws", "fix", "--check", "AWS-IAM-007"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no automatic fix"));
+
+    let dry = fix(&[]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let plan = json(&dry);
+    let actions = plan["plan"]["actions"].as_array().expect("actions");
+    assert!(
+        !actions.is_empty(),
+        "the seeded account has fixable findings: {plan}"
+    );
+    let kinds: Vec<&str> = actions
+        .iter()
+        .filter_map(|a| a["kind"]["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"s3_public_access_block"), "{kinds:?}");
+    assert!(kinds.contains(&"kms_rotation"), "{kinds:?}");
+    // The dry run changed nothing: planning again gives the same plan.
+    assert_eq!(json(&fix(&[]))["plan"], plan["plan"]);
+
+    let applied = fix(&["--apply"]);
+    let r = json(&applied);
+    assert!(applied.status.success(), "{r}");
+    assert_eq!(r["remaining"].as_array().map(Vec::len), Some(0), "{r}");
+    assert!(
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["error"].is_null())
+    );
+    let after = json(&fix(&[]));
+    assert_eq!(
+        after["plan"]["actions"].as_array().map(Vec::len),
+        Some(0),
+        "{after}"
+    );
+}
