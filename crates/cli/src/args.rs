@@ -244,9 +244,23 @@ pub enum IamCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("region", |a| a.help("Region to sign IAM calls for (IAM is global; default: AWS_REGION or the profile's, else us-east-1)")),
+    mut_arg("services", |a| a.hide(true)),
+    mut_arg("all_regions", |a| a.hide(true))
+)]
 pub struct IamAnalyzeArgs {
-    /// `aws iam get-account-authorization-details` output (JSON).
-    pub file: PathBuf,
+    /// `aws iam get-account-authorization-details` output (JSON); omit with `--live`.
+    #[arg(required_unless_present = "live", conflicts_with = "live")]
+    pub file: Option<PathBuf>,
+    /// Read the account live through the AWS SDK (IAM GetAccountAuthorizationDetails, plus each user's
+    /// access keys and their last use) instead of FILE.
+    #[arg(long)]
+    pub live: bool,
+    /// With `--live`: also write the fetched authorization details (the JSON the AWS CLI prints, plus
+    /// `AccessKeys` per user) to FILE, for a later `rampart iam analyze FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
     /// A role or access key idle for more days than this is reported unused.
     #[arg(long, default_value_t = 90, value_name = "DAYS")]
     pub unused_days: i64,
@@ -255,6 +269,8 @@ pub struct IamAnalyzeArgs {
     pub known_account: Vec<String>,
     #[command(flatten)]
     pub out: OutputArgs,
+    #[command(flatten, next_help_heading = "AWS (with --live)")]
+    pub aws: crate::cloud_cmd::AwsFlags,
 }
 
 #[derive(Debug, Subcommand)]

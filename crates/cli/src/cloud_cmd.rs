@@ -321,7 +321,7 @@ pub fn collect(flags: &AwsFlags) -> Result<Inventory> {
 }
 
 /// SDK options from the flags (the first `--region` only).
-fn aws_options(flags: &AwsFlags) -> AwsOptions {
+pub(crate) fn aws_options(flags: &AwsFlags) -> AwsOptions {
     AwsOptions {
         profile: flags.profile.clone(),
         region: flags.region.first().cloned(),

@@ -1,10 +1,11 @@
-//! `rampart iam analyze`: AWS IAM entitlements from authorization details; `rampart iam
+//! `rampart iam analyze`: AWS IAM entitlements from authorization details (a file, or read live through
+//! the SDK with `--live`); `rampart iam
 //! least-privilege`: used-only policies from CloudTrail.
 
 use crate::args::IamAnalyzeArgs;
 use crate::output;
-use anyhow::{Context, Result};
-use rampart_core::{Asset, AssetKind, Report};
+use anyhow::{Context, Result, bail};
+use rampart_core::{Asset, AssetKind, Report, ScanWarning};
 use rampart_report::Format;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -12,10 +13,25 @@ use std::time::Instant;
 pub fn analyze(args: &IamAnalyzeArgs) -> Result<ExitCode> {
     let format = args.out.format()?;
     let started = Instant::now();
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
-    let account = rampart_iam::Account::from_json(&text)
-        .with_context(|| format!("parsing {}", args.file.display()))?;
+    let (account, asset, collect_warnings) = match &args.file {
+        Some(file) if !args.live => {
+            if args.save.is_some() {
+                bail!("--save writes what --live fetched: add --live (and drop FILE)");
+            }
+            if args.aws.profile.is_some()
+                || args.aws.role_arn.is_some()
+                || !args.aws.region.is_empty()
+            {
+                bail!("--profile, --role-arn and --region read a live account: add --live");
+            }
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let account = rampart_iam::Account::from_json(&text)
+                .with_context(|| format!("parsing {}", file.display()))?;
+            (account, file.display().to_string(), Vec::new())
+        }
+        _ => live(args)?,
+    };
     let options = rampart_iam::Options {
         unused_days: args.unused_days,
         known_accounts: args.known_account.clone(),
@@ -23,20 +39,19 @@ pub fn analyze(args: &IamAnalyzeArgs) -> Result<ExitCode> {
     };
     let analysis = rampart_iam::analyze(&account, &options);
     let mut report = Report::new(
-        Asset::new(AssetKind::Cloud, args.file.display().to_string()),
+        Asset::new(AssetKind::Cloud, asset),
         env!("CARGO_PKG_VERSION"),
     );
     report.time("analyze", started.elapsed());
     report.findings = rampart_iam::findings(&analysis);
-    report.warnings = analysis
+    report.warnings = collect_warnings;
+    report
         .warnings
-        .iter()
-        .map(|w| rampart_core::ScanWarning {
+        .extend(analysis.warnings.iter().map(|w| rampart_core::ScanWarning {
             path: w.policy.clone(),
             line: None,
             message: w.message.clone(),
-        })
-        .collect();
+        }));
     output::apply_severity_filter(&mut report, &args.out.severity)?;
     report.finish();
     output::write_report(&report, format, &args.out)?;
@@ -47,6 +62,48 @@ pub fn analyze(args: &IamAnalyzeArgs) -> Result<ExitCode> {
         }
     }
     output::exit_code(&report, &args.out)
+}
+
+/// `--live`: the account's authorization details through the SDK (saved with `--save`), the asset name
+/// `aws:ACCOUNT` and what could not be read as report warnings.
+fn live(args: &IamAnalyzeArgs) -> Result<(rampart_iam::Account, String, Vec<ScanWarning>)> {
+    if !args.aws.services.is_empty() || args.aws.all_regions {
+        bail!("--services and --all-regions do not apply to `iam analyze --live` (IAM is global)");
+    }
+    let options = crate::cloud_cmd::aws_options(&args.aws);
+    let started = Instant::now();
+    let (doc, warnings) = rampart_cloud::authorization_details_blocking(&options)
+        .context("reading IAM authorization details from AWS")?;
+    if let Some(path) = &args.save {
+        let text = serde_json::to_string_pretty(&doc)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    let account = rampart_iam::Account::from_value(&doc)
+        .context("reading the fetched authorization details")?;
+    let asset = match account.account_id.as_str() {
+        "" => "aws:unknown-account".to_string(),
+        id => format!("aws:{id}"),
+    };
+    if !args.out.quiet {
+        eprintln!(
+            "read {} user(s), {} group(s), {} role(s), {} managed policies from {asset} in {:.1} s ({} could not be read)",
+            account.users.len(),
+            account.groups.len(),
+            account.roles.len(),
+            account.policies.len(),
+            started.elapsed().as_secs_f64(),
+            warnings.len()
+        );
+    }
+    let warnings = warnings
+        .into_iter()
+        .map(|w| ScanWarning {
+            path: format!("{}: {}", w.service, w.what),
+            line: None,
+            message: w.error,
+        })
+        .collect();
+    Ok((account, asset, warnings))
 }
 
 /// Flags of `rampart iam least-privilege`.

@@ -27,13 +27,34 @@ pub enum RbacCommand {
     Analyze(RbacAnalyzeArgs),
 }
 
+/// A live cluster instead of files: `--live [--context NAME] [--kubeconfig FILE]`.
+#[derive(Debug, Args, Clone)]
+pub struct LiveFlags {
+    /// Read Roles, ClusterRoles, bindings, service accounts and pods from the cluster (kubeconfig
+    /// rules as kubectl; in-cluster service account last).
+    #[arg(long)]
+    pub live: bool,
+    /// Kubeconfig context (default: its current-context).
+    #[arg(long, value_name = "NAME", requires = "live")]
+    pub context: Option<String>,
+    /// Kubeconfig file (default: KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE", requires = "live")]
+    pub kubeconfig: Option<PathBuf>,
+}
+
 /// Where the RBAC objects come from and how plain answers are printed.
 #[derive(Debug, Args)]
 pub struct RbacInput {
     /// Manifest files or folders, snapshot folders (`kubectl get -o json` lists), or `-` for standard
     /// input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(
+        required_unless_present = "live",
+        conflicts_with = "live",
+        value_name = "PATH"
+    )]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: LiveFlags,
     /// text or json.
     #[arg(long, short = 'f', default_value = "text")]
     pub format: String,
@@ -72,8 +93,14 @@ pub struct CanArgs {
 #[derive(Debug, Args)]
 pub struct RbacAnalyzeArgs {
     /// Manifest files or folders, snapshot folders, or `-` for standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(
+        required_unless_present = "live",
+        conflicts_with = "live",
+        value_name = "PATH"
+    )]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub cluster: LiveFlags,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -86,9 +113,26 @@ pub fn run(cmd: &RbacCommand) -> Result<ExitCode> {
     }
 }
 
-/// Loads every path (at most one `-`); load warnings and notes go to standard error unless `quiet`.
+/// The input's name in reports: the paths, or `cluster://CONTEXT`.
+fn input_name(paths: &[PathBuf], cluster: &LiveFlags) -> String {
+    match cluster.live {
+        true => format!(
+            "cluster://{}",
+            cluster.context.as_deref().unwrap_or("current-context")
+        ),
+        false => paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// Loads every path (at most one `-`), or the live cluster; load warnings and notes go to standard
+/// error unless `quiet`.
 fn load(
     paths: &[PathBuf],
+    cluster: &LiveFlags,
     quiet: bool,
 ) -> Result<(Vec<KubeObject>, Vec<rampart_core::ScanWarning>)> {
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
@@ -96,9 +140,23 @@ fn load(
     }
     let mut objects = Vec::new();
     let mut warnings = Vec::new();
-    for p in paths {
-        let loaded = rampart_kube::load_path(p, &LoadOptions::default())
-            .with_context(|| format!("loading {}", p.display()))?;
+    let live = cluster.live.then(|| rampart_kube::live::LiveOptions {
+        kubeconfig: cluster.kubeconfig.clone(),
+        context: cluster.context.clone(),
+        ..rampart_kube::live::LiveOptions::default()
+    });
+    let sources: Vec<Option<&PathBuf>> = match live {
+        Some(_) => vec![None],
+        None => paths.iter().map(Some).collect(),
+    };
+    for p in sources {
+        let loaded = match (p, &live) {
+            (Some(p), _) => rampart_kube::load_path(p, &LoadOptions::default())
+                .with_context(|| format!("loading {}", p.display()))?,
+            (None, Some(o)) => rampart_kube::live::load_live(o)
+                .with_context(|| format!("reading {}", input_name(paths, cluster)))?,
+            (None, None) => continue,
+        };
         objects.extend(loaded.objects);
         warnings.extend(loaded.warnings);
         if !quiet {
@@ -138,7 +196,7 @@ fn emit(text: &str) -> Result<()> {
 
 fn who_can(args: &WhoCanArgs) -> Result<ExitCode> {
     check_text_format(&args.input.format)?;
-    let (objects, warnings) = load(&args.input.paths, args.input.quiet)?;
+    let (objects, warnings) = load(&args.input.paths, &args.input.cluster, args.input.quiet)?;
     let rbac = rampart_kube::rbac::analyze_objects(&objects);
     print_warnings(&warnings, args.input.quiet);
     print_warnings(&rbac.model.warnings, args.input.quiet);
@@ -236,7 +294,7 @@ fn grant_json(g: &Grant) -> Json {
 
 fn can(args: &CanArgs) -> Result<ExitCode> {
     check_text_format(&args.input.format)?;
-    let (objects, warnings) = load(&args.input.paths, args.input.quiet)?;
+    let (objects, warnings) = load(&args.input.paths, &args.input.cluster, args.input.quiet)?;
     print_warnings(&warnings, args.input.quiet);
     let subject = Subject::parse(&args.subject);
     let rbac = rampart_kube::rbac::analyze_objects(&objects);
@@ -291,13 +349,8 @@ fn path_json(p: &EscalationPath) -> Json {
 fn analyze(args: &RbacAnalyzeArgs) -> Result<ExitCode> {
     let format = args.out.format()?;
     let started = Instant::now();
-    let (objects, warnings) = load(&args.paths, args.out.quiet)?;
-    let name = args
-        .paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (objects, warnings) = load(&args.paths, &args.cluster, args.out.quiet)?;
+    let name = input_name(&args.paths, &args.cluster);
     let mut report = Report::new(
         Asset::new(AssetKind::Kubernetes, name),
         env!("CARGO_PKG_VERSION"),

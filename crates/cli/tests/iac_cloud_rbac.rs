@@ -969,3 +969,88 @@ fn cloud_aws_fix_plans_by_default_and_apply_resolves_the_findings() {
         "{after}"
     );
 }
+
+#[test]
+fn iam_analyze_live_reads_the_seeded_account_and_saves_it() {
+    let Some(moto) = Moto::seeded() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let saved = dir.path().join("auth-details.json");
+    let live = moto.rampart(&[
+        "iam",
+        "analyze",
+        "--live",
+        "--endpoint-url",
+        &moto.url,
+        "--save",
+        s(&saved),
+        "-f",
+        "json",
+        "--exit-code",
+        "5",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(
+        live.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    assert!(String::from_utf8_lossy(&live.stderr).contains("from aws:123456789012"));
+    let r = json(&live);
+    assert_eq!(r["target"]["kind"], "cloud");
+    assert_eq!(r["target"]["name"], "aws:123456789012");
+    let hits = |r: &Value| -> Vec<(String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["subject"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let found = hits(&r);
+    for (rule, subject) in [
+        ("iam-role-trust-public", "role/cnapp-open-role"),
+        ("iam-admin-equivalent", "user/cnapp-admin"),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|(id, s)| id == rule && s.ends_with(subject)),
+            "missing {rule} on {subject}: {found:?}"
+        );
+    }
+    // The saved JSON is the CLI's shape and analyses to the same findings.
+    let doc: Value = serde_json::from_slice(&std::fs::read(&saved).expect("saved")).unwrap();
+    assert!(
+        doc["RoleDetailList"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    );
+    assert!(doc["RoleDetailList"][0]["AssumeRolePolicyDocument"].is_object());
+    let from_file = moto.rampart(&["iam", "analyze", s(&saved), "-f", "json", "-q"]);
+    let mut a = hits(&json(&from_file));
+    let mut b = found.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    // FILE and --live are exclusive; one of them is needed; --save needs --live.
+    assert_eq!(
+        moto.rampart(&["iam", "analyze", "--live", s(&saved)])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(moto.rampart(&["iam", "analyze"]).status.code(), Some(2));
+    assert_eq!(
+        moto.rampart(&["iam", "analyze", s(&saved), "--save", s(&saved)])
+            .status
+            .code(),
+        Some(2)
+    );
+}

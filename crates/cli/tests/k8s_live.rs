@@ -75,3 +75,61 @@ fn k8s_context_needs_live() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--live"));
 }
+
+#[test]
+fn rbac_reads_bindings_from_the_live_cluster() {
+    let server = replay::Replay::start(&recorded());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = server.kubeconfig(&recorded().join("kubeconfig.yaml"), dir.path());
+    let rbac = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .arg("rbac")
+            .args(args)
+            .args(["--live", "--context", "recorded", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("run rampart")
+    };
+    // The recorded cluster lets shop's default service account read secrets (Role secret-reader,
+    // RoleBinding shop-secret-reader); listing ClusterRoles is forbidden: a warning, not a failure.
+    let out = rbac(&[
+        "can",
+        "system:serviceaccount:shop:default",
+        "--format",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("shop-secret-reader"), "{text}");
+    assert!(stderr.to_lowercase().contains("forbidden"), "{stderr}");
+    let out = rbac(&[
+        "who-can", "get", "secrets", "-n", "shop", "--format", "json",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("shop") && text.contains("default"), "{text}");
+
+    let out = rbac(&["analyze", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["target"]["name"], "cluster://recorded", "{report}");
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("shop") && s.contains("default"))),
+        "{findings:?}"
+    );
+
+    // Paths and --live exclude each other.
+    let both = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["rbac", "analyze", "some/dir", "--live"])
+        .output()
+        .expect("run rampart");
+    assert_eq!(both.status.code(), Some(2));
+}

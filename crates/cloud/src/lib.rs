@@ -19,6 +19,10 @@
 //! policies), EKS (endpoint, logging, secrets encryption), CloudWatch (log groups, metric filters, alarms),
 //! Config (recorders) and Organizations (SCPs when readable).
 //!
+//! For `rampart iam analyze --live`, [`authorization_details`] reads IAM `GetAccountAuthorizationDetails`
+//! into the JSON `aws iam get-account-authorization-details` prints (plus each user's access keys), the
+//! input of `rampart_iam::Account::from_json`.
+//!
 //! Beyond collection: [`fix`] plans and applies safe remediations, [`cloudtrail_s3`] reads CloudTrail log
 //! files from their bucket, and [`remediation`] fills resource names into every finding's remediation.
 //!
@@ -45,6 +49,7 @@ macro_rules! paginate {
     }};
 }
 
+mod auth_details;
 mod aws;
 mod cloudtrail;
 pub mod cloudtrail_s3;
@@ -62,6 +67,7 @@ mod rds;
 pub mod remediation;
 mod s3;
 
+pub use auth_details::{authorization_details, authorization_details_blocking};
 pub use aws::{AwsOptions, collect, collect_blocking};
 pub use doc::live_resource;
 

@@ -537,3 +537,73 @@ async fn test_s3(url: &str) -> aws_sdk_s3::Client {
             .build(),
     )
 }
+
+#[test]
+fn authorization_details_feed_the_iam_analysis() {
+    let Some(seed) = rampart_testkit::shared("peers/aws/seed.py") else {
+        return;
+    };
+    let Some(moto) = Moto::start() else { return };
+    moto.seed(&seed);
+    let t = Instant::now();
+    let (doc, warnings) =
+        rampart_cloud::authorization_details_blocking(&moto.options()).expect("fetch");
+    eprintln!(
+        "authorization details in {:?}; warnings: {warnings:#?}",
+        t.elapsed()
+    );
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    // The CLI's shape: documents decoded into objects, every list present.
+    let role = doc["RoleDetailList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["RoleName"] == "cnapp-open-role")
+        .expect("cnapp-open-role");
+    assert_eq!(
+        role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"],
+        serde_json::json!({"AWS": "*"})
+    );
+    assert_eq!(
+        role["RolePolicyList"][0]["PolicyDocument"]["Statement"][0]["Action"],
+        serde_json::json!(["s3:*", "iam:PassRole"])
+    );
+    let user = doc["UserDetailList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["UserName"] == "cnapp-admin")
+        .expect("cnapp-admin");
+    assert_eq!(user["AccessKeys"].as_array().map(Vec::len), Some(1));
+    assert_eq!(user["AccessKeys"][0]["Status"], "Active");
+    assert!(
+        doc["Policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["Arn"] == "arn:aws:iam::aws:policy/AdministratorAccess")
+    );
+
+    let account = rampart_iam::Account::from_json(&doc.to_string()).expect("parse");
+    assert_eq!(account.account_id, "123456789012");
+    assert!(account.roles.iter().any(|r| r.name == "cnapp-open-role"));
+    let admin = account
+        .users
+        .iter()
+        .find(|u| u.name == "cnapp-admin")
+        .expect("user");
+    assert_eq!(admin.access_keys.len(), 1);
+    assert!(admin.access_keys[0].active && admin.access_keys[0].created.is_some());
+    let analysis = rampart_iam::analyze(&account, &rampart_iam::Options::default());
+    let found: BTreeSet<(String, String)> = rampart_iam::findings(&analysis)
+        .into_iter()
+        .map(|f| (f.rule_id, f.subject))
+        .collect();
+    let has =
+        |rule: &str, subject: &str| found.iter().any(|(r, s)| r == rule && s.ends_with(subject));
+    assert!(
+        has("iam-role-trust-public", "role/cnapp-open-role"),
+        "{found:?}"
+    );
+    assert!(has("iam-admin-equivalent", "user/cnapp-admin"), "{found:?}");
+}

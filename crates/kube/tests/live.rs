@@ -46,13 +46,15 @@ fn live_cluster_objects_are_read_across_continue_pages() {
         "Service/shop/web",
         "Namespace/shop",
         "ClusterRoleBinding/ci-admin",
+        "Role/shop/secret-reader",
+        "RoleBinding/shop/shop-secret-reader",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
             "{expected} in {names:?}"
         );
     }
-    assert_eq!(loaded.objects.len(), 13, "{names:?}");
+    assert_eq!(loaded.objects.len(), 15, "{names:?}");
     // List items carry no kind/apiVersion: they are set from the resource listed.
     let coredns = loaded
         .objects
