@@ -237,7 +237,7 @@ pub struct K8sArgs {
 pub enum IamCommand {
     /// Effective permissions, admin-equivalent principals, risky permissions, public and cross-account
     /// trust, unused roles and keys, and privilege-escalation paths hop by hop.
-    Analyze(IamAnalyzeArgs),
+    Analyze(Box<IamAnalyzeArgs>),
     /// Least privilege from CloudTrail: per principal, a policy granting only what it used, and (with
     /// `--auth-details`) the granted-but-unused actions.
     LeastPrivilege(crate::iam_cmd::LeastPrivilegeArgs),

@@ -751,8 +751,10 @@ fn cloud_aws_collection_errors_are_warnings() {
         "{warnings:?}"
     );
     assert_eq!(r["target"]["name"], "aws:unknown-account");
-    let out = rampart_aws(&url, &["cloud", "aws", "--services", "rds"]);
+    // An unknown service is refused before anything is called.
+    let out = rampart_aws(&url, &["cloud", "aws", "--services", "route66"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("route66"));
 }
 
 const DRIFT_TF: &str = r#"

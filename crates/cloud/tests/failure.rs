@@ -78,3 +78,47 @@ fn throttling_and_timeouts_become_warnings() {
         hits.load(Ordering::SeqCst)
     );
 }
+
+/// Answers every request with IAM's 403 AccessDenied.
+fn denying_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            std::thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+                let mut buf = [0u8; 16384];
+                let _ = s.read(&mut buf);
+                let body = "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: iam:GetAccountAuthorizationDetails</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn denied_authorization_details_are_a_warning() {
+    let o = AwsOptions {
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(denying_server()),
+        static_credentials: Some(("testing".into(), "testing".into())),
+        ..AwsOptions::default()
+    };
+    let (doc, warnings) = rampart_cloud::authorization_details_blocking(&o)
+        .expect("AccessDenied is not a failed fetch");
+    assert_eq!(doc["UserDetailList"], serde_json::json!([]));
+    assert_eq!(doc["Policies"], serde_json::json!([]));
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0].service, "iam");
+    assert_eq!(warnings[0].what, "GetAccountAuthorizationDetails");
+    assert!(
+        warnings[0].error.starts_with("AccessDenied: "),
+        "{warnings:#?}"
+    );
+}
