@@ -312,7 +312,8 @@ pub struct RuntimeReplayArgs {
     /// Rules files (repeatable; default: the bundled rules).
     #[arg(long, value_name = "FILE")]
     pub rules: Vec<PathBuf>,
-    /// The recorded events.
+    /// The recorded events; for cloudtrail also `s3://BUCKET[/PREFIX]` (log files read through the AWS
+    /// SDK: standard credentials and region, `AWS_ENDPOINT_URL` honoured).
     pub input: PathBuf,
     /// json (Falco alert JSON, one per line) or text.
     #[arg(long, short = 'f', default_value = "json")]

@@ -110,6 +110,55 @@ fn list(a: &RuntimeRulesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// CloudTrail log files under `BUCKET[/PREFIX]` in S3 (standard AWS credential chain and region;
+/// `AWS_ENDPOINT_URL` for moto or LocalStack), each fed through `engine` in key order. Objects that
+/// cannot be read are warnings; the others still count.
+fn replay_s3(
+    engine: &rampart_runtime::Engine,
+    location: &str,
+    quiet: bool,
+) -> Result<rampart_runtime::replay::ReplayResult> {
+    let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
+    anyhow::ensure!(
+        !bucket.is_empty(),
+        "s3://BUCKET[/PREFIX]: the bucket is missing"
+    );
+    let options = rampart_cloud::AwsOptions {
+        endpoint_url: std::env::var("AWS_ENDPOINT_URL").ok(),
+        ..rampart_cloud::AwsOptions::default()
+    };
+    let logs = rampart_cloud::cloudtrail_s3::read_trail_logs_blocking(
+        &options,
+        bucket,
+        prefix,
+        rampart_cloud::cloudtrail_s3::ReadLimits::default(),
+    )
+    .with_context(|| format!("reading CloudTrail logs from s3://{location}"))?;
+    if !quiet {
+        for w in &logs.warnings {
+            eprintln!("warning: s3://{location}: {}: {}", w.what, w.error);
+        }
+    }
+    let mut total = rampart_runtime::replay::ReplayResult {
+        alerts: Vec::new(),
+        stats: Default::default(),
+    };
+    for file in &logs.files {
+        let r = rampart_runtime::replay::replay_bytes(Source::CloudTrail, engine, &file.json)
+            .with_context(|| format!("replaying s3://{bucket}/{}", file.key))?;
+        total.alerts.extend(r.alerts);
+        total.stats.events += r.stats.events;
+        total.stats.malformed += r.stats.malformed;
+        total.stats.problems.extend(
+            r.stats
+                .problems
+                .into_iter()
+                .map(|p| format!("{}: {p}", file.key)),
+        );
+    }
+    Ok(total)
+}
+
 /// Feeds recorded events through the rules and prints alerts as Falco JSON lines (or text).
 fn replay(a: &RuntimeReplayArgs) -> Result<ExitCode> {
     let source = match a.source.as_str() {
@@ -130,8 +179,15 @@ fn replay(a: &RuntimeReplayArgs) -> Result<ExitCode> {
     if let Some(host) = hostname() {
         engine = engine.with_hostname(&host);
     }
-    let result = rampart_runtime::replay::replay(source, &engine, Path::new(&a.input))
-        .with_context(|| format!("replaying {}", a.input.display()))?;
+    let input = a.input.to_string_lossy();
+    let result = match input.strip_prefix("s3://") {
+        Some(location) if matches!(source, Source::CloudTrail) => {
+            replay_s3(&engine, location, a.quiet)?
+        }
+        Some(_) => bail!("s3:// input is for --source cloudtrail"),
+        None => rampart_runtime::replay::replay(source, &engine, Path::new(&a.input))
+            .with_context(|| format!("replaying {}", a.input.display()))?,
+    };
     let mut out = std::io::stdout().lock();
     for alert in &result.alerts {
         match a.format.as_str() {
