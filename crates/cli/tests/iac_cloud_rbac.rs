@@ -2,12 +2,13 @@
 //! and RBAC ones on files written here, the cloud ones against a real moto server seeded with the
 //! shared `peers/aws/seed.py` (skipped with a note when moto is not installed, except under CI=true).
 
+use rampart_testkit::moto::{Moto, aws_env};
 use serde_json::Value;
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
 
 fn rampart(args: &[&str]) -> Output {
     rampart_env(args, &[])
@@ -504,116 +505,13 @@ fn rbac_analyze_reports_risky_grants_and_escalation_paths() {
 
 // ------------------------------------------------------------------------------------ cloud + drift
 
-fn tools_venv() -> PathBuf {
-    match std::env::var_os("RAMPART_TOOLS") {
-        Some(t) => PathBuf::from(t).join("venv"),
-        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/rampart-tools/venv"),
-    }
-}
-
-/// A moto server on a free local port, killed on drop.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    /// Starts moto and seeds it with the shared insecure account; `None` (skip) without moto, except
-    /// under CI=true.
-    fn seeded() -> Option<Moto> {
-        let bin = tools_venv().join("bin/moto_server");
-        if !bin.exists() {
-            assert!(
-                !rampart_testkit::in_ci(),
-                "moto_server missing at {} (run scripts/test-deps.sh)",
-                bin.display()
-            );
-            eprintln!("skip: moto_server not installed at {}", bin.display());
-            return None;
-        }
-        let seed = rampart_testkit::shared("peers/aws/seed.py")?;
-        let amis = rampart_testkit::shared("peers/aws/empty-amis.json")?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-            .env("MOTO_AMIS_PATH", amis)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let moto = Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        let dir = tempfile::tempdir().expect("tempdir");
-        moto.python(&seed, dir.path());
-        Some(moto)
-    }
-
-    fn env(&self) -> Vec<(&'static str, String)> {
-        aws_env(&self.url)
-    }
-
-    /// Runs a Python script (boto3) against the server.
-    fn python(&self, script: &Path, cwd: &Path) {
-        let mut cmd = Command::new(tools_venv().join("bin/python"));
-        cmd.arg(script)
-            .current_dir(cwd)
-            .env("AUTH_DETAILS_OUT", cwd.join("auth-details.json"));
-        for (k, v) in self.env() {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("run python");
-        assert!(
-            out.status.success(),
-            "{} failed: {}",
-            script.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn rampart(&self, args: &[&str]) -> Output {
-        rampart_aws(&self.url, args)
-    }
-}
-
-/// Test credentials, no profile or instance metadata, every call to `url`.
-fn aws_env(url: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_DEFAULT_REGION", "us-east-1".into()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("AWS_CONFIG_FILE", "/dev/null".into()),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
-        ("AWS_ENDPOINT_URL", url.to_string()),
-        // Wide tables: resource addresses stay on one line.
-        ("COLUMNS", "250".into()),
-    ]
-}
-
+/// `rampart` with the moto server's test credentials and endpoint, and wide tables (resource addresses
+/// stay on one line).
 fn rampart_aws(url: &str, args: &[&str]) -> Output {
-    let env = aws_env(url);
+    let mut env = aws_env(url);
+    env.push(("COLUMNS", "250".into()));
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     rampart_env(args, &pairs)
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -622,20 +520,23 @@ fn cloud_aws_reports_the_seeded_account_against_moto() {
     let dir = tempfile::tempdir().expect("tempdir");
     let inv_path = dir.path().join("inventory.json");
     let started = Instant::now();
-    let out = moto.rampart(&[
-        "cloud",
-        "aws",
-        "--endpoint-url",
+    let out = rampart_aws(
         &moto.url,
-        "--region",
-        "us-east-1",
-        "--inventory",
-        s(&inv_path),
-        "-f",
-        "json",
-        "--exit-code",
-        "5",
-    ]);
+        &[
+            "cloud",
+            "aws",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            "us-east-1",
+            "--inventory",
+            s(&inv_path),
+            "-f",
+            "json",
+            "--exit-code",
+            "5",
+        ],
+    );
     eprintln!("rampart cloud aws against moto: {:?}", started.elapsed());
     assert_eq!(
         out.status.code(),
@@ -693,9 +594,15 @@ fn cloud_aws_reports_the_seeded_account_against_moto() {
     );
 
     // Table output names the findings; JUnit passes too.
-    let table = stdout(&moto.rampart(&["cloud", "aws", "--endpoint-url", &moto.url, "-q"]));
+    let table = stdout(&rampart_aws(
+        &moto.url,
+        &["cloud", "aws", "--endpoint-url", &moto.url, "-q"],
+    ));
     assert!(table.contains("cnapp-public-bucket"), "{table}");
-    let junit = stdout(&moto.rampart(&["cloud", "aws", "--services", "s3", "-f", "junit", "-q"]));
+    let junit = stdout(&rampart_aws(
+        &moto.url,
+        &["cloud", "aws", "--services", "s3", "-f", "junit", "-q"],
+    ));
     assert!(junit.contains("<testsuite name=\"AWS-S3-001\""), "{junit}");
     assert!(
         !junit.contains("aws_iam_role"),
@@ -703,15 +610,18 @@ fn cloud_aws_reports_the_seeded_account_against_moto() {
     );
 
     // Two regions: the regional services twice, the global ones once.
-    let r = json(&moto.rampart(&[
-        "cloud",
-        "aws",
-        "--region",
-        "us-east-1,us-west-2",
-        "-f",
-        "json",
-        "-q",
-    ]));
+    let r = json(&rampart_aws(
+        &moto.url,
+        &[
+            "cloud",
+            "aws",
+            "--region",
+            "us-east-1,us-west-2",
+            "-f",
+            "json",
+            "-q",
+        ],
+    ));
     let coverage = r["inventory"]["coverage"]["services"].as_array().unwrap();
     let seen = |service: &str, region: &str| {
         coverage
@@ -787,7 +697,7 @@ fn drift_shows_an_out_of_band_change_against_moto() {
     let drift = |extra: &[&str]| {
         let mut args = vec!["drift", "--iac", s(&tf), "--live", "aws", "-q"];
         args.extend_from_slice(extra);
-        moto.rampart(&args)
+        rampart_aws(&moto.url, &args)
     };
     let before = json(&drift(&["-f", "json"]));
     let changed = |r: &Value| -> Vec<String> {
@@ -812,7 +722,7 @@ fn drift_shows_an_out_of_band_change_against_moto() {
     // Out of band: someone makes the log bucket public.
     let script = dir.path().join("oob.py");
     std::fs::write(&script, MAKE_LOGS_PUBLIC).unwrap();
-    moto.python(&script, dir.path());
+    moto.python(&script);
     let out = drift(&["--exit-code", "7"]);
     assert_eq!(out.status.code(), Some(7));
     let table = stdout(&out);
@@ -832,17 +742,20 @@ fn drift_shows_an_out_of_band_change_against_moto() {
     // A saved inventory gives the same answer without calling AWS; a declaration matching the live
     // account exits 0.
     let inv = dir.path().join("inv.json");
-    let out = moto.rampart(&[
-        "cloud",
-        "aws",
-        "--services",
-        "s3",
-        "--inventory",
-        s(&inv),
-        "-q",
-        "-f",
-        "json",
-    ]);
+    let out = rampart_aws(
+        &moto.url,
+        &[
+            "cloud",
+            "aws",
+            "--services",
+            "s3",
+            "--inventory",
+            s(&inv),
+            "-q",
+            "-f",
+            "json",
+        ],
+    );
     assert!(out.status.success() || out.status.code() == Some(0));
     let same = dir.path().join("same");
     std::fs::create_dir(&same).unwrap();
@@ -925,10 +838,13 @@ fn cloud_aws_fix_plans_by_default_and_apply_resolves_the_findings() {
         args.extend_from_slice(&aws);
         args.extend_from_slice(&["--check", "AWS-S3-003,AWS-S3-004,AWS-KMS-001", "--json"]);
         args.extend_from_slice(extra);
-        moto.rampart(&args)
+        rampart_aws(&moto.url, &args)
     };
     // Unknown checks are refused before anything is collected.
-    let bad = moto.rampart(&["cloud", "aws", "fix", "--check", "AWS-IAM-007"]);
+    let bad = rampart_aws(
+        &moto.url,
+        &["cloud", "aws", "fix", "--check", "AWS-IAM-007"],
+    );
     assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no automatic fix"));
 
@@ -977,21 +893,24 @@ fn iam_analyze_live_reads_the_seeded_account_and_saves_it() {
     let Some(moto) = Moto::seeded() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let saved = dir.path().join("auth-details.json");
-    let live = moto.rampart(&[
-        "iam",
-        "analyze",
-        "--live",
-        "--endpoint-url",
+    let live = rampart_aws(
         &moto.url,
-        "--save",
-        s(&saved),
-        "-f",
-        "json",
-        "--exit-code",
-        "5",
-        "--fail-on",
-        "critical",
-    ]);
+        &[
+            "iam",
+            "analyze",
+            "--live",
+            "--endpoint-url",
+            &moto.url,
+            "--save",
+            s(&saved),
+            "-f",
+            "json",
+            "--exit-code",
+            "5",
+            "--fail-on",
+            "critical",
+        ],
+    );
     assert_eq!(
         live.status.code(),
         Some(5),
@@ -1035,7 +954,10 @@ fn iam_analyze_live_reads_the_seeded_account_and_saves_it() {
             .is_some_and(|l| !l.is_empty())
     );
     assert!(doc["RoleDetailList"][0]["AssumeRolePolicyDocument"].is_object());
-    let from_file = moto.rampart(&["iam", "analyze", s(&saved), "-f", "json", "-q"]);
+    let from_file = rampart_aws(
+        &moto.url,
+        &["iam", "analyze", s(&saved), "-f", "json", "-q"],
+    );
     let mut a = hits(&json(&from_file));
     let mut b = found.clone();
     a.sort();
@@ -1043,16 +965,22 @@ fn iam_analyze_live_reads_the_seeded_account_and_saves_it() {
     assert_eq!(a, b);
     // FILE and --live are exclusive; one of them is needed; --save needs --live.
     assert_eq!(
-        moto.rampart(&["iam", "analyze", "--live", s(&saved)])
+        rampart_aws(&moto.url, &["iam", "analyze", "--live", s(&saved)])
             .status
             .code(),
         Some(2)
     );
-    assert_eq!(moto.rampart(&["iam", "analyze"]).status.code(), Some(2));
     assert_eq!(
-        moto.rampart(&["iam", "analyze", s(&saved), "--save", s(&saved)])
-            .status
-            .code(),
+        rampart_aws(&moto.url, &["iam", "analyze"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        rampart_aws(
+            &moto.url,
+            &["iam", "analyze", s(&saved), "--save", s(&saved)]
+        )
+        .status
+        .code(),
         Some(2)
     );
 }
@@ -1080,22 +1008,25 @@ fn runtime_replay_reads_cloudtrail_logs_from_s3() {
     let dir = tempfile::tempdir().expect("tempdir");
     let script = dir.path().join("upload.py");
     std::fs::write(&script, UPLOAD_TRAIL).unwrap();
-    moto.python(&script, dir.path());
+    moto.python(&script);
     let rule = dir.path().join("ct.yaml");
     std::fs::write(
         &rule,
         "- rule: Console login without MFA\n  desc: d\n  condition: ct.name = \"ConsoleLogin\" and json.value[/additionalEventData/MFAUsed] = \"No\"\n  output: login without MFA (user=%ct.user)\n  priority: WARNING\n  source: aws_cloudtrail\n",
     )
     .unwrap();
-    let out = moto.rampart(&[
-        "runtime",
-        "replay",
-        "--source",
-        "cloudtrail",
-        "--rules",
-        s(&rule),
-        "s3://cnapp-trail-logs/AWSLogs/123456789012/CloudTrail/",
-    ]);
+    let out = rampart_aws(
+        &moto.url,
+        &[
+            "runtime",
+            "replay",
+            "--source",
+            "cloudtrail",
+            "--rules",
+            s(&rule),
+            "s3://cnapp-trail-logs/AWSLogs/123456789012/CloudTrail/",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let users: Vec<String> = stdout(&out)

@@ -2,114 +2,23 @@
 //! and check every insecure resource is reported with the right check.
 
 use rampart_cloud::{AwsOptions, Inventory, collect_blocking, scan};
+use rampart_testkit::moto::Moto;
 use std::collections::BTreeSet;
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn tools_venv() -> PathBuf {
-    match std::env::var_os("RAMPART_TOOLS") {
-        Some(t) => PathBuf::from(t).join("venv"),
-        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/rampart-tools/venv"),
-    }
+/// Runs `crates/cloud/tests/seed/extra.py` after the shared seed.
+fn seed_extra(moto: &Moto) {
+    moto.python(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/seed/extra.py"));
 }
 
-/// A moto server on a free local port, killed on drop.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    fn start() -> Option<Moto> {
-        let bin = tools_venv().join("bin/moto_server");
-        if !bin.exists() {
-            assert!(
-                !rampart_testkit::in_ci(),
-                "moto_server missing at {} (run scripts/test-deps.sh)",
-                bin.display()
-            );
-            eprintln!("skip: moto_server not installed at {}", bin.display());
-            return None;
-        }
-        let amis = rampart_testkit::shared("peers/aws/empty-amis.json")?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-            .env("MOTO_AMIS_PATH", amis)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let moto = Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Some(moto)
-    }
-
-    fn seed(&self, script: &PathBuf) {
-        let dir = std::env::temp_dir().join(format!(
-            "rampart-cloud-seed-{}-{}",
-            std::process::id(),
-            self.url.rsplit(':').next().unwrap_or_default()
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let out = Command::new(tools_venv().join("bin/python"))
-            .arg(script)
-            .current_dir(&dir)
-            .env("AWS_ENDPOINT_URL", &self.url)
-            .env("AUTH_DETAILS_OUT", dir.join("auth-details.json"))
-            .output()
-            .expect("run seed.py");
-        assert!(
-            out.status.success(),
-            "seed.py failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    /// Runs `crates/cloud/tests/seed/extra.py` after the shared seed.
-    fn seed_extra(&self) {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/seed/extra.py");
-        let out = Command::new(tools_venv().join("bin/python"))
-            .arg(&script)
-            .env("AWS_ENDPOINT_URL", &self.url)
-            .output()
-            .expect("run extra.py");
-        assert!(
-            out.status.success(),
-            "extra.py failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn options(&self) -> AwsOptions {
-        AwsOptions {
-            region: Some("us-east-1".into()),
-            endpoint_url: Some(self.url.clone()),
-            static_credentials: Some(("testing".into(), "testing".into())),
-            ..AwsOptions::default()
-        }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// SDK options for the server, with its test credentials.
+fn options(moto: &Moto) -> AwsOptions {
+    AwsOptions {
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(moto.url.clone()),
+        static_credentials: Some(("testing".into(), "testing".into())),
+        ..AwsOptions::default()
     }
 }
 
@@ -136,9 +45,9 @@ fn seeded_moto_account_reports_every_insecure_resource() {
         return;
     };
     let Some(moto) = Moto::start() else { return };
-    moto.seed(&seed);
+    moto.python(&seed);
     let t = Instant::now();
-    let inv = collect_blocking(&moto.options()).expect("collect");
+    let inv = collect_blocking(&options(&moto)).expect("collect");
     eprintln!(
         "collected {} resources in {:?}; warnings: {:#?}",
         inv.resources.len(),
@@ -197,7 +106,7 @@ fn drift_shows_an_out_of_band_change() {
         return;
     };
     let Some(moto) = Moto::start() else { return };
-    moto.seed(&seed);
+    moto.python(&seed);
     let dir = std::env::temp_dir().join(format!("rampart-cloud-drift-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(
@@ -229,7 +138,7 @@ resource "aws_s3_bucket" "gone" {
             .map(|(d, _, _)| d.clone())
             .collect()
     };
-    let o = moto.options();
+    let o = options(&moto);
     let before = rampart_cloud::drift(&declared, &collect_blocking(&o).expect("collect"));
     assert_eq!(
         changed_acls(&before),
@@ -284,9 +193,9 @@ fn fix_apply_resolves_the_fixable_findings() {
         return;
     };
     let Some(moto) = Moto::start() else { return };
-    moto.seed(&seed);
-    moto.seed_extra();
-    let o = moto.options();
+    moto.python(&seed);
+    seed_extra(&moto);
+    let o = options(&moto);
     let inv = collect_blocking(&o).expect("collect");
     let before = scan(&inv, "aws:test", &[]).findings;
     let plan = rampart_cloud::fix::plan(&before, &inv, &[]);
@@ -352,9 +261,9 @@ fn extra_services_are_collected_and_judged() {
         return;
     };
     let Some(moto) = Moto::start() else { return };
-    moto.seed(&seed);
-    moto.seed_extra();
-    let inv = collect_blocking(&moto.options()).expect("collect");
+    moto.python(&seed);
+    seed_extra(&moto);
+    let inv = collect_blocking(&options(&moto)).expect("collect");
     assert!(warnings(&inv).is_empty(), "warnings: {:#?}", inv.warnings);
     let found = hits(&inv);
     let expected = [
@@ -497,7 +406,7 @@ fn reads_cloudtrail_logs_from_s3() {
         }
     });
     let logs = rampart_cloud::cloudtrail_s3::read_trail_logs_blocking(
-        &moto.options(),
+        &options(&moto),
         "trail-logs",
         "AWSLogs/123456789012/",
         rampart_cloud::cloudtrail_s3::ReadLimits::default(),
@@ -544,10 +453,10 @@ fn authorization_details_feed_the_iam_analysis() {
         return;
     };
     let Some(moto) = Moto::start() else { return };
-    moto.seed(&seed);
+    moto.python(&seed);
     let t = Instant::now();
     let (doc, warnings) =
-        rampart_cloud::authorization_details_blocking(&moto.options()).expect("fetch");
+        rampart_cloud::authorization_details_blocking(&options(&moto)).expect("fetch");
     eprintln!(
         "authorization details in {:?}; warnings: {warnings:#?}",
         t.elapsed()

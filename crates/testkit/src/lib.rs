@@ -5,6 +5,8 @@
 //! When something is missing a test prints a note and skips — except with `CI=true`, where a missing
 //! corpus fails the test, so CI can never pass by skipping.
 
+pub mod moto;
+
 use std::path::{Path, PathBuf};
 
 /// True when running under CI (`CI=true`), where nothing may be skipped.
