@@ -10,6 +10,7 @@ fn limits() -> Limits {
     Limits {
         eval_time: Duration::from_millis(50),
         max_module_bytes: 64 * 1024,
+        ..Limits::default()
     }
 }
 
