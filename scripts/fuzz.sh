@@ -93,16 +93,16 @@ for t in "${targets[@]}"; do
     rc=$?
     set -e
     elapsed=$(($(date +%s) - start))
-    runs="$(grep -oE '^Done [0-9]+ runs' "$log" | tail -n1 | grep -oE '[0-9]+' || true)"
-    [ -n "$runs" ] || runs="$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n1 || true)"
-    cov="$(grep -oE '^#[0-9]+.*cov: [0-9]+' "$log" | tail -n1 | grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+' || true)"
+    runs="$(grep -aoE '^Done [0-9]+ runs' "$log" | tail -n1 | grep -oE '[0-9]+' || true)"
+    [ -n "$runs" ] || runs="$(grep -aoE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n1 || true)"
+    cov="$(grep -aoE '^#[0-9]+.*cov: [0-9]+' "$log" | tail -n1 | grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+' || true)"
     new=$(find "$scratch" -type f | wc -l)
     if [ "$rc" -eq 0 ]; then
         line="$(printf '%-22s ok    %10s execs  cov %-6s %5s new inputs  %3ss' "$t" "${runs:-?}" "${cov:-?}" "$new" "$elapsed")"
     else
         failed=1
-        artifact="$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -n1 | sed 's/Test unit written to //' || true)"
-        reason="$(grep -m1 -oE "panicked at [^:]+:[0-9]+:[0-9]+|ERROR: libFuzzer: [a-z-]+|==[0-9]+== ERROR: [^ ]+ [^ ]+" "$log" || true)"
+        artifact="$(grep -aoE 'Test unit written to [^ ]+' "$log" | tail -n1 | sed 's/Test unit written to //' || true)"
+        reason="$(grep -a -m1 -oE "panicked at [^:]+:[0-9]+:[0-9]+|ERROR: libFuzzer: [a-z-]+|==[0-9]+== ERROR: [^ ]+ [^ ]+" "$log" || true)"
         line="$(printf '%-22s FAIL  exit %s after %s execs, %ss: %s%s' "$t" "$rc" "${runs:-?}" "$elapsed" "${reason:-see log}" "${artifact:+ -> $artifact}")"
         echo "---- $t (last 40 lines of log) ----" >&2
         tail -n 40 "$log" >&2
