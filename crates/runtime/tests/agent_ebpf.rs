@@ -79,16 +79,8 @@ fn kill_response_ends_a_process_a_rule_flags() {
     assert!(summary.events[0] > 0);
 }
 
-/// Fileless execution (falcosecurity event-generator's `syscall.ExecutionFromMemfd`-style
-/// behaviour): a program copied into a memfd and executed through `/proc/self/fd/N` fires the
-/// stable rule "Fileless execution via memfd_create" through the agent.
-#[test]
-fn memfd_execution_fires_the_fileless_rule() {
-    if let Err(e) = preflight() {
-        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
-        eprintln!("skipping: {e}");
-        return;
-    }
+/// The agent with Falco's stable rules, alerts collected in memory.
+fn agent_with_stable_rules() -> (rampart_runtime::agent::Running, Collect) {
     let rules = rampart_testkit::shared("testdata/falcosecurity-rules/rules/falco_rules.yaml")
         .expect("falcosecurity rules");
     let (ruleset, _) = rampart_runtime::rules::load(&[rules]).expect("rules load");
@@ -100,6 +92,20 @@ fn memfd_execution_fires_the_fileless_rule() {
     .output(Box::new(collect.clone()))
     .start()
     .expect("agent starts");
+    (running, collect)
+}
+
+/// Fileless execution (falcosecurity event-generator's `syscall.ExecutionFromMemfd`-style
+/// behaviour): a program copied into a memfd and executed through `/proc/self/fd/N` fires the
+/// stable rule "Fileless execution via memfd_create" through the agent.
+#[test]
+fn memfd_execution_fires_the_fileless_rule() {
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let (running, collect) = agent_with_stable_rules();
     let script = "import os\nfd = os.memfd_create('rampart-memfd', 0)\n\
                   os.write(fd, open('/bin/sleep', 'rb').read())\n\
                   os.execv('/proc/self/fd/%d' % fd, ['rampart-memfd', '1'])\n";
@@ -146,17 +152,7 @@ fn reverse_shell_in_container_fires_the_redirect_rule() {
         eprintln!("skipping: no podman");
         return;
     }
-    let rules = rampart_testkit::shared("testdata/falcosecurity-rules/rules/falco_rules.yaml")
-        .expect("falcosecurity rules");
-    let (ruleset, _) = rampart_runtime::rules::load(&[rules]).expect("rules load");
-    let collect = Collect::default();
-    let running = Agent::new(
-        rampart_runtime::Engine::new(ruleset),
-        AgentOptions::default(),
-    )
-    .output(Box::new(collect.clone()))
-    .start()
-    .expect("agent starts");
+    let (running, collect) = agent_with_stable_rules();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     // the "attacker": accept the shell and tell it to exit
