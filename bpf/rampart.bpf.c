@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-// Rampart syscall event source: one raw_syscalls pair (enter saves the arguments per thread, exit
-// emits one event for the syscalls we watch, reading string arguments at exit) plus
-// sched_process_exec/fork/exit for the process tree. Events go to a ring buffer; a reserve that
-// fails increments a per-CPU drop counter and never blocks.
+// Rampart syscall event source: one BTF raw tracepoint at syscall exit (emits one event for the
+// syscalls we watch, with arguments from the saved registers and strings read at exit) plus
+// sched_process_exec/fork/exit for the process tree. Events go to a ring buffer without wakeups
+// (user space polls); a reserve that fails increments a per-CPU drop counter and never blocks.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -22,18 +22,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
-
-struct enter_args {
-	__u64 id;
-	__u64 args[6];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct enter_args);
-} inflight SEC(".maps");
 
 static __always_inline int watched(__u64 id)
 {
@@ -89,24 +77,6 @@ static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
 	e->s2_len = 0;
 }
 
-SEC("tracepoint/raw_syscalls/sys_enter")
-int rp_sys_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 id = ctx->id;
-	if (!watched(id))
-		return 0;
-	struct enter_args a = { .id = id };
-	a.args[0] = ctx->args[0];
-	a.args[1] = ctx->args[1];
-	a.args[2] = ctx->args[2];
-	a.args[3] = ctx->args[3];
-	a.args[4] = ctx->args[4];
-	a.args[5] = ctx->args[5];
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&inflight, &tid, &a, BPF_ANY);
-	return 0;
-}
-
 static __always_inline int str_arg_index(__u64 id, int which)
 {
 	// Index of the first (which=0) / second (which=1) user string argument, or -1.
@@ -132,32 +102,37 @@ static __always_inline int str_arg_index(__u64 id, int which)
 	return -1;
 }
 
-SEC("tracepoint/raw_syscalls/sys_exit")
-int rp_sys_exit(struct trace_event_raw_sys_exit *ctx)
+// One program at syscall exit, attached as a BTF raw tracepoint (no per-call trace record is built
+// and there is no enter program): the syscall number and its arguments are read from the user
+// registers saved at entry (orig_ax; di, si, dx, r10, r8, r9), which the kernel leaves intact for
+// every watched syscall (a successful execve replaces them, and is reported by
+// sched_process_exec instead). String arguments and accept's peer address are read here, after
+// the kernel wrote them. Unwatched syscalls cost one load and one switch.
+SEC("tp_btf/sys_exit")
+int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct enter_args *a = bpf_map_lookup_elem(&inflight, &tid);
-	if (!a)
+	__u64 id = regs->orig_ax;
+	if (!watched(id))
 		return 0;
-	__u64 id = a->id;
-	if (id == NR_execve || id == NR_execveat) {
-		// Successful execs are reported by sched_process_exec; report failures only.
-		if (ctx->ret == 0) {
-			bpf_map_delete_elem(&inflight, &tid);
-			return 0;
-		}
-	}
+	if ((id == NR_execve || id == NR_execveat) && ret == 0)
+		return 0; // successful execs are reported by sched_process_exec
+	__u64 args[6];
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop();
-		bpf_map_delete_elem(&inflight, &tid);
 		return 0;
 	}
 	fill_header(e, KIND_SYSCALL, id);
-	e->ret = ctx->ret;
+	e->ret = ret;
 	#pragma unroll
 	for (int i = 0; i < 6; i++)
-		e->args[i] = a->args[i];
+		e->args[i] = args[i];
 	int i0 = str_arg_index(id, 0);
 	int i1 = str_arg_index(id, 1);
 	if (id == NR_execve)
@@ -165,23 +140,22 @@ int rp_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	if (id == NR_execveat)
 		i0 = 1;
 	if (i0 >= 0 && i0 < 6) {
-		long n = bpf_probe_read_user_str(e->s1, sizeof(e->s1), (void *)a->args[i0]);
+		long n = bpf_probe_read_user_str(e->s1, sizeof(e->s1), (void *)args[i0]);
 		e->s1_len = n > 0 ? n : 0;
 	}
 	if (i1 >= 0 && i1 < 6) {
-		long n = bpf_probe_read_user_str(e->s2, sizeof(e->s2), (void *)a->args[i1]);
+		long n = bpf_probe_read_user_str(e->s2, sizeof(e->s2), (void *)args[i1]);
 		e->s2_len = n > 0 ? n : 0;
 	}
 	if (id == NR_connect || id == NR_bind || id == NR_accept || id == NR_accept4) {
 		// sockaddr (up to 28 bytes) into s2; for accept the peer address is written at exit.
-		void *addr = (void *)a->args[1];
+		void *addr = (void *)args[1];
 		if (addr) {
 			bpf_probe_read_user(e->s2, 28, addr);
 			e->s2_len = 28;
 		}
 	}
-	bpf_map_delete_elem(&inflight, &tid);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -207,7 +181,7 @@ int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
 		len = sizeof(e->s2);
 	if (len > 0 && bpf_probe_read_user(e->s2, len, (void *)start) == 0)
 		e->s2_len = len;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -222,7 +196,7 @@ int rp_fork(struct trace_event_raw_sched_process_fork *ctx)
 	fill_header(e, KIND_FORK, NR_clone);
 	e->ret = ctx->child_pid;
 	e->args[0] = ctx->child_pid;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -239,6 +213,6 @@ int rp_exit(struct trace_event_raw_sched_process_template *ctx)
 	}
 	fill_header(e, KIND_EXIT, NR_exit_group);
 	e->ret = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }

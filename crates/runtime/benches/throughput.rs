@@ -241,7 +241,70 @@ fn report(engine: &Engine, events: &[SyscallEvent]) {
     );
 }
 
+/// A ring-buffer record as the BPF side writes it: an `openat` of `path` by this process.
+#[cfg(all(target_os = "linux", feature = "ebpf"))]
+fn raw_openat(path: &str) -> Vec<u8> {
+    use rampart_runtime::sources::ebpf::raw::{Kind, RawEvent, encode};
+    let pid = std::process::id();
+    let path = format!("{path}\0");
+    encode(&RawEvent {
+        kind: Kind::Syscall,
+        tgid: pid,
+        tid: pid,
+        ppid: 0,
+        uid: 1000,
+        gid: 1000,
+        loginuid: u32::MAX,
+        sid: 0,
+        tty: 0,
+        nr: 257,
+        ret: 3,
+        ts_boot: 1,
+        cgroup_id: 0,
+        args: [0, 0, 0o2000000, 0, 0, 0],
+        comm: b"bench",
+        s1: path.as_bytes(),
+        s2: b"",
+        truncated: false,
+    })
+}
+
+/// The eBPF decoder's cost per event: raw record → enriched, prepared [`SyscallEvent`] (process
+/// record, ancestors, user names, fd, derived strings) into a recycled event, as the agent's
+/// reader thread does it.
+#[cfg(all(target_os = "linux", feature = "ebpf"))]
+fn decode_report() {
+    use rampart_runtime::sources::ebpf::{decode::Decoder, raw};
+    let record = raw_openat("/etc/hostname");
+    let mut decoder = Decoder::new();
+    let mut ev = SyscallEvent::default();
+    let Some(r) = raw::parse(&record) else {
+        println!("decode: the synthetic record does not parse");
+        return;
+    };
+    decoder.decode_into(&r, &mut ev); // warm: fills the recycled event's buffers
+    let rounds = 200_000u64;
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let cpu_start = thread_cpu_secs();
+    for _ in 0..rounds {
+        if let Some(r) = raw::parse(black_box(&record)) {
+            decoder.decode_into(&r, black_box(&mut ev));
+        }
+    }
+    let cpu = thread_cpu_secs() - cpu_start;
+    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    println!(
+        "decode (eBPF record -> prepared event, recycled): {:.0} ns per event, {:.3} allocations \
+         per event, {} ancestors",
+        cpu * 1e9 / rounds as f64,
+        allocs as f64 / rounds as f64,
+        ev.ancestors.len()
+    );
+}
+
 fn bench(c: &mut Criterion) {
+    #[cfg(all(target_os = "linux", feature = "ebpf"))]
+    decode_report();
     let Some(engine) = engine() else { return };
     let events = mix();
     report(&engine, &events);

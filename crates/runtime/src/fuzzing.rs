@@ -84,3 +84,30 @@ fn extract_all(source: Source, ev: &dyn crate::fields::Event) {
         }
     }
 }
+
+/// Parses arbitrary bytes as eBPF ring-buffer records (the input split into record-sized pieces)
+/// and decodes each into an event with one long-lived decoder, as the agent's reader thread does.
+#[cfg(all(target_os = "linux", feature = "ebpf"))]
+pub fn fuzz_ebpf_record(data: &[u8]) {
+    use crate::sources::ebpf::{decode::Decoder, raw};
+    use std::sync::{Mutex, OnceLock};
+    static DECODER: OnceLock<Mutex<Decoder>> = OnceLock::new();
+    let decoder = DECODER.get_or_init(|| Mutex::new(Decoder::new()));
+    let Ok(mut decoder) = decoder.lock() else {
+        return;
+    };
+    let mut ev = crate::SyscallEvent::default();
+    for chunk in data.chunks(raw::EVENT_SIZE) {
+        // short pieces are padded so that the decoder sees them too
+        let mut rec = chunk.to_vec();
+        rec.resize(raw::EVENT_SIZE, 0);
+        if let Some(r) = raw::parse(&rec) {
+            // keep the fuzzer from exec-ing /proc lookups of random pids in a loop
+            let r = raw::RawEvent {
+                tgid: r.tgid % 64,
+                ..r
+            };
+            decoder.decode_into(&r, &mut ev);
+        }
+    }
+}

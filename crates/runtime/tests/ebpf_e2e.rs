@@ -93,7 +93,7 @@ fn real_behaviours_fire_rules() {
         match src.events().recv_timeout(left) {
             Ok(ev) if ours(&ev, me) => {
                 events += 1;
-                alerts.extend(engine.process(&ev));
+                alerts.extend(engine.process(&*ev));
             }
             Ok(_) => {}
             Err(_) => break,
@@ -175,7 +175,7 @@ fn shell_in_podman_container() {
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
         match src.events().recv_timeout(left) {
             Ok(ev) if ev.container.as_ref().is_some_and(|c| c.name == name) => {
-                let fired = engine.process(&ev);
+                let fired = engine.process(&*ev);
                 if !fired.is_empty()
                     && let Some(c) = &ev.container
                 {

@@ -6,6 +6,7 @@ use super::metrics::{DropStage, Metrics};
 use super::outputs::Dispatcher;
 use super::respond::{Responder, Target};
 use super::{Agent, AgentEvent, AgentOptions};
+use crate::SyscallEvent;
 use crate::alert::{Alert, clock_nanos, rfc3339_nanos};
 use crate::engine::Engine;
 use crate::fields::{Event, Source};
@@ -270,7 +271,8 @@ impl Loop {
             while got < BATCH {
                 let Some(ev) = syscalls.try_next() else { break };
                 got += 1;
-                self.handle(AgentEvent::Syscall(Box::new(ev)));
+                self.handle_syscall(&ev);
+                syscalls.recycle(ev);
             }
             while open && got < 2 * BATCH {
                 match rx.try_recv() {
@@ -314,38 +316,43 @@ impl Loop {
 
     fn handle(&mut self, ev: AgentEvent) {
         match ev {
-            AgentEvent::Syscall(e) => {
-                self.metrics.event(Source::Syscall, 1);
-                if let Some(r) = self.recorder.as_mut() {
-                    use std::io::Write;
-                    let line = crate::sources::syscall::encode(&e);
-                    let _ = r
-                        .write_all(line.as_bytes())
-                        .and_then(|_| r.write_all(b"\n"));
-                }
-                let target = Target {
-                    pid: Some(e.proc.pid),
-                    container_id: e
-                        .container
-                        .as_ref()
-                        .map(|c| c.id.clone())
-                        .filter(|id| !id.is_empty() && id != "host"),
-                };
-                self.evaluate(&*e, Some(target));
-            }
-            AgentEvent::K8sAudit(e) => self.evaluate(&e, None),
-            AgentEvent::CloudTrail(e) => self.evaluate(&e, None),
+            AgentEvent::Syscall(e) => self.handle_syscall(&e),
+            AgentEvent::K8sAudit(e) => self.evaluate(&e, || None),
+            AgentEvent::CloudTrail(e) => self.evaluate(&e, || None),
         }
     }
 
-    fn evaluate(&mut self, ev: &dyn Event, target: Option<Target>) {
+    fn handle_syscall(&mut self, e: &SyscallEvent) {
+        self.metrics.event(Source::Syscall, 1);
+        if let Some(r) = self.recorder.as_mut() {
+            use std::io::Write;
+            let line = crate::sources::syscall::encode(e);
+            let _ = r
+                .write_all(line.as_bytes())
+                .and_then(|_| r.write_all(b"\n"));
+        }
+        self.evaluate(e, || {
+            Some(Target {
+                pid: Some(e.proc.pid),
+                container_id: e
+                    .container
+                    .as_ref()
+                    .map(|c| c.id.clone())
+                    .filter(|id| !id.is_empty() && id != "host"),
+            })
+        });
+    }
+
+    /// Runs the rules on `ev`; alerts are published and offered to the responder, whose target
+    /// (`target`, else what the alert names) is only built when a rule matched.
+    fn evaluate(&mut self, ev: &dyn Event, target: impl Fn() -> Option<Target>) {
         let mut hits = Vec::new();
         self.engine.matches(ev, |i| hits.push(i));
         for i in hits {
             let alert = Arc::new(self.engine.alert(i, ev));
             self.publish(alert.clone());
             if let Some(r) = &self.responder {
-                let t = target.clone().unwrap_or_else(|| Target::from_alert(&alert));
+                let t = target().unwrap_or_else(|| Target::from_alert(&alert));
                 r.offer(&alert, &t);
             }
         }
@@ -479,8 +486,14 @@ mod syscall {
         pub fn active(&self) -> bool {
             self.0.is_some()
         }
-        pub fn try_next(&self) -> Option<SyscallEvent> {
+        pub fn try_next(&self) -> Option<Box<SyscallEvent>> {
             self.0.as_ref()?.events().try_recv().ok()
+        }
+        /// Returns a consumed event to the source for reuse.
+        pub fn recycle(&self, ev: Box<SyscallEvent>) {
+            if let Some(s) = self.0.as_ref() {
+                s.recycle(ev);
+            }
         }
         pub fn stats(&self) -> Option<SyscallDrops> {
             let s = self.0.as_ref()?.stats();
@@ -520,9 +533,10 @@ mod syscall {
         pub fn active(&self) -> bool {
             false
         }
-        pub fn try_next(&self) -> Option<SyscallEvent> {
+        pub fn try_next(&self) -> Option<Box<SyscallEvent>> {
             None
         }
+        pub fn recycle(&self, _ev: Box<SyscallEvent>) {}
         pub fn stats(&self) -> Option<SyscallDrops> {
             None
         }

@@ -227,7 +227,7 @@ pub struct Fd {
 
 /// Derived strings of an event (`proc.cmdline`, `proc.args`, …), computed once by
 /// [`SyscallEvent::prepare`] so that extraction borrows them.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Derived {
     cmdline: String,
     args: String,
@@ -237,6 +237,42 @@ pub struct Derived {
     mounts: String,
     /// `OPEN_*` bits of an open-family event.
     open: u8,
+    /// Set by the eBPF decoder: which process-table state the event's process, ancestors and
+    /// container were copied from, so a recycled event refilled for the same state skips the copy.
+    pub(crate) process_stamp: Option<ProcessStamp>,
+}
+
+impl PartialEq for Derived {
+    /// Equal derived values (where they were copied from does not matter).
+    fn eq(&self, o: &Self) -> bool {
+        (
+            &self.cmdline,
+            &self.args,
+            &self.env,
+            &self.evt_args,
+            &self.fd_name,
+            &self.mounts,
+            self.open,
+        ) == (
+            &o.cmdline,
+            &o.args,
+            &o.env,
+            &o.evt_args,
+            &o.fd_name,
+            &o.mounts,
+            o.open,
+        )
+    }
+}
+
+/// A process (pid) at one version of the eBPF decoder's process table and container cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ProcessStamp {
+    pub pid: u32,
+    /// Version of the process table.
+    pub procs: u64,
+    /// Version of the container cache.
+    pub containers: u64,
 }
 
 pub(crate) const OPEN_READ: u8 = 1;
@@ -276,38 +312,72 @@ impl SyscallEvent {
     /// Computes derived values (`proc.cmdline`, `proc.args`, socket `fd.name`, …). Call once after
     /// building or decoding; extraction never allocates for these afterwards.
     pub fn prepare(&mut self) {
-        self.derived.args = self.proc.args.join(" ");
-        self.derived.cmdline = cmdline(&self.proc.name, &self.derived.args);
-        self.derived.env = self.proc.env.join(" ");
-        self.derived.open = open_bits(self);
-        self.derived.evt_args = self
-            .args
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        for a in &mut self.ancestors {
-            a.cmdline = cmdline(&a.name, &a.args.join(" "));
+        self.prepare_parts(false);
+    }
+
+    /// [`SyscallEvent::prepare`]; with `process_unchanged` (the event's process arguments,
+    /// environment, ancestors and container are what they were at the last prepare) the values
+    /// derived from those alone are kept.
+    pub(crate) fn prepare_parts(&mut self, process_unchanged: bool) {
+        use std::fmt::Write;
+        // Strings are rebuilt in place: an event refilled by the eBPF decoder keeps its buffers.
+        let open = open_bits(self);
+        let d = &mut self.derived;
+        d.open = open;
+        if !process_unchanged {
+            d.args.clear();
+            join_into(&mut d.args, &self.proc.args);
+            d.env.clear();
+            join_into(&mut d.env, &self.proc.env);
         }
+        d.cmdline.clear();
+        d.cmdline.push_str(&self.proc.name);
+        if !d.args.is_empty() {
+            d.cmdline.push(' ');
+            d.cmdline.push_str(&d.args);
+        }
+        d.evt_args.clear();
+        for (i, (k, v)) in self.args.iter().enumerate() {
+            if i > 0 {
+                d.evt_args.push(' ');
+            }
+            d.evt_args.push_str(k);
+            d.evt_args.push('=');
+            d.evt_args.push_str(v);
+        }
+        if !process_unchanged {
+            for a in &mut self.ancestors {
+                a.cmdline.clear();
+                cmdline_into(&mut a.cmdline, &a.name, &a.args);
+            }
+        }
+        d.fd_name.clear();
         if let Some(fd) = &self.fd {
-            self.derived.fd_name = if fd.name.is_empty() && !fd.sip.is_empty() {
-                format!("{}:{}->{}:{}", fd.cip, fd.cport, fd.sip, fd.sport)
+            if fd.name.is_empty() && !fd.sip.is_empty() {
+                let _ = write!(
+                    d.fd_name,
+                    "{}:{}->{}:{}",
+                    fd.cip, fd.cport, fd.sip, fd.sport
+                );
             } else {
-                fd.name.clone()
-            };
+                d.fd_name.push_str(&fd.name);
+            }
         }
+        if process_unchanged {
+            return;
+        }
+        d.mounts.clear();
         if let Some(c) = &self.container {
-            self.derived.mounts = c
-                .mounts
-                .iter()
-                .map(|m| {
-                    format!(
-                        "{}:{}:{}:{}:{}",
-                        m.source, m.dest, m.mode, m.rdwr, m.propagation
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(",");
+            for (i, m) in c.mounts.iter().enumerate() {
+                if i > 0 {
+                    d.mounts.push(',');
+                }
+                let _ = write!(
+                    d.mounts,
+                    "{}:{}:{}:{}:{}",
+                    m.source, m.dest, m.mode, m.rdwr, m.propagation
+                );
+            }
         }
     }
 
@@ -337,11 +407,25 @@ impl SyscallEvent {
     }
 }
 
-fn cmdline(name: &str, args: &str) -> String {
-    if args.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name} {args}")
+/// Appends `parts` joined by spaces.
+fn join_into(dst: &mut String, parts: &[String]) {
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            dst.push(' ');
+        }
+        dst.push_str(p);
+    }
+}
+
+/// Appends Falco's command line: `name`, then a space and the joined arguments unless they join
+/// to nothing.
+fn cmdline_into(dst: &mut String, name: &str, args: &[String]) {
+    dst.push_str(name);
+    let mark = dst.len();
+    dst.push(' ');
+    join_into(dst, args);
+    if dst.len() == mark + 1 {
+        dst.truncate(mark);
     }
 }
 

@@ -1,9 +1,10 @@
 //! Raw kernel events into [`SyscallEvent`]s with Falco's field semantics.
 
+use super::fdtable::FdTable;
 use super::procs::split_args;
 use super::procs::{self, ProcInfo, Procs};
 use super::raw::{Kind, RawEvent, cstr, syscall_name};
-use crate::fields::syscall::{Ancestor, Container, Fd, Group, Process, SyscallEvent, User};
+use crate::fields::syscall::{Ancestor, Container, Fd, Process, ProcessStamp, SyscallEvent};
 use std::collections::HashMap;
 
 /// Appended to strings the kernel side cut at its buffer size.
@@ -22,7 +23,11 @@ pub struct Decoder {
     podman: bool,
     boot_offset: i64,
     num: u64,
-    fds: super::fdtable::FdTable,
+    fds: FdTable,
+    /// A file-descriptor record kept for reuse by the next event that has one.
+    spare_fd: Option<Fd>,
+    /// Bumped when the container cache changes (part of an event's process stamp).
+    containers_version: u64,
 }
 
 fn boot_offset() -> i64 {
@@ -39,21 +44,39 @@ fn boot_offset() -> i64 {
     now - (ts.tv_sec * 1_000_000_000 + ts.tv_nsec)
 }
 
-fn text(b: &[u8], truncated: bool) -> String {
-    let mut s = String::from_utf8_lossy(cstr(b)).into_owned();
+/// Replaces `dst` with `src`, keeping `dst`'s allocation.
+fn set(dst: &mut String, src: &str) {
+    dst.clear();
+    dst.push_str(src);
+}
+
+/// Appends the C string in `b` (lossy UTF-8), with the truncation marker when the kernel cut it.
+fn push_text(dst: &mut String, b: &[u8], truncated: bool) {
+    dst.push_str(&String::from_utf8_lossy(cstr(b)));
     if truncated && b.len() >= super::raw::STR_MAX {
-        s.push_str(TRUNCATED);
+        dst.push_str(TRUNCATED);
     }
+}
+
+fn text(b: &[u8], truncated: bool) -> String {
+    let mut s = String::new();
+    push_text(&mut s, b, truncated);
     s
 }
 
 /// Falco's rendering of open flags.
 pub fn open_flags(flags: u64) -> String {
-    let mut out = vec![match flags & 3 {
+    let mut out = String::new();
+    push_open_flags(&mut out, flags);
+    out
+}
+
+fn push_open_flags(out: &mut String, flags: u64) {
+    out.push_str(match flags & 3 {
         1 => "O_WRONLY",
         2 => "O_RDWR",
         _ => "O_RDONLY",
-    }];
+    });
     for (bit, name) in [
         (0o100, "O_CREAT"),
         (0o200, "O_EXCL"),
@@ -67,10 +90,10 @@ pub fn open_flags(flags: u64) -> String {
         (0o20200000, "O_TMPFILE"),
     ] {
         if flags & bit == bit {
-            out.push(name);
+            out.push('|');
+            out.push_str(name);
         }
     }
-    out.join("|")
 }
 
 fn sockaddr(b: &[u8]) -> Option<(String, i64, &'static str)> {
@@ -95,12 +118,190 @@ fn sockaddr(b: &[u8]) -> Option<(String, i64, &'static str)> {
     }
 }
 
-fn abs_path(path: &str, cwd: &str) -> String {
+/// Appends `path` made absolute against `cwd` (Falco's `fd.name`).
+fn push_abs_path(dst: &mut String, path: &str, cwd: &str) {
     if path.starts_with('/') || cwd.is_empty() {
-        path.to_string()
+        dst.push_str(path);
     } else {
-        format!("{}{}", cwd, path.trim_start_matches("./"))
+        dst.push_str(cwd);
+        dst.push_str(path.trim_start_matches("./"));
     }
+}
+
+/// Writes an event's `[name, value]` argument pairs in place, reusing the pairs (and their
+/// strings) the recycled event already holds; [`Args::finish`] drops the unused rest.
+struct Args<'a> {
+    pairs: &'a mut Vec<(String, String)>,
+    used: usize,
+}
+
+impl<'a> Args<'a> {
+    fn new(pairs: &'a mut Vec<(String, String)>) -> Self {
+        Args { pairs, used: 0 }
+    }
+
+    /// A cleared value string for argument `name`.
+    fn put(&mut self, name: &str) -> &mut String {
+        if self.used == self.pairs.len() {
+            self.pairs.push(Default::default());
+        }
+        let (k, v) = &mut self.pairs[self.used];
+        self.used += 1;
+        set(k, name);
+        v.clear();
+        v
+    }
+
+    fn num(&mut self, name: &str, value: impl std::fmt::Display) {
+        use std::fmt::Write;
+        let _ = write!(self.put(name), "{value}");
+    }
+
+    fn str(&mut self, name: &str, value: &str) {
+        self.put(name).push_str(value);
+    }
+
+    fn finish(self) {
+        self.pairs.truncate(self.used);
+    }
+}
+
+/// Clears every field of `fd`, keeping its strings' allocations.
+fn reset_fd(fd: &mut Fd) {
+    let Fd {
+        num,
+        kind,
+        name,
+        nameraw,
+        cip,
+        cport,
+        sip,
+        sport,
+        l4proto,
+        is_server,
+        connected,
+        name_changed,
+        cip_name,
+        sip_name,
+        dev,
+        ino,
+    } = fd;
+    for s in [kind, name, nameraw, cip, sip, l4proto, cip_name, sip_name] {
+        s.clear();
+    }
+    for n in [num, cport, sport, dev, ino] {
+        *n = 0;
+    }
+    for b in [is_server, connected, name_changed] {
+        *b = false;
+    }
+}
+
+/// Copies what the process table knows of a process into the event's process, keeping the
+/// event's allocations; fields the eBPF source does not know are cleared.
+fn fill_process(p: &mut Process, info: &ProcInfo, raw: &RawEvent<'_>) {
+    let Process {
+        pid,
+        tid,
+        ppid,
+        vpid,
+        vtid,
+        name,
+        exe,
+        exepath,
+        args,
+        cwd,
+        tty,
+        sid,
+        sname,
+        vpgid,
+        vpgid_name,
+        vpgid_exe,
+        env,
+        start_ts,
+        is_exe_writable,
+        is_exe_upper_layer,
+        is_exe_from_memfd,
+        is_sid_leader,
+        is_vpgid_leader,
+        exe_ino,
+        exe_ino_ctime,
+        exe_ino_mtime,
+        cap_permitted,
+        cap_effective,
+        cap_inheritable,
+    } = p;
+    *pid = i64::from(raw.tgid);
+    *tid = i64::from(raw.tid);
+    *ppid = i64::from(raw.ppid);
+    *vpid = *pid;
+    *vtid = *tid;
+    name.clear();
+    name.push_str(&String::from_utf8_lossy(raw.comm));
+    set(exe, &info.exe);
+    set(exepath, &info.exepath);
+    args.clone_from(&info.args);
+    set(cwd, &info.cwd);
+    *tty = i64::from(raw.tty);
+    *sid = i64::from(raw.sid);
+    *is_exe_from_memfd = info.exe_from_memfd;
+    for s in [
+        sname,
+        vpgid_name,
+        vpgid_exe,
+        cap_permitted,
+        cap_effective,
+        cap_inheritable,
+    ] {
+        s.clear();
+    }
+    env.clear();
+    for n in [vpgid, start_ts, exe_ino, exe_ino_ctime, exe_ino_mtime] {
+        *n = 0;
+    }
+    for b in [
+        is_exe_writable,
+        is_exe_upper_layer,
+        is_sid_leader,
+        is_vpgid_leader,
+    ] {
+        *b = false;
+    }
+}
+
+/// The per-event values of an event's process (ids, `comm`, tty, session); the rest is kept.
+fn refresh_process(p: &mut Process, raw: &RawEvent<'_>) {
+    p.pid = i64::from(raw.tgid);
+    p.tid = i64::from(raw.tid);
+    p.ppid = i64::from(raw.ppid);
+    p.vpid = p.pid;
+    p.vtid = p.tid;
+    if p.name.as_bytes() != raw.comm {
+        p.name.clear();
+        p.name.push_str(&String::from_utf8_lossy(raw.comm));
+    }
+    p.tty = i64::from(raw.tty);
+    p.sid = i64::from(raw.sid);
+}
+
+/// Copies a process-table entry into an ancestor slot, keeping the slot's allocations.
+fn fill_ancestor(a: &mut Ancestor, pid: u32, info: &ProcInfo) {
+    let Ancestor {
+        pid: apid,
+        name,
+        exe,
+        exepath,
+        args,
+        start_ts,
+        cmdline,
+    } = a;
+    *apid = i64::from(pid);
+    set(name, &info.name);
+    set(exe, &info.exe);
+    set(exepath, &info.exepath);
+    args.clone_from(&info.args);
+    *start_ts = 0;
+    cmdline.clear();
 }
 
 impl Decoder {
@@ -115,15 +316,16 @@ impl Decoder {
             boot_offset: boot_offset(),
             num: 0,
             fds: Default::default(),
+            spare_fd: None,
+            containers_version: 0,
         }
     }
 
-    fn container(&mut self, id: &str) -> Option<Container> {
-        if id.is_empty() {
-            return None;
-        }
-        if let Some(c) = self.containers.get(id) {
-            return Some(c.clone());
+    /// Makes sure the metadata of container `id` is cached (asks the runtime once per container;
+    /// the cache is emptied when it is full).
+    fn cache_container(&mut self, id: &str) {
+        if id.is_empty() || self.containers.contains_key(id) {
+            return;
         }
         let mut c = Container {
             id: id.to_string(),
@@ -133,15 +335,32 @@ impl Decoder {
         if self.podman {
             inspect_podman(&mut c);
         }
-        if self.containers.len() < MAX_CONTAINERS {
-            self.containers.insert(id.to_string(), c.clone());
+        if self.containers.len() >= MAX_CONTAINERS {
+            self.containers.clear();
         }
-        Some(c)
+        self.containers.insert(id.to_string(), c);
+        self.containers_version += 1;
     }
 
-    /// Updates state from `raw` and returns the event the engine sees (none for fork/exit of
-    /// threads we do not report).
-    pub fn decode(&mut self, raw: &RawEvent) -> Option<SyscallEvent> {
+    /// The current version of what an event of `pid` copies from the tables.
+    fn stamp(&self, pid: u32) -> ProcessStamp {
+        ProcessStamp {
+            pid,
+            procs: self.procs.version(),
+            containers: self.containers_version,
+        }
+    }
+
+    /// Updates state from `raw` and returns the event the engine sees.
+    pub fn decode(&mut self, raw: &RawEvent<'_>) -> Option<SyscallEvent> {
+        let mut ev = SyscallEvent::default();
+        self.decode_into(raw, &mut ev).then_some(ev)
+    }
+
+    /// Updates state from `raw` and writes the event the engine sees into `ev`, reusing its
+    /// allocations (a recycled event costs no allocation in the steady state). Returns false when
+    /// `raw` gives no event.
+    pub fn decode_into(&mut self, raw: &RawEvent<'_>, ev: &mut SyscallEvent) -> bool {
         let pid = raw.tgid;
         match raw.kind {
             Kind::Fork => {
@@ -152,282 +371,320 @@ impl Decoder {
                     self.fds.fork(pid, child);
                 }
             }
-            Kind::Exec => {
-                let mut parts = split_args(&raw.s2);
-                let exe = if parts.is_empty() {
-                    String::new()
-                } else {
-                    parts.remove(0)
-                };
-                if raw.args[0] as usize > raw.s2.len()
-                    && let Some(last) = parts.last_mut()
-                {
-                    last.push_str(TRUNCATED);
-                }
-                let mut exepath = text(&raw.s1, raw.truncated);
-                let mut exe_from_memfd = false;
-                if let Some((path, memfd)) = procs::exe_via_fd(pid, &exepath) {
-                    exepath = path;
-                    exe_from_memfd = memfd;
-                }
-                let mut info = ProcInfo {
-                    exe_from_memfd,
-                    ppid: raw.ppid,
-                    name: raw.comm.clone(),
-                    exe,
-                    exepath,
-                    args: parts,
-                    cwd: procs::cwd_of(pid),
-                    container_id: procs::container_of(pid),
-                };
-                if info.container_id.is_empty() {
-                    // gone before we looked: keep what the fork inherited from the parent
-                    if let Some(prev) = self.procs.get(pid) {
-                        info.container_id = prev.container_id.clone();
-                    }
-                }
-                self.procs.exec(pid, info);
-            }
+            Kind::Exec => self.exec(raw),
             Kind::Exit | Kind::Syscall => {}
         }
-        let ev = self.build(raw);
+        self.build(raw, ev);
         if raw.kind == Kind::Exit {
             self.procs.exit(pid);
             self.fds.exit(pid);
         }
-        Some(ev)
+        true
     }
 
-    fn build(&mut self, raw: &RawEvent) -> SyscallEvent {
+    fn exec(&mut self, raw: &RawEvent<'_>) {
         let pid = raw.tgid;
-        let info = self.procs.get(pid).cloned().unwrap_or_default();
-        let mut ancestors = Vec::new();
-        let mut ppid = if info.ppid != 0 { info.ppid } else { raw.ppid };
-        while ppid > 0 && ancestors.len() < MAX_ANCESTORS {
-            let Some(a) = self.procs.get(ppid).cloned() else {
-                break;
-            };
-            ancestors.push(Ancestor {
-                pid: i64::from(ppid),
-                name: a.name,
-                exe: a.exe,
-                exepath: a.exepath,
-                args: a.args,
-                ..Ancestor::default()
-            });
-            ppid = a.ppid;
+        let mut parts = split_args(raw.s2);
+        let exe = if parts.is_empty() {
+            String::new()
+        } else {
+            parts.remove(0)
+        };
+        if raw.args[0] as usize > raw.s2.len()
+            && let Some(last) = parts.last_mut()
+        {
+            last.push_str(TRUNCATED);
         }
-        let (uname, home, shell) = self.users.get(&raw.uid).cloned().unwrap_or_default();
-        let loginuid = if raw.loginuid == u32::MAX {
+        let mut exepath = text(raw.s1, raw.truncated);
+        let mut exe_from_memfd = false;
+        if let Some((path, memfd)) = procs::exe_via_fd(pid, &exepath) {
+            exepath = path;
+            exe_from_memfd = memfd;
+        }
+        let mut info = ProcInfo {
+            exe_from_memfd,
+            ppid: raw.ppid,
+            name: String::from_utf8_lossy(raw.comm).into_owned(),
+            exe,
+            exepath,
+            args: parts,
+            cwd: procs::cwd_of(pid),
+            container_id: procs::container_of(pid),
+        };
+        if info.container_id.is_empty() {
+            // gone before we looked: keep what the fork inherited from the parent
+            if let Some(prev) = self.procs.get(pid) {
+                info.container_id = prev.container_id.clone();
+            }
+        }
+        self.procs.exec(pid, info);
+    }
+
+    fn build(&mut self, raw: &RawEvent<'_>, ev: &mut SyscallEvent) {
+        let pid = raw.tgid;
+        // A recycled event last filled for this process at this version of the process table and
+        // container cache already holds its process strings, ancestors and container: only the
+        // per-event values change, and nothing needs looking up.
+        let unchanged =
+            self.procs.peek(pid).is_some() && ev.derived.process_stamp == Some(self.stamp(pid));
+        // Otherwise look everything up first (lookups may read /proc or ask the container
+        // runtime), then copy from shared borrows.
+        let mut chain = [0u32; MAX_ANCESTORS];
+        let mut depth = 0;
+        if !unchanged {
+            let mut ppid = match self.procs.get(pid) {
+                Some(info) if info.ppid != 0 => info.ppid,
+                _ => raw.ppid,
+            };
+            while ppid > 0 && depth < MAX_ANCESTORS {
+                let Some(a) = self.procs.get(ppid) else {
+                    break;
+                };
+                chain[depth] = ppid;
+                depth += 1;
+                ppid = a.ppid;
+            }
+            if let Some(id) = self
+                .procs
+                .peek(pid)
+                .map(|i| &i.container_id)
+                .filter(|id| !id.is_empty() && !self.containers.contains_key(id.as_str()))
+                .cloned()
+            {
+                self.cache_container(&id);
+            }
+        }
+        ev.derived.process_stamp = Some(self.stamp(pid));
+        let unknown = ProcInfo::default();
+        let info = self.procs.peek(pid).unwrap_or(&unknown);
+
+        self.num += 1;
+        let SyscallEvent {
+            ts,
+            num,
+            evt_type,
+            res,
+            args: _,
+            buffer,
+            proc,
+            ancestors,
+            user,
+            group,
+            container,
+            k8s,
+            fd: _,
+            derived: _,
+        } = ev;
+        if unchanged {
+            refresh_process(proc, raw);
+        } else {
+            fill_process(proc, info, raw);
+            ancestors.truncate(depth);
+            ancestors.resize_with(depth, Ancestor::default);
+            for (slot, &apid) in ancestors.iter_mut().zip(&chain[..depth]) {
+                match self.procs.peek(apid) {
+                    Some(a) => fill_ancestor(slot, apid, a),
+                    None => fill_ancestor(slot, apid, &unknown),
+                }
+            }
+            match self.containers.get(info.container_id.as_str()) {
+                Some(c) => match container {
+                    Some(dst) => dst.clone_from(c),
+                    None => *container = Some(c.clone()),
+                },
+                None => *container = None,
+            }
+        }
+        *ts = self.boot_offset + raw.ts_boot as i64;
+        *num = self.num;
+        set(
+            evt_type,
+            match raw.kind {
+                Kind::Exec => "execve",
+                Kind::Fork => "clone",
+                Kind::Exit => "procexit",
+                Kind::Syscall => syscall_name(raw.nr),
+            },
+        );
+        *res = raw.ret;
+        *buffer = None;
+        *k8s = None;
+        user.uid = i64::from(raw.uid);
+        match self.users.get(&raw.uid) {
+            Some((n, home, shell)) => {
+                set(&mut user.name, n);
+                set(&mut user.homedir, home);
+                set(&mut user.shell, shell);
+            }
+            None => {
+                user.name.clear();
+                user.homedir.clear();
+                user.shell.clear();
+            }
+        }
+        user.loginuid = if raw.loginuid == u32::MAX {
             -1
         } else {
             i64::from(raw.loginuid)
         };
-        let loginname = self
-            .users
-            .get(&raw.loginuid)
-            .map(|u| u.0.clone())
-            .unwrap_or_default();
-        let container = self.container(&info.container_id);
-        self.num += 1;
-        let mut ev = SyscallEvent {
-            ts: self.boot_offset + raw.ts_boot as i64,
-            num: self.num,
-            evt_type: match raw.kind {
-                Kind::Exec => "execve".into(),
-                Kind::Fork => "clone".into(),
-                Kind::Exit => "procexit".into(),
-                Kind::Syscall => syscall_name(raw.nr).into(),
-            },
-            res: raw.ret,
-            proc: Process {
-                pid: i64::from(pid),
-                tid: i64::from(raw.tid),
-                ppid: i64::from(raw.ppid),
-                vpid: i64::from(pid),
-                vtid: i64::from(raw.tid),
-                name: raw.comm.clone(),
-                exe: info.exe.clone(),
-                exepath: info.exepath.clone(),
-                args: info.args.clone(),
-                cwd: info.cwd.clone(),
-                tty: i64::from(raw.tty),
-                sid: i64::from(raw.sid),
-                is_exe_from_memfd: info.exe_from_memfd,
-                ..Process::default()
-            },
-            ancestors,
-            user: User {
-                uid: i64::from(raw.uid),
-                name: uname,
-                loginuid,
-                loginname,
-                homedir: home,
-                shell,
-            },
-            group: Group {
-                gid: i64::from(raw.gid),
-                name: self
-                    .groups
-                    .get(&raw.gid)
-                    .map(|g| g.0.clone())
-                    .unwrap_or_default(),
-            },
-            container,
-            ..SyscallEvent::default()
-        };
-        self.fill_args(raw, &info, &mut ev);
-        ev.prepare();
-        ev
-    }
-
-    fn fill_args(&mut self, raw: &RawEvent, info: &ProcInfo, ev: &mut SyscallEvent) {
-        let a = &raw.args;
-        let s1 = text(&raw.s1, raw.truncated);
-        let s2 = text(&raw.s2, raw.truncated);
-        let arg = |k: &str, v: String| (k.to_string(), v);
-        let file_fd = |num: i64, name: String, kind: &str| Fd {
-            num,
-            kind: kind.into(),
-            nameraw: name.clone(),
-            name: abs_path(&name, &info.cwd),
-            ..Fd::default()
-        };
-        match ev.evt_type.as_str() {
-            "execve" | "execveat" => {
-                let cmd = if ev.proc.args.is_empty() {
-                    String::new()
-                } else {
-                    ev.proc.args.join(" ")
-                };
-                ev.args = vec![
-                    arg("res", raw.ret.to_string()),
-                    arg("exe", ev.proc.exe.clone()),
-                    arg("args", cmd),
-                    arg("pid", raw.tgid.to_string()),
-                    arg("cwd", info.cwd.clone()),
-                ];
-            }
-            "open" | "openat" | "openat2" | "creat" => {
-                let flags = match ev.evt_type.as_str() {
-                    "open" => a[1],
-                    "creat" => 0o1101,
-                    "openat2" => 0,
-                    _ => a[2],
-                };
-                ev.args = vec![
-                    arg("fd", raw.ret.to_string()),
-                    arg("name", s1.clone()),
-                    arg("flags", open_flags(flags)),
-                    arg("mode", format!("0{:o}", a[3])),
-                ];
-                ev.fd = Some(file_fd(raw.ret, s1, "file"));
-            }
-            "connect" | "bind" | "accept" | "accept4" => {
-                let addr = sockaddr(&raw.s2);
-                ev.args = vec![arg("fd", (a[0] as i64).to_string())];
-                if let Some((ip, port, kind)) = addr {
-                    let server = ev.evt_type != "connect";
-                    let mut fd = Fd {
-                        num: a[0] as i64,
-                        kind: kind.into(),
-                        l4proto: "tcp".into(),
-                        is_server: server,
-                        connected: raw.ret >= 0,
-                        ..Fd::default()
-                    };
-                    if kind == "unix" {
-                        fd.name = ip;
-                    } else if server {
-                        fd.sip = ip;
-                        fd.sport = port;
-                    } else {
-                        fd.sip = ip;
-                        fd.sport = port;
-                        fd.cip = "0.0.0.0".into();
-                    }
-                    ev.args
-                        .push(arg("tuple", format!("{}:{}", fd.sip, fd.sport)));
-                    // remember the socket for later dup2/dup3 of it
-                    match ev.evt_type.as_str() {
-                        // -115: EINPROGRESS (non-blocking connect)
-                        "connect" if raw.ret == 0 || raw.ret == -115 => {
-                            self.fds.set(raw.tgid, a[0] as i64, &fd)
-                        }
-                        "accept" | "accept4" if raw.ret >= 0 => {
-                            self.fds.set(raw.tgid, raw.ret, &fd)
-                        }
-                        _ => {}
-                    }
-                    ev.fd = Some(fd);
-                }
-            }
-            "unlink" | "unlinkat" | "chmod" | "fchmodat" | "chown" | "fchownat" | "truncate" => {
-                ev.args = vec![arg("path", s1.clone()), arg("name", s1.clone())];
-                ev.fd = Some(file_fd(-1, s1, "file"));
-            }
-            "rename" | "renameat" | "renameat2" | "link" | "linkat" => {
-                ev.args = vec![arg("oldpath", s1), arg("newpath", s2)];
-            }
-            "symlink" | "symlinkat" => {
-                ev.args = vec![arg("target", s1), arg("linkpath", s2)];
-            }
-            "mount" => {
-                ev.args = vec![
-                    arg("dev", s1),
-                    arg("dir", s2),
-                    arg("flags", a[3].to_string()),
-                ];
-            }
-            "memfd_create" => {
-                ev.args = vec![arg("fd", raw.ret.to_string()), arg("name", s1)];
-            }
-            "ptrace" => {
-                ev.args = vec![
-                    arg("request", a[0].to_string()),
-                    arg("pid", a[1].to_string()),
-                ];
-            }
-            "setuid" | "setgid" => ev.args = vec![arg(&ev.evt_type[3..], a[0].to_string())],
-            "setresuid" | "setresgid" => {
-                ev.args = vec![
-                    arg("ruid", (a[0] as i32).to_string()),
-                    arg("euid", (a[1] as i32).to_string()),
-                    arg("suid", (a[2] as i32).to_string()),
-                ];
-            }
-            "kill" => {
-                ev.args = vec![
-                    arg("pid", (a[0] as i32).to_string()),
-                    arg("sig", a[1].to_string()),
-                ]
-            }
-            "dup2" | "dup3" => {
-                let (old, new) = (a[0] as i32 as i64, a[1] as i32 as i64);
-                if raw.ret >= 0 {
-                    self.fds.dup(raw.tgid, old, new);
-                }
-                ev.fd = self
-                    .fds
-                    .get(raw.tgid, old)
-                    .or(self.fds.get(raw.tgid, new))
-                    .cloned();
-                ev.args = vec![
-                    arg("res", raw.ret.to_string()),
-                    arg("oldfd", a[0].to_string()),
-                    arg("newfd", a[1].to_string()),
-                ];
-            }
-            "init_module" | "finit_module" => {
-                ev.args = vec![arg("uargs", s1)];
-            }
-            "bpf" => ev.args = vec![arg("cmd", a[0].to_string())],
-            "ftruncate" => ev.args = vec![arg("fd", a[0].to_string())],
-            _ => {}
-        }
+        set(
+            &mut user.loginname,
+            self.users
+                .get(&raw.loginuid)
+                .map(|u| u.0.as_str())
+                .unwrap_or_default(),
+        );
+        group.gid = i64::from(raw.gid);
+        set(
+            &mut group.name,
+            self.groups
+                .get(&raw.gid)
+                .map(|g| g.0.as_str())
+                .unwrap_or_default(),
+        );
+        fill_args(raw, &info.cwd, &mut self.fds, &mut self.spare_fd, ev);
+        ev.prepare_parts(unchanged);
     }
 }
 
+/// The event's arguments and file descriptor, with Falco's names and rendering.
+fn fill_args(
+    raw: &RawEvent<'_>,
+    cwd: &str,
+    fds: &mut FdTable,
+    spare_fd: &mut Option<Fd>,
+    ev: &mut SyscallEvent,
+) {
+    let a = &raw.args;
+    // the recycled event's fd (or the spare one) is reused when this event has one
+    if let Some(old) = ev.fd.take() {
+        *spare_fd = Some(old);
+    }
+    let mut take_fd = || {
+        let mut fd = spare_fd.take().unwrap_or_default();
+        reset_fd(&mut fd);
+        fd
+    };
+    let file_fd = |mut fd: Fd, num: i64, name: &[u8]| {
+        fd.num = num;
+        fd.kind.push_str("file");
+        push_text(&mut fd.nameraw, name, raw.truncated);
+        push_abs_path(&mut fd.name, &fd.nameraw, cwd);
+        fd
+    };
+    let mut args = Args::new(&mut ev.args);
+    match ev.evt_type.as_str() {
+        "execve" | "execveat" => {
+            args.num("res", raw.ret);
+            args.str("exe", &ev.proc.exe);
+            let cmd = args.put("args");
+            for (i, part) in ev.proc.args.iter().enumerate() {
+                if i > 0 {
+                    cmd.push(' ');
+                }
+                cmd.push_str(part);
+            }
+            args.num("pid", raw.tgid);
+            args.str("cwd", cwd);
+        }
+        "open" | "openat" | "openat2" | "creat" => {
+            let flags = match ev.evt_type.as_str() {
+                "open" => a[1],
+                "creat" => 0o1101,
+                "openat2" => 0,
+                _ => a[2],
+            };
+            args.num("fd", raw.ret);
+            push_text(args.put("name"), raw.s1, raw.truncated);
+            push_open_flags(args.put("flags"), flags);
+            args.num("mode", format_args!("0{:o}", a[3]));
+            ev.fd = Some(file_fd(take_fd(), raw.ret, raw.s1));
+        }
+        "connect" | "bind" | "accept" | "accept4" => {
+            args.num("fd", a[0] as i64);
+            if let Some((ip, port, kind)) = sockaddr(raw.s2) {
+                let server = ev.evt_type != "connect";
+                let mut fd = take_fd();
+                fd.num = a[0] as i64;
+                fd.kind.push_str(kind);
+                fd.l4proto.push_str("tcp");
+                fd.is_server = server;
+                fd.connected = raw.ret >= 0;
+                if kind == "unix" {
+                    fd.name = ip;
+                } else {
+                    fd.sip = ip;
+                    fd.sport = port;
+                    if !server {
+                        fd.cip.push_str("0.0.0.0");
+                    }
+                }
+                args.num("tuple", format_args!("{}:{}", fd.sip, fd.sport));
+                // remember the socket for later dup2/dup3 of it
+                match ev.evt_type.as_str() {
+                    // -115: EINPROGRESS (non-blocking connect)
+                    "connect" if raw.ret == 0 || raw.ret == -115 => {
+                        fds.set(raw.tgid, a[0] as i64, &fd)
+                    }
+                    "accept" | "accept4" if raw.ret >= 0 => fds.set(raw.tgid, raw.ret, &fd),
+                    _ => {}
+                }
+                ev.fd = Some(fd);
+            }
+        }
+        "unlink" | "unlinkat" | "chmod" | "fchmodat" | "chown" | "fchownat" | "truncate" => {
+            push_text(args.put("path"), raw.s1, raw.truncated);
+            push_text(args.put("name"), raw.s1, raw.truncated);
+            ev.fd = Some(file_fd(take_fd(), -1, raw.s1));
+        }
+        "rename" | "renameat" | "renameat2" | "link" | "linkat" => {
+            push_text(args.put("oldpath"), raw.s1, raw.truncated);
+            push_text(args.put("newpath"), raw.s2, raw.truncated);
+        }
+        "symlink" | "symlinkat" => {
+            push_text(args.put("target"), raw.s1, raw.truncated);
+            push_text(args.put("linkpath"), raw.s2, raw.truncated);
+        }
+        "mount" => {
+            push_text(args.put("dev"), raw.s1, raw.truncated);
+            push_text(args.put("dir"), raw.s2, raw.truncated);
+            args.num("flags", a[3]);
+        }
+        "memfd_create" => {
+            args.num("fd", raw.ret);
+            push_text(args.put("name"), raw.s1, raw.truncated);
+        }
+        "ptrace" => {
+            args.num("request", a[0]);
+            args.num("pid", a[1]);
+        }
+        "setuid" | "setgid" => args.num(&ev.evt_type[3..], a[0]),
+        "setresuid" | "setresgid" => {
+            args.num("ruid", a[0] as i32);
+            args.num("euid", a[1] as i32);
+            args.num("suid", a[2] as i32);
+        }
+        "kill" => {
+            args.num("pid", a[0] as i32);
+            args.num("sig", a[1]);
+        }
+        "dup2" | "dup3" => {
+            let (old, new) = (a[0] as i32 as i64, a[1] as i32 as i64);
+            if raw.ret >= 0 {
+                fds.dup(raw.tgid, old, new);
+            }
+            ev.fd = fds.get(raw.tgid, old).or(fds.get(raw.tgid, new)).cloned();
+            args.num("res", raw.ret);
+            args.num("oldfd", a[0]);
+            args.num("newfd", a[1]);
+        }
+        "init_module" | "finit_module" => push_text(args.put("uargs"), raw.s1, raw.truncated),
+        "bpf" => args.num("cmd", a[0]),
+        "ftruncate" => args.num("fd", a[0]),
+        _ => {}
+    }
+    args.finish();
+}
 impl Default for Decoder {
     fn default() -> Self {
         Decoder::new()
@@ -477,6 +734,88 @@ mod tests {
         assert_eq!(open_flags(0), "O_RDONLY");
         assert_eq!(open_flags(0o2000000), "O_RDONLY|O_CLOEXEC");
         assert_eq!(open_flags(0o1101), "O_WRONLY|O_CREAT|O_TRUNC");
+    }
+
+    fn record(kind: Kind, pid: u32, nr: i64, args: [u64; 6], s1: &[u8], s2: &[u8]) -> Vec<u8> {
+        super::super::raw::encode(&RawEvent {
+            kind,
+            tgid: pid,
+            tid: pid,
+            ppid: 0,
+            uid: 0,
+            gid: 0,
+            loginuid: u32::MAX,
+            sid: 0,
+            tty: 0,
+            nr,
+            ret: 3,
+            ts_boot: 1,
+            cgroup_id: 0,
+            args,
+            comm: b"tester",
+            s1,
+            s2,
+            truncated: false,
+        })
+    }
+
+    #[test]
+    fn a_recycled_event_decodes_like_a_fresh_one() {
+        let me = std::process::id();
+        let sockaddr = [2u8, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        let records = [
+            record(
+                Kind::Syscall,
+                me,
+                257,
+                [0, 0, 0o2000000, 0, 0, 0],
+                b"rel/a\0",
+                b"",
+            ),
+            record(
+                Kind::Syscall,
+                1,
+                257,
+                [0, 0, 0o101, 0o644, 0, 0],
+                b"/tmp/x\0",
+                b"",
+            ),
+            record(Kind::Syscall, me, 42, [5, 0, 0, 0, 0, 0], b"", &sockaddr),
+            record(Kind::Syscall, me, 33, [5, 1, 0, 0, 0, 0], b"", b""),
+            record(
+                Kind::Exec,
+                me,
+                59,
+                [11, 0, 0, 0, 0, 0],
+                b"/usr/bin/newprog\0",
+                b"newprog\0-x\0",
+            ),
+            record(
+                Kind::Syscall,
+                me,
+                257,
+                [0, 0, 0, 0, 0, 0],
+                b"/etc/hostname\0",
+                b"",
+            ),
+            record(Kind::Syscall, me, 87, [0; 6], b"/tmp/gone\0", b""),
+            record(Kind::Syscall, me, 62, [1, 9, 0, 0, 0, 0], b"", b""),
+        ];
+        let (mut fresh, mut reused) = (Decoder::new(), Decoder::new());
+        reused.boot_offset = fresh.boot_offset;
+        let mut ev = SyscallEvent::default();
+        for (i, r) in records.iter().enumerate() {
+            let raw = super::super::raw::parse(r).expect("record parses");
+            let want = fresh.decode(&raw).expect("event");
+            assert!(reused.decode_into(&raw, &mut ev));
+            assert_eq!(ev, want, "record {i}");
+        }
+        // the exec replaced the process record: later events show the new program
+        assert_eq!(
+            (ev.proc.exe.as_str(), ev.proc.args.clone()),
+            ("newprog", vec!["-x".to_string()])
+        );
+        assert_eq!(ev.args[0], ("pid".to_string(), "1".to_string()));
     }
 
     #[test]

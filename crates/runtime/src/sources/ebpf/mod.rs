@@ -24,7 +24,7 @@ pub use record::Recorder;
 
 use crate::fields::syscall::SyscallEvent;
 use aya::maps::{MapData, PerCpuArray, RingBuf};
-use aya::programs::TracePoint;
+use aya::programs::{BtfTracePoint, TracePoint};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -112,7 +112,8 @@ impl Stats {
 
 /// A running eBPF source. Dropping it stops the reader and detaches the programs.
 pub struct EbpfSource {
-    rx: Receiver<SyscallEvent>,
+    rx: Receiver<Box<SyscallEvent>>,
+    recycled: SyncSender<Box<SyscallEvent>>,
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
     drops_map: PerCpuArray<MapData, u64>,
@@ -120,9 +121,13 @@ pub struct EbpfSource {
     _bpf: aya::Ebpf,
 }
 
-const PROGRAMS: [(&str, &str, &str); 5] = [
-    ("rp_sys_enter", "raw_syscalls", "sys_enter"),
-    ("rp_sys_exit", "raw_syscalls", "sys_exit"),
+/// Consumed events kept for reuse by the reader (see [`EbpfSource::recycle`]).
+const RECYCLED_EVENTS: usize = 4096;
+
+/// The syscall-exit program, a BTF raw tracepoint.
+const SYSCALL_PROGRAM: (&str, &str) = ("rp_sys_exit", "sys_exit");
+/// Classic tracepoints of the process tree.
+const PROGRAMS: [(&str, &str, &str); 3] = [
     ("rp_exec", "sched", "sched_process_exec"),
     ("rp_fork", "sched", "sched_process_fork"),
     ("rp_exit", "sched", "sched_process_exit"),
@@ -159,6 +164,23 @@ impl EbpfSource {
     pub fn start(opts: Options) -> Result<EbpfSource, EbpfError> {
         preflight()?;
         let mut bpf = aya::Ebpf::load(BPF_OBJECT)?;
+        let btf = aya::Btf::from_sys_fs().map_err(|_| EbpfError::NoBtf)?;
+        {
+            let (name, tp) = SYSCALL_PROGRAM;
+            let prog = bpf.program_mut(name).ok_or(EbpfError::Map {
+                name,
+                detail: "program missing from the object".into(),
+            })?;
+            let tp_prog: &mut BtfTracePoint = prog
+                .try_into()
+                .map_err(|source| EbpfError::Program { name, source })?;
+            tp_prog
+                .load(tp, &btf)
+                .map_err(|source| EbpfError::Program { name, source })?;
+            tp_prog
+                .attach()
+                .map_err(|source| EbpfError::Program { name, source })?;
+        }
         for (name, category, tp) in PROGRAMS.iter() {
             let prog = bpf.program_mut(name).ok_or(EbpfError::Map {
                 name,
@@ -185,6 +207,7 @@ impl EbpfSource {
         let drops_map: PerCpuArray<MapData, u64> =
             PerCpuArray::try_from(drops_raw).map_err(|e| map_err("drops", e.to_string()))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(opts.channel.max(1));
+        let (recycled, pool) = std::sync::mpsc::sync_channel(RECYCLED_EVENTS);
         let counters = Arc::new(Counters::default());
         let stop = Arc::new(AtomicBool::new(false));
         let me = if opts.ignore_self {
@@ -196,11 +219,12 @@ impl EbpfSource {
             let (counters, stop) = (counters.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("rampart-ebpf".into())
-                .spawn(move || reader(ring, tx, counters, stop, me))
+                .spawn(move || reader(ring, tx, pool, counters, stop, me))
                 .map_err(EbpfError::Thread)?
         };
         Ok(EbpfSource {
             rx,
+            recycled,
             counters,
             stop,
             drops_map,
@@ -210,8 +234,15 @@ impl EbpfSource {
     }
 
     /// The events, in order.
-    pub fn events(&self) -> &Receiver<SyscallEvent> {
+    pub fn events(&self) -> &Receiver<Box<SyscallEvent>> {
         &self.rx
+    }
+
+    /// Hands a consumed event back so the reader refills it instead of allocating a new one (the
+    /// event's strings and vectors keep their capacity). Never blocks: when the pool is full the
+    /// event is dropped.
+    pub fn recycle(&self, ev: Box<SyscallEvent>) {
+        let _ = self.recycled.try_send(ev);
     }
 
     /// Current counters.
@@ -247,12 +278,15 @@ impl Drop for EbpfSource {
 
 fn reader(
     mut ring: RingBuf<MapData>,
-    tx: SyncSender<SyscallEvent>,
+    tx: SyncSender<Box<SyscallEvent>>,
+    pool: Receiver<Box<SyscallEvent>>,
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
     me: u32,
 ) {
     let mut decoder = decode::Decoder::new();
+    // an event not sent (ignored, or the channel was full) is refilled by the next record
+    let mut spare: Option<Box<SyscallEvent>> = None;
     while !stop.load(Ordering::Relaxed) {
         let mut any = false;
         while let Some(item) = ring.next() {
@@ -262,19 +296,25 @@ fn reader(
                 counters.undecodable.fetch_add(1, Ordering::Relaxed);
                 continue;
             };
-            drop(item);
             if me != 0 && rawev.tgid == me {
                 continue;
             }
-            let Some(ev) = decoder.decode(&rawev) else {
+            let mut ev = spare
+                .take()
+                .or_else(|| pool.try_recv().ok())
+                .unwrap_or_default();
+            if !decoder.decode_into(&rawev, &mut ev) {
+                spare = Some(ev);
                 continue;
-            };
+            }
+            drop(item);
             match tx.try_send(ev) {
                 Ok(()) => {
                     counters.sent.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(TrySendError::Full(_)) => {
+                Err(TrySendError::Full(ev)) => {
                     counters.channel_drops.fetch_add(1, Ordering::Relaxed);
+                    spare = Some(ev);
                 }
                 Err(TrySendError::Disconnected(_)) => return,
             }

@@ -44,6 +44,8 @@ pub fn exe_via_fd(pid: u32, kernel_path: &str) -> Option<(String, bool)> {
 #[derive(Debug, Default)]
 pub struct Procs {
     map: HashMap<u32, ProcInfo>,
+    /// Bumped on every change of the table.
+    version: u64,
 }
 
 fn read_proc(pid: u32) -> Option<ProcInfo> {
@@ -148,7 +150,13 @@ impl Procs {
     fn insert(&mut self, pid: u32, info: ProcInfo) {
         if self.map.len() < MAX_PROCS || self.map.contains_key(&pid) {
             self.map.insert(pid, info);
+            self.version += 1;
         }
+    }
+
+    /// Changes with every insert, exec, fork and exit: equal versions mean an unchanged table.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// The process, from the table or (when missing) from /proc.
@@ -157,6 +165,11 @@ impl Procs {
             let info = read_proc(pid)?;
             self.insert(pid, info);
         }
+        self.map.get(&pid)
+    }
+
+    /// The process, from the table only.
+    pub fn peek(&self, pid: u32) -> Option<&ProcInfo> {
         self.map.get(&pid)
     }
 
@@ -174,7 +187,9 @@ impl Procs {
 
     /// A process ended.
     pub fn exit(&mut self, pid: u32) {
-        self.map.remove(&pid);
+        if self.map.remove(&pid).is_some() {
+            self.version += 1;
+        }
     }
 }
 

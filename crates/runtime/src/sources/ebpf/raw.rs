@@ -14,9 +14,9 @@ pub enum Kind {
     Exit,
 }
 
-/// One decoded raw event (strings still bytes).
+/// One decoded raw event, borrowing its strings (still bytes) from the ring-buffer record.
 #[derive(Debug, Clone)]
-pub struct RawEvent {
+pub struct RawEvent<'a> {
     pub kind: Kind,
     pub tgid: u32,
     pub tid: u32,
@@ -31,9 +31,10 @@ pub struct RawEvent {
     pub ts_boot: u64,
     pub cgroup_id: u64,
     pub args: [u64; 6],
-    pub comm: String,
-    pub s1: Vec<u8>,
-    pub s2: Vec<u8>,
+    /// `comm`, up to its NUL.
+    pub comm: &'a [u8],
+    pub s1: &'a [u8],
+    pub s2: &'a [u8],
     /// A string argument filled its buffer (it may have been cut).
     pub truncated: bool,
 }
@@ -59,7 +60,7 @@ pub fn cstr(b: &[u8]) -> &[u8] {
 }
 
 /// Parses one ring-buffer record; `None` when it is too short or of an unknown kind.
-pub fn parse(b: &[u8]) -> Option<RawEvent> {
+pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
     if b.len() < EVENT_SIZE {
         return None;
     }
@@ -76,9 +77,9 @@ pub fn parse(b: &[u8]) -> Option<RawEvent> {
     for (i, a) in args.iter_mut().enumerate() {
         *a = u64_at(b, 80 + 8 * i);
     }
-    let comm = String::from_utf8_lossy(cstr(&b[128..144])).into_owned();
-    let s1 = b[144..144 + s1_len].to_vec();
-    let s2 = b[144 + STR_MAX..144 + STR_MAX + s2_len].to_vec();
+    let comm = cstr(&b[128..144]);
+    let s1 = &b[144..144 + s1_len];
+    let s2 = &b[144 + STR_MAX..144 + STR_MAX + s2_len];
     Some(RawEvent {
         kind,
         tgid: u32_at(b, 4),
@@ -99,6 +100,55 @@ pub fn parse(b: &[u8]) -> Option<RawEvent> {
         s1,
         s2,
     })
+}
+
+/// Writes `ev` as the BPF side would (the inverse of [`parse`]; strings are cut at `STR_MAX`
+/// bytes): for tests, benchmarks and fuzzing the decoder without the kernel.
+pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
+    let mut b = vec![0u8; EVENT_SIZE];
+    let kind = match ev.kind {
+        Kind::Syscall => 1u32,
+        Kind::Exec => 2,
+        Kind::Fork => 3,
+        Kind::Exit => 4,
+    };
+    let put32 =
+        |b: &mut [u8], off: usize, v: u32| b[off..off + 4].copy_from_slice(&v.to_ne_bytes());
+    let put64 =
+        |b: &mut [u8], off: usize, v: u64| b[off..off + 8].copy_from_slice(&v.to_ne_bytes());
+    let s1 = &ev.s1[..ev.s1.len().min(STR_MAX)];
+    let s2 = &ev.s2[..ev.s2.len().min(STR_MAX)];
+    for (off, v) in [
+        (0, kind),
+        (4, ev.tgid),
+        (8, ev.tid),
+        (12, ev.ppid),
+        (16, ev.uid),
+        (20, ev.gid),
+        (24, ev.loginuid),
+        (28, ev.sid),
+        (32, ev.tty),
+        (36, s1.len() as u32),
+        (40, s2.len() as u32),
+    ] {
+        put32(&mut b, off, v);
+    }
+    for (off, v) in [
+        (48, ev.nr as u64),
+        (56, ev.ret as u64),
+        (64, ev.ts_boot),
+        (72, ev.cgroup_id),
+    ] {
+        put64(&mut b, off, v);
+    }
+    for (i, a) in ev.args.iter().enumerate() {
+        put64(&mut b, 80 + 8 * i, *a);
+    }
+    let comm = &ev.comm[..ev.comm.len().min(15)];
+    b[128..128 + comm.len()].copy_from_slice(comm);
+    b[144..144 + s1.len()].copy_from_slice(s1);
+    b[144 + STR_MAX..144 + STR_MAX + s2.len()].copy_from_slice(s2);
+    b
 }
 
 /// x86_64 syscall name of `nr` (the syscalls the BPF side reports).
@@ -146,5 +196,58 @@ pub fn syscall_name(nr: i64) -> &'static str {
         322 => "execveat",
         437 => "openat2",
         _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_then_parse_round_trips_and_short_records_are_refused() {
+        let ev = RawEvent {
+            kind: Kind::Syscall,
+            tgid: 42,
+            tid: 43,
+            ppid: 1,
+            uid: 1000,
+            gid: 1000,
+            loginuid: u32::MAX,
+            sid: 7,
+            tty: 34816,
+            nr: 257,
+            ret: -2,
+            ts_boot: 99,
+            cgroup_id: 5,
+            args: [1, 2, 3, 4, 5, 6],
+            comm: b"cat",
+            s1: b"/etc/shadow\0",
+            s2: b"",
+            truncated: false,
+        };
+        let bytes = encode(&ev);
+        let back = parse(&bytes).expect("parses");
+        assert_eq!(
+            (
+                back.tgid, back.tid, back.nr, back.ret, back.args, back.comm, back.s1
+            ),
+            (
+                42,
+                43,
+                257,
+                -2,
+                [1, 2, 3, 4, 5, 6],
+                &b"cat"[..],
+                &b"/etc/shadow\0"[..]
+            )
+        );
+        assert!(parse(&bytes[..EVENT_SIZE - 1]).is_none());
+        let mut bad = bytes.clone();
+        bad[0] = 9;
+        assert!(parse(&bad).is_none(), "unknown kind");
+        // lengths beyond the buffers are clamped, never read past the record
+        bad = bytes;
+        bad[36..40].copy_from_slice(&u32::MAX.to_ne_bytes());
+        assert_eq!(parse(&bad).map(|r| r.s1.len()), Some(STR_MAX));
     }
 }
