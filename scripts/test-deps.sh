@@ -44,6 +44,8 @@ APT_PKGS=(debootstrap docker-registry hyperfine python3-venv jq ca-certificates 
 APT_PKGS+=(skopeo umoci podman runc)
 # Registry with basic auth (crates/image/tests/registry.rs, crates/cli/tests/image_auth.rs): htpasswd.
 APT_PKGS+=(apache2-utils)
+# HTTPS endpoints and webhook (crates/runtime/tests/agent_tls.rs): a test CA and certificates.
+APT_PKGS+=(openssl)
 # eBPF: scripts/build-bpf.sh (clang, llvm-strip, bpf_helpers.h; bpftool regenerates bpf/vmlinux.h)
 APT_PKGS+=(clang llvm libbpf-dev bpftool)
 # build-fixtures.sh's npm-1000 fixture needs npm (any npm >= 7 reads lockfile v3);

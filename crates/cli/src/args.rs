@@ -282,7 +282,7 @@ pub enum RuntimeCommand {
     Replay(RuntimeReplayArgs),
     /// Run the agent: eBPF syscalls, Kubernetes audit (webhook endpoint, log files) and CloudTrail
     /// files into the rules; alerts to the outputs; responses; Prometheus metrics.
-    Run(crate::runtime_cmd::RuntimeRunArgs),
+    Run(Box<crate::runtime_cmd::RuntimeRunArgs>),
 }
 
 #[derive(Debug, Subcommand)]

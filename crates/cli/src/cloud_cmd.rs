@@ -60,6 +60,10 @@ pub struct AwsFlags {
     /// Assume this role first (with the chain's or the profile's credentials).
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
+    /// Read AWS Organizations (the SCPs over the account) through this role in the management or a
+    /// delegated administrator account, assumed with the scan's credentials.
+    #[arg(long, value_name = "ARN")]
+    pub org_role_arn: Option<String>,
     /// Services to collect: s3, iam, organizations, ec2, kms, cloudtrail, rds, lambda, eks,
     /// cloudwatch, config (comma-separated; default: all).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
@@ -328,6 +332,7 @@ pub(crate) fn aws_options(flags: &AwsFlags) -> AwsOptions {
         all_regions: flags.all_regions,
         endpoint_url: flags.endpoint_url.clone(),
         role_arn: flags.role_arn.clone(),
+        org_role_arn: flags.org_role_arn.clone(),
         services: flags.services.clone(),
         ..AwsOptions::default()
     }

@@ -38,6 +38,16 @@ pub fn analyze(args: &IamAnalyzeArgs) -> Result<ExitCode> {
         ..Default::default()
     };
     let analysis = rampart_iam::analyze(&account, &options);
+    if let Some(s) = analysis.scps.as_ref().filter(|_| !args.out.quiet) {
+        match &s.note {
+            Some(note) => eprintln!("service control policies not applied: {note}"),
+            None => eprintln!(
+                "service control policies applied ({} levels): {}",
+                s.levels.len(),
+                s.levels.join("; ")
+            ),
+        }
+    }
     let mut report = Report::new(
         Asset::new(AssetKind::Cloud, asset),
         env!("CARGO_PKG_VERSION"),

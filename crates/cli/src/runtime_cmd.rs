@@ -236,9 +236,19 @@ pub struct RuntimeRunArgs {
     #[arg(long, value_delimiter = ',', value_name = "SOURCE,…")]
     pub source: Vec<String>,
     /// Serve the Kubernetes audit webhook (`POST /k8s-audit`, audit.k8s.io/v1 EventList) here,
-    /// e.g. 0.0.0.0:9765. Plain HTTP: terminate TLS in front of it.
+    /// e.g. 0.0.0.0:9765 (HTTPS with --tls-cert/--tls-key; a token with --audit-token-file).
     #[arg(long, value_name = "ADDR")]
     pub audit_listen: Option<String>,
+    /// Bearer token (file, first line) every audit webhook request must carry, as the API
+    /// server's webhook kubeconfig `users[].user.token` sends it.
+    #[arg(long, value_name = "FILE")]
+    pub audit_token_file: Option<PathBuf>,
+    /// PEM certificate chain: the audit and metrics endpoints speak HTTPS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Follow a Kubernetes audit log file (JSON lines; rotation and truncation followed). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub audit_log: Vec<PathBuf>,
@@ -249,24 +259,57 @@ pub struct RuntimeRunArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// Outputs (repeatable): json, text, file:PATH, text-file:PATH, syslog, syslog:udp://HOST:PORT,
-    /// webhook:http://HOST:PORT/PATH.
+    /// webhook:http://HOST:PORT/PATH, webhook:https://HOST:PORT/PATH.
     #[arg(long, value_name = "OUTPUT", default_value = "json")]
     pub output: Vec<String>,
+    /// PEM CA certificate(s) to trust for https webhooks (default: the system roots).
+    #[arg(long, value_name = "FILE")]
+    pub webhook_ca: Option<PathBuf>,
+    /// Extra header for webhook requests, `Name: value` (repeatable; e.g. `Authorization: Bearer
+    /// …`). Values are never logged.
+    #[arg(long, value_name = "HEADER")]
+    pub webhook_header: Vec<String>,
     /// Responses file (YAML: actions bound to rules by name, tag or priority; dry-run by default).
     #[arg(long, value_name = "FILE")]
     pub responses: Option<PathBuf>,
     /// Stop after this long (`90`, `30s`, `5m`, `2h`; default: until SIGINT/SIGTERM).
     #[arg(long, value_name = "D")]
     pub duration: Option<String>,
-    /// Serve Prometheus metrics at http://ADDR/metrics.
+    /// Serve Prometheus metrics at http://ADDR/metrics (https with --tls-cert/--tls-key).
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<String>,
+    /// Bearer token (file, first line) every metrics request must carry.
+    #[arg(long, value_name = "FILE")]
+    pub metrics_token_file: Option<PathBuf>,
     /// Rewrite this file with the Prometheus metrics every second.
     #[arg(long, value_name = "FILE")]
     pub metrics_file: Option<PathBuf>,
     /// Only rules at least this severe fire (emergency … debug).
     #[arg(long, value_name = "PRIORITY")]
     pub min_priority: Option<String>,
+}
+
+/// True for `127.x.x.x:PORT`, `[::1]:PORT` and `localhost:PORT`.
+fn is_loopback(addr: &str) -> bool {
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(a) => a.ip().is_loopback(),
+        Err(_) => addr.starts_with("localhost:"),
+    }
+}
+
+/// The token in `path` (its first line, trimmed; at most 4 KiB).
+fn read_token(path: &std::path::Path) -> Result<rampart_runtime::agent::http::Secret> {
+    let meta = std::fs::metadata(path).with_context(|| format!("token file {}", path.display()))?;
+    if meta.len() > 4096 {
+        bail!("token file {} is larger than 4 KiB", path.display());
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading token file {}", path.display()))?;
+    let token = text.lines().next().unwrap_or("").trim();
+    if token.is_empty() {
+        bail!("token file {} is empty", path.display());
+    }
+    Ok(rampart_runtime::agent::http::Secret::new(token))
 }
 
 /// Parses `90`, `90s`, `500ms`, `5m`, `2h`.
@@ -300,8 +343,25 @@ fn agent_options(a: &RuntimeRunArgs) -> Result<rampart_runtime::agent::AgentOpti
         metrics_listen: a.metrics_listen.clone(),
         metrics_file: a.metrics_file.clone(),
         duration: a.duration.as_deref().map(parse_duration).transpose()?,
+        tls_cert: a.tls_cert.clone(),
+        tls_key: a.tls_key.clone(),
+        audit_token: a.audit_token_file.as_deref().map(read_token).transpose()?,
+        metrics_token: a
+            .metrics_token_file
+            .as_deref()
+            .map(read_token)
+            .transpose()?,
         ..Default::default()
     };
+    if let Some(addr) = &opts.audit_listen
+        && opts.audit_token.is_none()
+        && !is_loopback(addr)
+    {
+        eprintln!(
+            "warning: the audit endpoint on {addr} accepts events from anyone who can reach it; \
+             give --audit-token-file (and --tls-cert/--tls-key)"
+        );
+    }
     let has_audit = opts.audit_listen.is_some() || !opts.audit_logs.is_empty();
     if a.source.is_empty() {
         opts.syscall = true;
@@ -356,7 +416,19 @@ fn run_agent(a: &RuntimeRunArgs) -> Result<ExitCode> {
     }
     let mut agent = Agent::new(engine, opts);
     for o in &a.output {
-        let spec = OutputSpec::parse(o)?;
+        let mut spec = OutputSpec::parse(o)?;
+        if let Some(w) = spec.webhook_options() {
+            w.ca = a.webhook_ca.clone();
+            for h in &a.webhook_header {
+                let (name, value) = h
+                    .split_once(':')
+                    .with_context(|| format!("--webhook-header {h:?}: expected `Name: value`"))?;
+                w.headers.push((
+                    name.trim().to_string(),
+                    rampart_runtime::agent::http::Secret::new(value.trim()),
+                ));
+            }
+        }
         let out = spec.open(&host, agent.metrics())?;
         agent = agent.output(out);
     }

@@ -8,6 +8,10 @@
 //! `CreateDate`, `LastUsedDate`, from `ListAccessKeys` and `GetAccessKeyLastUsed`), the field
 //! `rampart_iam::Account` reads access keys and their last use from.
 //!
+//! A second extension: `ServiceControlPolicies`, the SCP chain over the account (see
+//! `rampart_iam::scp`), when the account is in an organization whose SCPs it (or
+//! [`AwsOptions::org_role_arn`]) may read.
+//!
 //! A failed call (AccessDenied, throttling, timeout) is a [`Warning`]; what was read is kept.
 
 use crate::aws::{Sink, describe, runtime, sdk_config};
@@ -20,6 +24,7 @@ use aws_sdk_iam::types::{
     ManagedPolicyDetail, PolicyDetail, PolicyVersion, Role, RoleDetail, RoleLastUsed, Tag,
     UserDetail,
 };
+use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value as Json, json};
 
 /// The account's authorization details (see the module documentation) and what could not be read.
@@ -46,17 +51,39 @@ pub async fn authorization_details(o: &AwsOptions) -> Result<(Json, Vec<Warning>
     );
     let mut doc = to_json(&pages);
     if let Some(list) = doc.get_mut("UserDetailList").and_then(Json::as_array_mut) {
-        for entry in list.iter_mut().filter_map(Json::as_object_mut) {
-            let Some(name) = entry.get("UserName").and_then(Json::as_str) else {
-                continue;
-            };
-            let name = name.to_string();
-            if let Some(k) = access_keys(&c, &mut sink, &name).await {
+        // Up to `o.concurrency` users at a time; results come back in the listing's order.
+        let names: Vec<Option<String>> = list
+            .iter()
+            .map(|e| e.get("UserName").and_then(Json::as_str).map(str::to_string))
+            .collect();
+        let c = &c;
+        let mut keys = stream::iter(names)
+            .map(|name| async move {
+                let mut s = Sink::new("iam");
+                let k = match name {
+                    Some(n) => access_keys(c, &mut s, &n).await,
+                    None => None,
+                };
+                (k, s)
+            })
+            .buffered(o.concurrency.max(1));
+        let mut entries = list.iter_mut();
+        while let Some((k, s)) = keys.next().await {
+            sink.warnings.extend(s.warnings);
+            let entry = entries.next().and_then(Json::as_object_mut);
+            if let (Some(k), Some(entry)) = (k, entry) {
                 entry.insert("AccessKeys".into(), Json::Array(k));
             }
         }
     }
-    Ok((doc, sink.warnings))
+    let org = crate::aws::org_config(o, &conf).await;
+    let (chain, org_sink) = crate::organizations::scp_chain(&conf, &org).await;
+    if let (Some(chain), Some(obj)) = (chain, doc.as_object_mut()) {
+        obj.insert("ServiceControlPolicies".into(), chain);
+    }
+    let mut warnings = sink.warnings;
+    warnings.extend(org_sink.warnings);
+    Ok((doc, warnings))
 }
 
 /// [`authorization_details`] on a runtime of its own (for callers that are not async).

@@ -22,6 +22,9 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// Role to assume into (`--role-arn`).
     pub role_arn: Option<String>,
+    /// Role in the management (or delegated administrator) account to read Organizations through,
+    /// assumed with the scan's credentials; `None` reads Organizations with them directly.
+    pub org_role_arn: Option<String>,
     /// Static credentials (access key id, secret) instead of the chain; for tests. Never logged.
     pub static_credentials: Option<(String, String)>,
     /// Attempts per call with adaptive retry (throttling backs off).
@@ -30,6 +33,8 @@ pub struct AwsOptions {
     pub attempt_timeout: Duration,
     /// Timeout of one call including retries.
     pub operation_timeout: Duration,
+    /// IAM users or roles whose per-principal calls (policies, access keys, MFA) run at once (at least 1).
+    pub concurrency: usize,
     /// Services to collect (`s3`, `iam`, `ec2`, `kms`, `cloudtrail`, `rds`, `lambda`, `eks`,
     /// `cloudwatch`, `config`, `organizations`); empty means all.
     pub services: Vec<String>,
@@ -43,10 +48,12 @@ impl Default for AwsOptions {
             all_regions: false,
             endpoint_url: None,
             role_arn: None,
+            org_role_arn: None,
             static_credentials: None,
             max_attempts: 4,
             attempt_timeout: Duration::from_secs(20),
             operation_timeout: Duration::from_secs(60),
+            concurrency: crate::iam::CONCURRENCY,
             services: Vec::new(),
         }
     }
@@ -132,17 +139,29 @@ pub(crate) async fn sdk_config(o: &AwsOptions, region: Option<String>) -> SdkCon
         conf = conf.into_builder().region(Region::new("us-east-1")).build();
     }
     if let Some(arn) = &o.role_arn {
-        let provider = aws_config::sts::AssumeRoleProvider::builder(arn.clone())
-            .session_name("rampart-cloud")
-            .configure(&conf)
-            .build()
-            .await;
-        conf = conf
-            .into_builder()
-            .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(provider))
-            .build();
+        conf = assume(conf, arn).await;
     }
     conf
+}
+
+/// `conf` with credentials of `arn`, assumed with `conf`'s (session `rampart-cloud`).
+async fn assume(conf: SdkConfig, arn: &str) -> SdkConfig {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(arn)
+        .session_name("rampart-cloud")
+        .configure(&conf)
+        .build()
+        .await;
+    conf.into_builder()
+        .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(provider))
+        .build()
+}
+
+/// The configuration Organizations is read with: `conf`, or `conf` assumed into `org_role_arn`.
+pub(crate) async fn org_config(o: &AwsOptions, conf: &SdkConfig) -> SdkConfig {
+    match &o.org_role_arn {
+        Some(arn) => assume(conf.clone(), arn).await,
+        None => conf.clone(),
+    }
 }
 
 /// Collects the account on a runtime of its own (for callers that are not async).
@@ -162,8 +181,9 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CloudError> {
 /// Collects every requested service. Global services (IAM, S3 with the account's public access block,
 /// Organizations) once; regional ones (EC2, KMS, CloudTrail, RDS, Lambda, EKS, CloudWatch, Config) in the
 /// configured region or, with `all_regions`, in every enabled region. Services run
-/// concurrently (at most eight at a time per region); calls within a service run one after the other, so the
-/// number of requests in flight stays bounded.
+/// concurrently (at most eight at a time per region); calls within a service run one after the other,
+/// except IAM's per-user and per-role calls (`concurrency` principals at a time), so the number of
+/// requests in flight stays bounded.
 pub async fn collect(o: &AwsOptions) -> Result<Inventory, CloudError> {
     let conf = sdk_config(o, None).await;
     let home = conf
@@ -171,15 +191,16 @@ pub async fn collect(o: &AwsOptions) -> Result<Inventory, CloudError> {
         .map(|r| r.as_ref().to_string())
         .ok_or(CloudError::NoRegion)?;
     let mut inv = Inventory::default();
+    let org_conf = org_config(o, &conf).await;
     let (s3_out, iam_out, orgs_out) = tokio::join!(
         opt(
             o.wants("s3"),
             crate::s3::collect(&conf, o.endpoint_url.as_deref())
         ),
-        opt(o.wants("iam"), crate::iam::collect(&conf)),
+        opt(o.wants("iam"), crate::iam::collect(&conf, o.concurrency)),
         opt(
             o.wants("organizations"),
-            crate::organizations::collect(&conf)
+            crate::organizations::collect(&conf, &org_conf)
         ),
     );
     for (out, region) in [

@@ -1,5 +1,6 @@
 //! EC2: instances (IMDS settings), security groups and rules, EBS volumes, snapshots and their sharing,
-//! EBS default encryption, VPCs and flow logs, network ACLs, public AMIs owned by the account.
+//! EBS default encryption, VPCs and flow logs, network ACLs, public AMIs owned by the account; each
+//! security group carries how many network interfaces use it (`network_interface_count`).
 
 use crate::aws::{ServiceOut, Sink, describe};
 use crate::doc::live_resource;
@@ -65,6 +66,24 @@ async fn security_groups(
         c.describe_security_groups(),
         |p| p.security_groups().to_vec()
     );
+    // Network interfaces per group (instances, load balancers, RDS, Lambda in a VPC, endpoints…);
+    // unknown (null) when they could not be listed.
+    let before = sink.warnings.len();
+    let enis = paginate!(
+        sink,
+        format!("DescribeNetworkInterfaces {region} (security group use unknown)"),
+        c.describe_network_interfaces(),
+        |p| p.network_interfaces().to_vec()
+    );
+    let eni_count = (sink.warnings.len() == before).then(|| {
+        let mut m = std::collections::HashMap::<String, usize>::new();
+        for g in enis.iter().flat_map(|e| e.groups()) {
+            if let Some(id) = g.group_id() {
+                *m.entry(id.to_string()).or_default() += 1;
+            }
+        }
+        m
+    });
     for g in sgs {
         let Some(id) = g.group_id() else { continue };
         let name = g.group_name().unwrap_or_default();
@@ -82,6 +101,7 @@ async fn security_groups(
             "region": region,
             "ingress": rules(g.ip_permissions()),
             "egress": rules(g.ip_permissions_egress()),
+            "network_interface_count": eni_count.as_ref().map(|m| m.get(id).copied().unwrap_or(0)),
         });
         out.push(live_resource(t, id, attrs));
     }

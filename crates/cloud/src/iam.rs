@@ -1,22 +1,31 @@
 //! IAM: users (inline and attached policies, access keys with last use, MFA devices), roles (trust policy,
-//! inline and attached policies), customer managed policies with their default version, and the account
-//! password policy.
+//! inline and attached policies), customer managed policies with their default version, the account
+//! password policy, and the roles holding AWSSupportAccess and SecurityAudit (`aws_iam_account`).
+//!
+//! The per-user and per-role calls (policies, access keys and their last use, MFA devices) run for up to
+//! `AwsOptions::concurrency` principals at a time (default [`CONCURRENCY`]); results keep the order IAM lists them in.
 
 use crate::aws::{ServiceOut, Sink, describe};
 use crate::doc::{live_resource, policy_string};
 use aws_sdk_iam::Client;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_types::SdkConfig;
+use futures::stream::{self, StreamExt};
 use serde_json::{Value as Json, json};
 
-pub(crate) async fn collect(conf: &SdkConfig) -> ServiceOut {
+/// Principals whose calls are in flight at once, by default.
+pub(crate) const CONCURRENCY: usize = 8;
+
+pub(crate) async fn collect(conf: &SdkConfig, concurrency: usize) -> ServiceOut {
     let c = Client::new(conf);
     let mut sink = Sink::new("iam");
     let mut resources = Vec::new();
-    users(&c, &mut sink, &mut resources).await;
-    roles(&c, &mut sink, &mut resources).await;
+    let n = concurrency.max(1);
+    users(&c, &mut sink, &mut resources, n).await;
+    roles(&c, &mut sink, &mut resources, n).await;
     policies(&c, &mut sink, &mut resources).await;
     password_policy(&c, &mut sink, &mut resources).await;
+    account_roles(&c, &mut sink, &mut resources).await;
     ServiceOut {
         service: "iam",
         resources,
@@ -59,121 +68,137 @@ async fn inline_policies(
     out
 }
 
-async fn users(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>) {
+async fn users(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>, n: usize) {
     let users = paginate!(
         sink,
         "ListUsers (no user could be read)",
         c.list_users(),
         |p| p.users().to_vec()
     );
-    for u in users {
-        let name = u.user_name().to_string();
-        let attached = paginate!(
-            sink,
-            format!("ListAttachedUserPolicies {name}"),
-            c.list_attached_user_policies().user_name(&name),
-            |p| p
-                .attached_policies()
-                .iter()
-                .filter_map(|a| a.policy_arn().map(str::to_string))
-                .collect::<Vec<_>>()
-        );
-        let inline_names = paginate!(
-            sink,
-            format!("ListUserPolicies {name}"),
-            c.list_user_policies().user_name(&name),
-            |p| p.policy_names().to_vec()
-        );
-        let inline = inline_policies(c, sink, "user", &name, inline_names).await;
-        let keys_meta = paginate!(
-            sink,
-            format!("ListAccessKeys {name}"),
-            c.list_access_keys().user_name(&name),
-            |p| p.access_key_metadata().to_vec()
-        );
-        let mut keys = Vec::new();
-        for k in keys_meta {
-            let id = k.access_key_id().unwrap_or_default().to_string();
-            let last_used = match c.get_access_key_last_used().access_key_id(&id).send().await {
-                Ok(r) => r
-                    .access_key_last_used()
-                    .and_then(|l| l.last_used_date())
-                    .map(|d| d.to_string()),
-                Err(e) => {
-                    sink.warn(format!("GetAccessKeyLastUsed {name}"), describe(&e));
-                    None
-                }
-            };
-            keys.push(json!({
-                "id": id,
-                "status": k.status().map(|s| s.as_str()),
-                "create_date": k.create_date().map(|d| d.to_string()),
-                "last_used_date": last_used,
-            }));
-        }
-        let mfa = paginate!(
-            sink,
-            format!("ListMFADevices {name}"),
-            c.list_mfa_devices().user_name(&name),
-            |p| p
-                .mfa_devices()
-                .iter()
-                .map(|d| d.serial_number().to_string())
-                .collect::<Vec<_>>()
-        );
-        let attrs = json!({
-            "name": name,
-            "arn": u.arn(),
-            "path": u.path(),
-            "unique_id": u.user_id(),
-            "password_last_used": u.password_last_used().map(|d| d.to_string()),
-            "managed_policy_arns": attached,
-            "inline_policy": inline,
-            "access_keys": keys,
-            "mfa_devices": mfa,
-        });
-        out.push(live_resource("aws_iam_user", &name, attrs));
+    let mut done = stream::iter(users).map(|u| user(c, u)).buffered(n);
+    while let Some((r, s)) = done.next().await {
+        out.push(r);
+        sink.warnings.extend(s.warnings);
     }
 }
 
-async fn roles(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>) {
+/// One user's document, with what could not be read about it.
+async fn user(c: &Client, u: aws_sdk_iam::types::User) -> (rampart_iac::Resource, Sink) {
+    let mut sink = Sink::new("iam");
+    let name = u.user_name().to_string();
+    let attached = paginate!(
+        sink,
+        format!("ListAttachedUserPolicies {name}"),
+        c.list_attached_user_policies().user_name(&name),
+        |p| p
+            .attached_policies()
+            .iter()
+            .filter_map(|a| a.policy_arn().map(str::to_string))
+            .collect::<Vec<_>>()
+    );
+    let inline_names = paginate!(
+        sink,
+        format!("ListUserPolicies {name}"),
+        c.list_user_policies().user_name(&name),
+        |p| p.policy_names().to_vec()
+    );
+    let inline = inline_policies(c, &mut sink, "user", &name, inline_names).await;
+    let keys_meta = paginate!(
+        sink,
+        format!("ListAccessKeys {name}"),
+        c.list_access_keys().user_name(&name),
+        |p| p.access_key_metadata().to_vec()
+    );
+    let mut keys = Vec::new();
+    for k in keys_meta {
+        let id = k.access_key_id().unwrap_or_default().to_string();
+        let last_used = match c.get_access_key_last_used().access_key_id(&id).send().await {
+            Ok(r) => r
+                .access_key_last_used()
+                .and_then(|l| l.last_used_date())
+                .map(|d| d.to_string()),
+            Err(e) => {
+                sink.warn(format!("GetAccessKeyLastUsed {name}"), describe(&e));
+                None
+            }
+        };
+        keys.push(json!({
+            "id": id,
+            "status": k.status().map(|s| s.as_str()),
+            "create_date": k.create_date().map(|d| d.to_string()),
+            "last_used_date": last_used,
+        }));
+    }
+    let mfa = paginate!(
+        sink,
+        format!("ListMFADevices {name}"),
+        c.list_mfa_devices().user_name(&name),
+        |p| p
+            .mfa_devices()
+            .iter()
+            .map(|d| d.serial_number().to_string())
+            .collect::<Vec<_>>()
+    );
+    let attrs = json!({
+        "name": name,
+        "arn": u.arn(),
+        "path": u.path(),
+        "unique_id": u.user_id(),
+        "password_last_used": u.password_last_used().map(|d| d.to_string()),
+        "managed_policy_arns": attached,
+        "inline_policy": inline,
+        "access_keys": keys,
+        "mfa_devices": mfa,
+    });
+    (live_resource("aws_iam_user", &name, attrs), sink)
+}
+
+async fn roles(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>, n: usize) {
     let roles = paginate!(
         sink,
         "ListRoles (no role could be read)",
         c.list_roles(),
         |p| p.roles().to_vec()
     );
-    for r in roles {
-        let name = r.role_name().to_string();
-        let attached = paginate!(
-            sink,
-            format!("ListAttachedRolePolicies {name}"),
-            c.list_attached_role_policies().role_name(&name),
-            |p| p
-                .attached_policies()
-                .iter()
-                .filter_map(|a| a.policy_arn().map(str::to_string))
-                .collect::<Vec<_>>()
-        );
-        let inline_names = paginate!(
-            sink,
-            format!("ListRolePolicies {name}"),
-            c.list_role_policies().role_name(&name),
-            |p| p.policy_names().to_vec()
-        );
-        let inline = inline_policies(c, sink, "role", &name, inline_names).await;
-        let attrs = json!({
-            "name": name,
-            "arn": r.arn(),
-            "path": r.path(),
-            "unique_id": r.role_id(),
-            "assume_role_policy": r.assume_role_policy_document().map(policy_string),
-            "managed_policy_arns": attached,
-            "inline_policy": inline,
-            "max_session_duration": r.max_session_duration(),
-        });
-        out.push(live_resource("aws_iam_role", &name, attrs));
+    let mut done = stream::iter(roles).map(|r| role(c, r)).buffered(n);
+    while let Some((r, s)) = done.next().await {
+        out.push(r);
+        sink.warnings.extend(s.warnings);
     }
+}
+
+/// One role's document, with what could not be read about it.
+async fn role(c: &Client, r: aws_sdk_iam::types::Role) -> (rampart_iac::Resource, Sink) {
+    let mut sink = Sink::new("iam");
+    let name = r.role_name().to_string();
+    let attached = paginate!(
+        sink,
+        format!("ListAttachedRolePolicies {name}"),
+        c.list_attached_role_policies().role_name(&name),
+        |p| p
+            .attached_policies()
+            .iter()
+            .filter_map(|a| a.policy_arn().map(str::to_string))
+            .collect::<Vec<_>>()
+    );
+    let inline_names = paginate!(
+        sink,
+        format!("ListRolePolicies {name}"),
+        c.list_role_policies().role_name(&name),
+        |p| p.policy_names().to_vec()
+    );
+    let inline = inline_policies(c, &mut sink, "role", &name, inline_names).await;
+    let attrs = json!({
+        "name": name,
+        "arn": r.arn(),
+        "path": r.path(),
+        "unique_id": r.role_id(),
+        "assume_role_policy": r.assume_role_policy_document().map(policy_string),
+        "managed_policy_arns": attached,
+        "inline_policy": inline,
+        "max_session_duration": r.max_session_duration(),
+    });
+    (live_resource("aws_iam_role", &name, attrs), sink)
 }
 
 async fn policies(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>) {
@@ -254,6 +279,49 @@ async fn password_policy(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac:
             "aws_iam_account_password_policy",
             "account",
             attrs,
+        ));
+    }
+}
+
+/// AWS managed policies CIS and Prowler expect a role to hold: (attribute, policy ARN).
+const ACCOUNT_ROLE_POLICIES: &[(&str, &str)] = &[
+    ("support_roles", "arn:aws:iam::aws:policy/AWSSupportAccess"),
+    (
+        "security_audit_roles",
+        "arn:aws:iam::aws:policy/SecurityAudit",
+    ),
+];
+
+/// `aws_iam_account.account`: the roles each policy of [`ACCOUNT_ROLE_POLICIES`] is attached to
+/// (null when they could not be listed).
+async fn account_roles(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>) {
+    let mut attrs = serde_json::Map::new();
+    for (key, arn) in ACCOUNT_ROLE_POLICIES {
+        let before = sink.warnings.len();
+        let roles = paginate!(
+            sink,
+            format!("ListEntitiesForPolicy {arn}"),
+            c.list_entities_for_policy()
+                .policy_arn(*arn)
+                .entity_filter(aws_sdk_iam::types::EntityType::Role),
+            |p| p
+                .policy_roles()
+                .iter()
+                .filter_map(|r| r.role_name().map(str::to_string))
+                .collect::<Vec<_>>()
+        );
+        let v = if sink.warnings.len() == before {
+            json!(roles)
+        } else {
+            Json::Null
+        };
+        attrs.insert((*key).to_string(), v);
+    }
+    if attrs.values().any(|v| !v.is_null()) {
+        out.push(live_resource(
+            "aws_iam_account",
+            "account",
+            Json::Object(attrs),
         ));
     }
 }

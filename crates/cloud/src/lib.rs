@@ -17,7 +17,8 @@
 //! keys, rotation, key policy), CloudTrail (trails, logging status, multi-region, validation, selectors),
 //! RDS (instances, snapshot sharing), Lambda (functions with masked environments, URLs, resource
 //! policies), EKS (endpoint, logging, secrets encryption), CloudWatch (log groups, metric filters, alarms),
-//! Config (recorders) and Organizations (SCPs when readable).
+//! Config (recorders) and Organizations (SCPs and the chain over the account when readable; [`scan`]
+//! downgrades the IAM admin and escalation findings that chain blocks, see [`scp`]).
 //!
 //! For `rampart iam analyze --live`, [`authorization_details`] reads IAM `GetAccountAuthorizationDetails`
 //! into the JSON `aws iam get-account-authorization-details` prints (plus each user's access keys), the
@@ -66,6 +67,7 @@ mod organizations;
 mod rds;
 pub mod remediation;
 mod s3;
+pub mod scp;
 
 pub use auth_details::{authorization_details, authorization_details_blocking};
 pub use aws::{AwsOptions, collect, collect_blocking};
@@ -172,6 +174,9 @@ pub fn scan(inventory: &Inventory, asset: &str, skip: &[String]) -> CloudReport 
         if let Some(r) = by_address.get(f.subject.as_str()) {
             f.remediation = remediation::specialise(&f.remediation, r);
         }
+    }
+    if let Some(chain) = scp::chain(inventory) {
+        scp::apply(&mut findings, inventory, &chain);
     }
     CloudReport { findings, unknown }
 }

@@ -516,3 +516,346 @@ fn authorization_details_feed_the_iam_analysis() {
     );
     assert!(has("iam-admin-equivalent", "user/cnapp-admin"), "{found:?}");
 }
+
+/// Runs a seed script of `tests/seed` directly (its standard output is returned).
+fn run_seed(moto: &Moto, script: &str, env: &[(&str, &str)]) -> Vec<u8> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/seed")
+        .join(script);
+    let mut cmd =
+        std::process::Command::new(rampart_testkit::moto::tools_venv().join("bin/python"));
+    cmd.arg(&script);
+    for (k, v) in rampart_testkit::moto::aws_env(&moto.url) {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run seed script");
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Runs `tests/seed/scp.py` (an organization whose OU SCP denies IAM changes) and returns the member
+/// account's id and credentials.
+fn seed_organization(moto: &Moto) -> (String, String, String) {
+    let out = run_seed(moto, "scp.py", &[]);
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("scp.py prints JSON");
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    (s("member"), s("key"), s("secret"))
+}
+
+#[test]
+fn service_control_policies_downgrade_what_they_block() {
+    let Some(moto) = Moto::start() else { return };
+    let (member, key, secret) = seed_organization(&moto);
+    // The member account, reading Organizations through a role in the management account.
+    let opts = AwsOptions {
+        static_credentials: Some((key, secret)),
+        org_role_arn: Some("arn:aws:iam::123456789012:role/OrgReader".into()),
+        services: vec!["iam".into(), "organizations".into()],
+        ..options(&moto)
+    };
+    let inv = collect_blocking(&opts).expect("collect");
+    assert!(warnings(&inv).is_empty(), "{:#?}", inv.warnings);
+    let chain = rampart_cloud::scp::chain(&inv).expect("SCP chain collected");
+    assert_eq!(chain.account_id, member);
+    let labels: Vec<String> = chain.levels.iter().map(|l| l.label()).collect();
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    assert!(labels[0].starts_with("root r-") && labels[1].starts_with("OU Prod (ou-"));
+    assert_eq!(labels[2], format!("account {member}"));
+    let report = scan(&inv, "aws:test", &[]);
+    let get = |rule: &str, subject: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == rule && f.subject == subject)
+            .unwrap_or_else(|| panic!("no {rule} on {subject}"))
+    };
+    let admin = get("AWS-IAM-011", "aws_iam_user.org-admin");
+    assert_eq!(admin.severity, rampart_core::Severity::Medium);
+    assert!(
+        admin.evidence.iter().any(|e| e.label == "limited by SCP"
+            && e.detail.contains("SCP DenyIamWrites (p-")
+            && e.detail
+                .contains("statement NoIamWrites (attached to OU Prod")),
+        "{:#?}",
+        admin.evidence
+    );
+    let esc = get("AWS-IAM-009", "aws_iam_role.esc-role");
+    assert_eq!(esc.severity, rampart_core::Severity::Low);
+    assert!(esc.title.ends_with("(blocked by SCP)"), "{}", esc.title);
+
+    // `rampart iam analyze --live`: the chain rides along with the authorization details.
+    let (doc, w) = rampart_cloud::authorization_details_blocking(&opts).expect("fetch");
+    assert!(w.is_empty(), "{w:#?}");
+    assert!(doc["ServiceControlPolicies"]["Levels"].is_array());
+    let account = rampart_iam::Account::from_value(&doc).expect("account");
+    let a = rampart_iam::analyze(&account, &rampart_iam::Options::default());
+    let f = rampart_iam::findings(&a);
+    let admin = f
+        .iter()
+        .find(|f| f.rule_id == "iam-admin-equivalent" && f.subject.ends_with("user/org-admin"))
+        .expect("admin finding");
+    assert_eq!(admin.severity, rampart_core::Severity::Medium);
+    let path = f
+        .iter()
+        .find(|f| {
+            f.rule_id == "iam-privilege-escalation-path" && f.subject.ends_with("user/helpdesk")
+        })
+        .expect("blocked helpdesk path");
+    assert_eq!(path.severity, rampart_core::Severity::Low);
+    assert!(
+        path.evidence
+            .iter()
+            .any(|e| e.label == "blocked by SCP" && e.detail.contains("DenyIamWrites")),
+        "{:#?}",
+        path.evidence
+    );
+
+    // SCPs disabled in the root: no level applies, nothing is downgraded.
+    run_seed(&moto, "scp_disable.py", &[]);
+    let inv = collect_blocking(&opts).expect("collect");
+    let chain = rampart_cloud::scp::chain(&inv).expect("chain");
+    assert!(chain.levels.is_empty() && !chain.applies(), "{chain:?}");
+    let report = scan(&inv, "aws:test", &[]);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "AWS-IAM-011" && f.severity == rampart_core::Severity::High)
+    );
+
+    // The management account: SCPs do not apply, nothing is downgraded.
+    let mgmt = AwsOptions {
+        services: vec!["iam".into(), "organizations".into()],
+        ..options(&moto)
+    };
+    let inv = collect_blocking(&mgmt).expect("collect");
+    let chain = rampart_cloud::scp::chain(&inv).expect("chain");
+    assert!(chain.is_management_account() && !chain.applies());
+    let report = scan(&inv, "aws:test", &[]);
+    let admin = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "AWS-IAM-011" && f.subject == "aws_iam_user.org-admin")
+        .expect("admin finding");
+    assert_eq!(admin.severity, rampart_core::Severity::High);
+}
+
+/// A TCP proxy to `upstream` (`host:port`) that holds every chunk a client sends for `delay`: the
+/// round-trip latency of a real AWS endpoint, which moto on localhost lacks. Returns its URL.
+fn latency_proxy(upstream: String, delay: std::time::Duration) -> String {
+    use std::net::{TcpListener, TcpStream};
+    fn pump(mut from: TcpStream, mut to: TcpStream, delay: Option<std::time::Duration>) {
+        use std::io::{Read, Write};
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if let Some(d) = delay {
+                std::thread::sleep(d);
+            }
+            if to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let addr = listener.local_addr().expect("proxy address");
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                continue;
+            };
+            std::thread::spawn(move || pump(client, server, Some(delay)));
+            std::thread::spawn(move || pump(s2, c2, None));
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Collects IAM and the authorization details with `concurrency`; checks users keep IAM's order and
+/// every key is read; returns both durations.
+fn bulk_run(opts: &AwsOptions, n: usize) -> (f64, f64) {
+    let t = Instant::now();
+    let inv = collect_blocking(opts).expect("collect");
+    let collect_time = t.elapsed().as_secs_f64();
+    assert!(warnings(&inv).is_empty(), "{:#?}", inv.warnings);
+    let users: Vec<&rampart_iac::Resource> = inv
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == "aws_iam_user")
+        .collect();
+    assert_eq!(users.len(), n);
+    let names: Vec<&str> = users.iter().filter_map(|u| u.str("name")).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "users keep IAM's (alphabetical) order");
+    for u in &users {
+        let keys = u.attributes["access_keys"].as_array().map_or(0, Vec::len);
+        assert_eq!(keys, 2, "{}", u.address);
+        assert_eq!(
+            u.attributes["inline_policy"].as_array().map(Vec::len),
+            Some(1)
+        );
+    }
+    let t = Instant::now();
+    let (doc, w) = rampart_cloud::authorization_details_blocking(opts).expect("fetch");
+    let details_time = t.elapsed().as_secs_f64();
+    assert!(w.is_empty(), "{w:#?}");
+    let list = doc["UserDetailList"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    assert_eq!(list.len(), n);
+    for u in list {
+        let keys = u["AccessKeys"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        assert_eq!(keys.len(), 2, "{}", u["UserName"]);
+        assert!(keys.iter().all(|k| k["UserName"] == u["UserName"]));
+    }
+    (collect_time, details_time)
+}
+
+/// Per-user IAM calls run concurrently (bounded) and the output keeps the order IAM lists users in.
+/// `RAMPART_BULK_USERS` (default 60; the benchmark uses 200) sets the number of users. With `RAMPART_BENCH_LATENCY_MS` set,
+/// it also times concurrency 1 against the default through a proxy adding that latency (the numbers in
+/// docs/benchmarks.md).
+#[test]
+fn many_users_are_collected_in_order() {
+    let Some(moto) = Moto::start() else { return };
+    let n: usize = std::env::var("RAMPART_BULK_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    run_seed(&moto, "many_users.py", &[("USERS", &n.to_string())]);
+    let opts = AwsOptions {
+        services: vec!["iam".into()],
+        ..options(&moto)
+    };
+    let mut runs = vec![("moto direct", opts.clone())];
+    if let Some(ms) = std::env::var("RAMPART_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        let upstream = moto.url.trim_start_matches("http://").to_string();
+        let url = latency_proxy(upstream, std::time::Duration::from_millis(ms));
+        runs.insert(
+            0,
+            (
+                "moto direct, sequential",
+                AwsOptions {
+                    concurrency: 1,
+                    ..opts.clone()
+                },
+            ),
+        );
+        for c in [1, AwsOptions::default().concurrency] {
+            runs.push((
+                if c == 1 {
+                    "with latency, sequential"
+                } else {
+                    "with latency, concurrent"
+                },
+                AwsOptions {
+                    endpoint_url: Some(url.clone()),
+                    concurrency: c,
+                    ..opts.clone()
+                },
+            ));
+        }
+    }
+    for (what, o) in &runs {
+        let (c, d) = bulk_run(o, n);
+        eprintln!(
+            "{n} users, {what} (concurrency {}): collect (iam) {c:.2} s, authorization details {d:.2} s",
+            o.concurrency
+        );
+    }
+}
+
+/// The live checks that close Prowler gaps: unused security groups, the AWS Support and SecurityAudit
+/// roles (CIS 1.17), Bedrock data events in trails.
+#[test]
+fn prowler_gap_checks_pass_and_fail_on_moto() {
+    let Some(moto) = Moto::start() else { return };
+    run_seed(&moto, "parity.py", &[("PHASE", "1")]);
+    let opts = AwsOptions {
+        services: vec!["iam".into(), "ec2".into(), "cloudtrail".into()],
+        ..options(&moto)
+    };
+    let inv = collect_blocking(&opts).expect("collect");
+    assert!(warnings(&inv).is_empty(), "{:#?}", inv.warnings);
+    let found = hits(&inv);
+    let sg = |name: &str| {
+        inv.resources
+            .iter()
+            .find(|r| r.resource_type == "aws_security_group" && r.str("name") == Some(name))
+            .map(|r| r.address.clone())
+            .unwrap_or_else(|| panic!("{name} collected"))
+    };
+    let has = |rule: &str, subject: &str| found.contains(&(rule.to_string(), subject.to_string()));
+    assert!(has("AWS-VPC-LIVE-001", &sg("cnapp-unused-sg")), "{found:?}");
+    assert!(!has("AWS-VPC-LIVE-001", &sg("cnapp-used-sg")), "{found:?}");
+    assert!(
+        !has("AWS-VPC-LIVE-001", &sg("cnapp-referenced-sg")),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(r, s)| r == "AWS-VPC-LIVE-001" && s.starts_with("aws_default_security_group")),
+        "default groups are not reported: {found:?}"
+    );
+    assert!(
+        has("AWS-CT-LIVE-002", "aws_cloudtrail.plain-trail"),
+        "{found:?}"
+    );
+    assert!(
+        !has("AWS-CT-LIVE-002", "aws_cloudtrail.bedrock-trail"),
+        "{found:?}"
+    );
+    assert!(
+        has("AWS-IAM-LIVE-001", "aws_iam_account.account"),
+        "{found:?}"
+    );
+    assert!(
+        has("AWS-IAM-LIVE-002", "aws_iam_account.account"),
+        "{found:?}"
+    );
+
+    run_seed(&moto, "parity.py", &[("PHASE", "2")]);
+    let inv = collect_blocking(&opts).expect("collect");
+    let found = hits(&inv);
+    assert!(
+        !found.iter().any(|(r, _)| r.starts_with("AWS-IAM-LIVE-")),
+        "{found:?}"
+    );
+    let account = inv
+        .resources
+        .iter()
+        .find(|r| r.resource_type == "aws_iam_account")
+        .expect("account");
+    assert_eq!(
+        account.attributes["support_roles"],
+        serde_json::json!(["aws-support"])
+    );
+    assert_eq!(
+        account.attributes["security_audit_roles"],
+        serde_json::json!(["security-audit"])
+    );
+}

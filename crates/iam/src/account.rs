@@ -92,6 +92,9 @@ pub struct Account {
     pub groups: Vec<Group>,
     pub roles: Vec<Role>,
     pub policies: Vec<ManagedPolicy>,
+    /// The SCPs over the account, from the `ServiceControlPolicies` extension field (written by
+    /// `rampart iam analyze --live`; absent from the AWS CLI's output).
+    pub scps: Option<crate::scp::ScpChain>,
     /// Malformed entries and policy documents.
     pub warnings: Vec<PolicyWarning>,
 }
@@ -134,6 +137,12 @@ impl Account {
             .find_map(|a| crate::context::arn_account(a))
             .unwrap_or_default()
             .to_string();
+        if let Some(v) = obj.get("ServiceControlPolicies")
+            && let Some((chain, warnings)) = crate::scp::ScpChain::from_value(v)
+        {
+            acc.warnings.extend(warnings);
+            acc.scps = Some(chain);
+        }
         Ok(acc)
     }
 

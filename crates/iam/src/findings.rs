@@ -31,7 +31,89 @@ pub fn findings(a: &Analysis) -> Vec<Finding> {
     trusts(a, &asset, &mut out);
     unused(a, &asset, &mut out);
     escalations(a, &asset, &mut out);
+    scp_limited(a, &asset, &mut out);
     out
+}
+
+/// What only SCPs stop, downgraded (admin: medium; blocked categories and paths: low) with the SCP as
+/// evidence: the principal's own policies still grant it, and it returns if the SCP changes or the
+/// account leaves the organisation.
+fn scp_limited(a: &Analysis, asset: &str, out: &mut Vec<Finding>) {
+    for p in &a.principals {
+        if let Some(why) = &p.scp_limited {
+            out.push(
+                Finding::new(
+                    FindingKind::Entitlement,
+                    "iam-admin-equivalent",
+                    format!(
+                        "{:?} {} has full administrative access in its policies, limited by SCPs",
+                        p.kind, p.name
+                    ),
+                    Severity::Medium,
+                    asset,
+                    &p.arn,
+                )
+                .with_evidence("limited by SCP", None, why.clone())
+                .with_evidence("policies", None, listed(&p.policies))
+                .with_remediation(
+                    "The SCP keeps this principal from changing IAM; its own policies still grant full access. \
+                     Replace full-admin policies with least-privilege ones rather than relying on the SCP.",
+                ),
+            );
+        }
+        for (cat, why) in &p.scp_blocked {
+            let (_, what, remediation) = risk_meta(*cat);
+            out.push(
+                Finding::new(
+                    FindingKind::Entitlement,
+                    format!("iam-{}", cat.slug()),
+                    format!(
+                        "{:?} {} {what} in its policies, blocked by SCPs",
+                        p.kind, p.name
+                    ),
+                    Severity::Low,
+                    asset,
+                    &p.arn,
+                )
+                .with_evidence("blocked by SCP", None, why.clone())
+                .with_remediation(remediation),
+            );
+        }
+    }
+    for b in &a.scp_blocked_paths {
+        let p = &b.path;
+        let (rule, subject) = if p.external {
+            (
+                "iam-external-escalation-path",
+                p.hops.first().map_or(p.start.as_str(), |h| h.to.as_str()),
+            )
+        } else {
+            ("iam-privilege-escalation-path", p.start.as_str())
+        };
+        let mut f = Finding::new(
+            FindingKind::Entitlement,
+            rule,
+            format!(
+                "{} could reach administrator access in {} step(s), but SCPs block the path",
+                p.start,
+                p.hops.len()
+            ),
+            Severity::Low,
+            asset,
+            subject,
+        )
+        .with_evidence("blocked by SCP", None, b.blocked_by.clone());
+        for (i, h) in p.hops.iter().enumerate() {
+            f = f.with_evidence(
+                format!("hop {}: {}", i + 1, h.technique),
+                None,
+                format!("{} -> {} via {}", h.from, h.to, h.permission),
+            );
+        }
+        out.push(f.with_remediation(
+            "Only the SCP stops this path: break it in IAM too (narrow the trust policy or the iam:* / iam:PassRole permission named in the evidence).",
+        ));
+    }
 }
 
 fn admins(a: &Analysis, asset: &str, out: &mut Vec<Finding>) {

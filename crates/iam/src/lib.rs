@@ -19,6 +19,7 @@ pub mod findings;
 pub mod fuzzing;
 pub mod least_privilege;
 pub mod policy;
+pub mod scp;
 pub mod synthetic;
 pub mod variables;
 pub mod wildcard;
@@ -30,6 +31,7 @@ pub use eval::{Decision, DecisionEffect, PolicyKind, PolicySet, evaluate};
 pub use findings::findings;
 pub use least_privilege::{LeastPrivilege, Usage, least_privilege};
 pub use policy::{Effect, Policy, PolicyWarning};
+pub use scp::{ScpChain, ScpLevel, ScpVerdict, TargetKind};
 
 /// Errors of whole-input loading (single malformed policies are warnings, not errors).
 #[derive(Debug, thiserror::Error)]

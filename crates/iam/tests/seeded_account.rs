@@ -170,7 +170,7 @@ fn service_control_policies_limit_the_analysis() {
     )
     .policy;
     let opts = Options {
-        scp_levels: vec![vec![deny_iam]],
+        scps: Some(one_level(deny_iam)),
         ..Options::default()
     };
     let a = analyze(&account, &opts);
@@ -190,4 +190,18 @@ fn service_control_policies_limit_the_analysis() {
             .iter()
             .all(|p| !p.start.ends_with("user/auditor"))
     );
+}
+
+/// A chain of one root level holding `p`.
+fn one_level(p: rampart_iam::Policy) -> rampart_iam::ScpChain {
+    rampart_iam::ScpChain {
+        account_id: "123456789012".into(),
+        management_account_id: None,
+        levels: vec![rampart_iam::ScpLevel {
+            target_id: "r-test".into(),
+            name: None,
+            kind: rampart_iam::TargetKind::Root,
+            policies: vec![p],
+        }],
+    }
 }

@@ -4,6 +4,7 @@ use crate::account::{Account, ManagedPolicy};
 use crate::context::{Request, RequestPrincipal};
 use crate::eval::{Decision, PolicySet, evaluate};
 use crate::policy::Policy;
+use crate::scp::{ScpChain, is_service_linked};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -30,6 +31,8 @@ pub struct Node<'a> {
     pub groups: Vec<usize>,
     /// Managed policies that apply to it, directly or through groups.
     pub managed: Vec<&'a ManagedPolicy>,
+    /// SCPs do not apply (a service-linked role).
+    pub scp_exempt: bool,
     principal: RequestPrincipal,
 }
 
@@ -47,13 +50,16 @@ pub struct Index<'a> {
     pub nodes: Vec<Node<'a>>,
     pub by_arn: HashMap<&'a str, usize>,
     pub managed: HashMap<&'a str, &'a ManagedPolicy>,
-    /// SCPs applying to the account, one entry per organisation level.
+    /// SCPs applying to the account, one entry per organisation level (empty when none apply).
     pub scp_levels: Vec<Vec<&'a Policy>>,
+    /// The chain they come from.
+    pub scps: Option<&'a ScpChain>,
 }
 
 impl<'a> Index<'a> {
-    /// Builds the table; unknown attached policy ARNs are skipped (the caller warns).
-    pub fn new(account: &'a Account, scp_levels: &'a [Vec<Policy>]) -> Index<'a> {
+    /// Builds the table; unknown attached policy ARNs are skipped (the caller warns). `scps` limits
+    /// every principal but service-linked roles (nothing when it is the management account's).
+    pub fn new(account: &'a Account, scps: Option<&'a ScpChain>) -> Index<'a> {
         let managed: HashMap<&str, &ManagedPolicy> = account
             .policies
             .iter()
@@ -64,7 +70,8 @@ impl<'a> Index<'a> {
             nodes: Vec::new(),
             by_arn: HashMap::new(),
             managed,
-            scp_levels: scp_levels.iter().map(|l| l.iter().collect()).collect(),
+            scp_levels: scps.map(ScpChain::policy_levels).unwrap_or_default(),
+            scps: scps.filter(|c| c.applies()),
         };
         let acct = account.account_id.as_str();
         let mut group_idx = HashMap::new();
@@ -81,6 +88,7 @@ impl<'a> Index<'a> {
                 trust: None,
                 groups: Vec::new(),
                 managed,
+                scp_exempt: false,
                 principal,
             });
         }
@@ -108,6 +116,7 @@ impl<'a> Index<'a> {
                 trust: None,
                 groups,
                 managed,
+                scp_exempt: false,
                 principal,
             });
         }
@@ -125,10 +134,20 @@ impl<'a> Index<'a> {
                 trust: Some(&r.trust),
                 groups: Vec::new(),
                 managed,
+                scp_exempt: r.path.starts_with("/aws-service-role/")
+                    || is_service_linked(Some(&r.arn)),
                 principal,
             });
         }
         idx
+    }
+
+    /// The SCP levels that apply to node `n` (none for a service-linked role).
+    pub fn scps_of(&self, n: usize) -> &[Vec<&'a Policy>] {
+        match self.nodes[n].scp_exempt {
+            true => &[],
+            false => &self.scp_levels,
+        }
     }
 
     fn push(&mut self, node: Node<'a>) {
@@ -174,7 +193,7 @@ impl<'a> Index<'a> {
             identity: node.identity.clone(),
             resource: resource_policy.into_iter().collect(),
             boundary: node.boundary.map(|b| vec![b]),
-            scp_levels: self.scp_levels.clone(),
+            scp_levels: self.scps_of(n).to_vec(),
             ..PolicySet::default()
         };
         evaluate(&req, &set)

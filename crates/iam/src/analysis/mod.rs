@@ -11,6 +11,7 @@ pub mod unused;
 use crate::account::Account;
 use crate::actions::{AccessLevel, Catalog};
 use crate::policy::PolicyWarning;
+use crate::scp::{ScpChain, ScpSummary};
 use escalation::EscalationPath;
 use index::{Index, NodeKind};
 use permissions::Expander;
@@ -29,9 +30,9 @@ pub struct Options {
     pub now: Option<jiff::Timestamp>,
     /// Accounts the organisation trusts (not reported as cross-account).
     pub known_accounts: Vec<String>,
-    /// Service control policies over the account, one entry per level (root, OUs, account); empty when
-    /// the account is in no organisation or the SCPs are not readable.
-    pub scp_levels: Vec<Vec<crate::policy::Policy>>,
+    /// Service control policies over the account (root → OUs → account). `None` uses the chain read with
+    /// the account (its `ServiceControlPolicies` field), if any; no chain means no SCP limits.
+    pub scps: Option<ScpChain>,
 }
 
 impl Default for Options {
@@ -40,7 +41,7 @@ impl Default for Options {
             unused_days: 90,
             now: None,
             known_accounts: Vec::new(),
-            scp_levels: Vec::new(),
+            scps: None,
         }
     }
 }
@@ -63,6 +64,18 @@ pub struct PrincipalReport {
     pub risks: BTreeMap<RiskCategory, Vec<String>>,
     /// The policies that grant each category's permissions.
     pub risk_sources: BTreeMap<RiskCategory, Vec<String>>,
+    /// Admin-equivalent in its own policies, but SCPs block IAM changes: what blocks them.
+    pub scp_limited: Option<String>,
+    /// Categories its policies grant that SCPs block entirely, with what blocks them.
+    pub scp_blocked: BTreeMap<RiskCategory, String>,
+}
+
+/// An escalation path the principal's policies allow but SCPs block.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockedPath {
+    pub path: EscalationPath,
+    /// The hop and the SCP statement (or level) that blocks it.
+    pub blocked_by: String,
 }
 
 /// A policy that grants full administrative access and is attached (CIS AWS 1.16).
@@ -81,6 +94,10 @@ pub struct Analysis {
     pub trusts: Vec<TrustIssue>,
     pub unused: Vec<Unused>,
     pub escalations: Vec<EscalationPath>,
+    /// Paths that exist without SCPs but not with them.
+    pub scp_blocked_paths: Vec<BlockedPath>,
+    /// The SCP chain used, if any.
+    pub scps: Option<ScpSummary>,
     pub warnings: Vec<PolicyWarning>,
 }
 
@@ -95,17 +112,54 @@ impl Analysis {
     }
 }
 
-/// Analyses an account.
+/// Analyses an account. With an SCP chain that applies, effective permissions and paths are computed
+/// under the SCPs, and what only the SCPs stop is reported separately (`scp_limited`, `scp_blocked`,
+/// `scp_blocked_paths`) with the SCP that stops it.
 pub fn analyze(account: &Account, opts: &Options) -> Analysis {
-    let idx = Index::new(account, &opts.scp_levels);
+    let chain = opts.scps.as_ref().or(account.scps.as_ref());
+    let idx = Index::new(account, chain);
     let catalog = Catalog::get();
     let mut exp = Expander::new();
     let eff: Vec<_> = idx
         .nodes
         .iter()
-        .map(|n| exp.principal(&n.identity, n.boundary, &idx.scp_levels))
+        .enumerate()
+        .map(|(i, n)| exp.principal(&n.identity, n.boundary, idx.scps_of(i)))
         .collect();
-    let admin: Vec<bool> = eff.iter().map(|e| e.unrestricted.is_full()).collect();
+    // Without SCPs: only computed when SCPs apply, to tell what they stop.
+    let base = idx.scps.map(|_| {
+        let b = Index::new(account, None);
+        let e: Vec<_> = b
+            .nodes
+            .iter()
+            .map(|n| exp.principal(&n.identity, n.boundary, &[]))
+            .collect();
+        (b, e)
+    });
+    let admin_base: Vec<bool> = base
+        .as_ref()
+        .map_or(&eff, |(_, e)| e)
+        .iter()
+        .map(|e| e.unrestricted.is_full())
+        .collect();
+    // An identity-admin stays admin-equivalent under SCPs while they let it change IAM (a guardrail
+    // denying, say, organizations:LeaveOrganization does not make it less of an admin).
+    let scp_limit: Vec<Option<String>> = idx
+        .nodes
+        .iter()
+        .zip(&admin_base)
+        .map(|(n, &a)| match idx.scps {
+            Some(c) if a && !n.scp_exempt => {
+                c.first_blocked(n.principal(), crate::scp::ADMIN_CORE_ACTIONS)
+            }
+            _ => None,
+        })
+        .collect();
+    let admin: Vec<bool> = admin_base
+        .iter()
+        .zip(&scp_limit)
+        .map(|(&a, l)| a && l.is_none())
+        .collect();
     let mut warnings = account.warnings.clone();
     for (kind, arn, attached) in account
         .users
@@ -131,7 +185,7 @@ pub fn analyze(account: &Account, opts: &Options) -> Analysis {
     }
 
     let mut principals = Vec::new();
-    for ((n, e), &is_admin) in idx.nodes.iter().zip(&eff).zip(&admin) {
+    for (i, ((n, e), &is_admin)) in idx.nodes.iter().zip(&eff).zip(&admin).enumerate() {
         if n.kind == NodeKind::Group {
             continue;
         }
@@ -158,6 +212,26 @@ pub fn analyze(account: &Account, opts: &Options) -> Analysis {
                 .collect();
             risk_sources.insert(*cat, sources);
         }
+        let mut scp_blocked = BTreeMap::new();
+        if let (Some(c), Some((_, be))) = (idx.scps, &base)
+            && !admin_base[i]
+            && !n.scp_exempt
+        {
+            for (cat, items) in risk::categorise(&be[i].unrestricted) {
+                if risks.contains_key(&cat) {
+                    continue;
+                }
+                let names: Vec<&str> = risk::item_actions(cat, &items)
+                    .into_iter()
+                    .take(50)
+                    .map(|a| catalog.actions[a].name.as_str())
+                    .collect();
+                let why = c
+                    .first_blocked(n.principal(), &names)
+                    .unwrap_or_else(|| "the SCPs over the account".to_string());
+                scp_blocked.insert(cat, why);
+            }
+        }
         principals.push(PrincipalReport {
             arn: n.arn.to_string(),
             name: n.name.to_string(),
@@ -168,6 +242,8 @@ pub fn analyze(account: &Account, opts: &Options) -> Analysis {
             allowed_actions: e.any.count(),
             risks,
             risk_sources,
+            scp_limited: scp_limit[i].clone(),
+            scp_blocked,
         });
     }
 
@@ -180,6 +256,21 @@ pub fn analyze(account: &Account, opts: &Options) -> Analysis {
     let now = opts.now.unwrap_or_else(jiff::Timestamp::now);
     let unused = unused::find(account, now, opts.unused_days);
     let escalations = escalation::find(&idx, &eff, &admin);
+    let scp_blocked_paths = match (idx.scps, &base) {
+        (Some(c), Some((b, be))) => escalation::find(b, be, &admin_base)
+            .into_iter()
+            .filter(|p| {
+                !escalations
+                    .iter()
+                    .any(|q| q.start == p.start && q.external == p.external)
+            })
+            .map(|path| BlockedPath {
+                blocked_by: blocked_by(&idx, c, &scp_limit, &path),
+                path,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     Analysis {
         account_id: account.account_id.clone(),
         principals,
@@ -187,8 +278,62 @@ pub fn analyze(account: &Account, opts: &Options) -> Analysis {
         trusts,
         unused,
         escalations,
+        scp_blocked_paths,
+        scps: chain.map(ScpChain::summary),
         warnings,
     }
+}
+
+/// The first hop of `path` the SCPs block, named with the SCP statement or level that blocks it.
+fn blocked_by(
+    idx: &Index<'_>,
+    chain: &ScpChain,
+    limit: &[Option<String>],
+    path: &EscalationPath,
+) -> String {
+    for (i, h) in path.hops.iter().enumerate() {
+        let Some(&n) = idx.by_arn.get(h.from.as_str()) else {
+            continue;
+        };
+        if idx.nodes[n].scp_exempt {
+            continue;
+        }
+        let actions = actions_in(&h.permission);
+        if let Some(why) = chain.first_blocked(idx.nodes[n].principal(), &actions) {
+            return format!("hop {} ({}): {why}", i + 1, h.technique);
+        }
+        if h.to == escalation::ADMIN
+            && let Some(why) = &limit[n]
+        {
+            return format!(
+                "hop {} ({}): {} is not administrator-equivalent under SCPs: {why}",
+                i + 1,
+                h.technique,
+                h.from
+            );
+        }
+    }
+    let levels: Vec<String> = chain.levels.iter().map(|l| l.label()).collect();
+    format!("the SCPs over the account ({})", levels.join(", "))
+}
+
+/// `service:Action` tokens of a hop's permission text (ARNs and policy names skipped).
+fn actions_in(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || ",;()+".contains(c))
+        .filter(|t| {
+            let mut parts = t.split(':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(svc), Some(act), None) => {
+                    !svc.is_empty()
+                        && svc
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        && act.starts_with(|c: char| c.is_ascii_uppercase() || c == '*')
+                }
+                _ => false,
+            }
+        })
+        .collect()
 }
 
 /// Attached policies (managed with attachments, and inline) that allow `*:*` on `*`.

@@ -160,8 +160,7 @@ pub fn least_privilege(
     o: &Options,
 ) -> Vec<LeastPrivilege> {
     let catalog = Catalog::get();
-    let no_scps: Vec<Vec<crate::policy::Policy>> = Vec::new();
-    let index = account.map(|a| Index::new(a, &no_scps));
+    let index = account.map(|a| Index::new(a, None));
     let mut expander = Expander::new();
     let mut out = Vec::new();
     for (arn, u) in &usage.principals {

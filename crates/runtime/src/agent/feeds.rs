@@ -2,7 +2,7 @@
 //! followed audit log files and a polled CloudTrail directory. They decode with the same decoders
 //! as replay, count what they cannot read, log the first problems, and go on.
 
-use super::http::{Handler, Request, Response, Server};
+use super::http::{Handler, Request, Response, Server, ServerOptions};
 use super::metrics::Metrics;
 use super::{AgentEvent, follow};
 use crate::fields::Source;
@@ -59,9 +59,10 @@ impl Sink {
 
 /// Starts the audit webhook endpoint: `POST /k8s-audit` (or `/`) with an `EventList`, a single
 /// `Event` or JSON lines. Answers 200 with the counts, 400 when nothing in the body was an event.
-pub fn audit_endpoint(addr: &str, sink: Sink) -> std::io::Result<Server> {
+/// `server` sets the body limit ([`MAX_AUDIT_BODY`]), TLS and the bearer token.
+pub fn audit_endpoint(addr: &str, server: ServerOptions, sink: Sink) -> std::io::Result<Server> {
     let handler: Handler = Arc::new(move |req: &Request| audit_request(req, &sink));
-    Server::start(addr, MAX_AUDIT_BODY, handler)
+    Server::start_with(addr, server, handler)
 }
 
 fn audit_request(req: &Request, sink: &Sink) -> Response {

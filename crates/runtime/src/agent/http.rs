@@ -1,7 +1,10 @@
 //! A small blocking HTTP/1.1 server and client: enough for the audit webhook endpoint, the
 //! metrics endpoint and the webhook output, without an async runtime. Every read is bounded
-//! (header size, body size, timeouts); TLS is not spoken here (see docs/runtime.md).
+//! (header size, body size, timeouts). Both sides speak TLS through [`super::tls`]; the server
+//! can require a bearer token on every request.
 
+use super::tls::{Stream, TlsError};
+use rustls::{ClientConfig, ServerConfig};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
@@ -23,8 +26,10 @@ pub enum HttpError {
     Malformed(&'static str),
     #[error("body larger than {0} bytes")]
     TooLarge(usize),
-    #[error("unsupported URL {0:?} (expected http://HOST:PORT/PATH)")]
+    #[error("unsupported URL {0:?} (expected http://HOST:PORT/PATH or https://HOST:PORT/PATH)")]
     Url(String),
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// One request.
@@ -211,6 +216,7 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Payload Too Large",
@@ -223,12 +229,17 @@ fn reason(status: u16) -> &'static str {
 pub fn write_response(w: &mut impl Write, resp: &Response, close: bool) -> std::io::Result<()> {
     write!(
         w,
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n{}\r\n",
         resp.status,
         reason(resp.status),
         resp.content_type,
         resp.body.len(),
-        if close { "close" } else { "keep-alive" }
+        if close { "close" } else { "keep-alive" },
+        if resp.status == 401 {
+            "WWW-Authenticate: Bearer\r\n"
+        } else {
+            ""
+        }
     )?;
     w.write_all(&resp.body)?;
     w.flush()
@@ -236,6 +247,61 @@ pub fn write_response(w: &mut impl Write, resp: &Response, close: bool) -> std::
 
 /// A request handler.
 pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
+
+/// A credential (bearer token, header value): compared and sent, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for comparing or sending.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How a [`Server`] serves.
+#[derive(Clone, Default)]
+pub struct ServerOptions {
+    /// Largest request body, bytes.
+    pub max_body: usize,
+    /// Serve HTTPS with this configuration ([`super::tls::server_config`]).
+    pub tls: Option<Arc<ServerConfig>>,
+    /// Require `Authorization: Bearer TOKEN` on every request (401 otherwise).
+    pub token: Option<Secret>,
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("max_body", &self.max_body)
+            .field("tls", &self.tls.is_some())
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+/// True when the request carries `Authorization: Bearer <token>` (compared in constant time).
+fn authorized(req: &Request, token: &Secret) -> bool {
+    let Some(given) = req
+        .header("authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let (a, b) = (given.trim().as_bytes(), token.expose().as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// A running server; dropping it stops accepting.
 pub struct Server {
@@ -245,8 +311,22 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `addr` (`127.0.0.1:0` picks a free port) and serves `handler` on its own threads.
+    /// Binds `addr` (`127.0.0.1:0` picks a free port) and serves `handler` over plain HTTP
+    /// without authentication on its own threads.
     pub fn start(addr: &str, max_body: usize, handler: Handler) -> std::io::Result<Server> {
+        let opts = ServerOptions {
+            max_body,
+            ..ServerOptions::default()
+        };
+        Server::start_with(addr, opts, handler)
+    }
+
+    /// [`Server::start`] with TLS and a bearer token as `opts` say.
+    pub fn start_with(
+        addr: &str,
+        opts: ServerOptions,
+        handler: Handler,
+    ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let local = listener.local_addr()?;
@@ -255,7 +335,7 @@ impl Server {
             let stop = stop.clone();
             std::thread::Builder::new()
                 .name("rampart-http".into())
-                .spawn(move || accept_loop(listener, stop, max_body, handler))?
+                .spawn(move || accept_loop(listener, stop, opts, handler))?
         };
         Ok(Server {
             addr: local,
@@ -279,8 +359,14 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop(listener: TcpListener, stop: Arc<AtomicBool>, max_body: usize, handler: Handler) {
+fn accept_loop(
+    listener: TcpListener,
+    stop: Arc<AtomicBool>,
+    opts: ServerOptions,
+    handler: Handler,
+) {
     let live = Arc::new(AtomicUsize::new(0));
+    let opts = Arc::new(opts);
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((mut stream, _)) => {
@@ -288,15 +374,20 @@ fn accept_loop(listener: TcpListener, stop: Arc<AtomicBool>, max_body: usize, ha
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                 let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
                 if live.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
-                    let _ = write_response(&mut stream, &Response::text(503, "busy\n"), true);
+                    if opts.tls.is_none() {
+                        let _ = write_response(&mut stream, &Response::text(503, "busy\n"), true);
+                    }
                     continue;
                 }
                 live.fetch_add(1, Ordering::Relaxed);
-                let (handler, live2, stop2) = (handler.clone(), live.clone(), stop.clone());
+                let (handler, live2, stop2, opts2) =
+                    (handler.clone(), live.clone(), stop.clone(), opts.clone());
                 let spawned = std::thread::Builder::new()
                     .name("rampart-http-conn".into())
                     .spawn(move || {
-                        serve_connection(stream, max_body, &handler, &stop2);
+                        if let Ok(conn) = Stream::accept(stream, opts2.tls.as_ref()) {
+                            serve_connection(conn, &opts2, &handler, &stop2);
+                        }
                         live2.fetch_sub(1, Ordering::Relaxed);
                     });
                 if spawned.is_err() {
@@ -311,55 +402,53 @@ fn accept_loop(listener: TcpListener, stop: Arc<AtomicBool>, max_body: usize, ha
     }
 }
 
-fn serve_connection(stream: TcpStream, max_body: usize, handler: &Handler, stop: &AtomicBool) {
-    let Ok(write_half) = stream.try_clone() else {
-        return;
-    };
-    let mut w = write_half;
+fn serve_connection(stream: Stream, opts: &ServerOptions, handler: &Handler, stop: &AtomicBool) {
     let mut r = BufReader::new(stream);
     while !stop.load(Ordering::Relaxed) {
-        match read_request(&mut r, max_body) {
+        let answer = match read_request(&mut r, opts.max_body) {
             Ok(Some(req)) => {
                 let close = req
                     .header("connection")
                     .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-                let resp = handler(&req);
-                if write_response(&mut w, &resp, close).is_err() || close {
-                    return;
+                match &opts.token {
+                    Some(t) if !authorized(&req, t) => {
+                        (Response::text(401, "a bearer token is required\n"), true)
+                    }
+                    _ => (handler(&req), close),
                 }
             }
-            Ok(None) => return,
+            Ok(None) | Err(HttpError::Io(_)) => break,
             Err(HttpError::TooLarge(n)) => {
-                let _ = write_response(
-                    &mut w,
-                    &Response::text(413, format!("body over {n} bytes\n")),
-                    true,
-                );
-                return;
+                (Response::text(413, format!("body over {n} bytes\n")), true)
             }
-            Err(HttpError::Io(_)) => return,
-            Err(e) => {
-                let _ = write_response(&mut w, &Response::text(400, format!("{e}\n")), true);
-                return;
-            }
+            Err(e) => (Response::text(400, format!("{e}\n")), true),
+        };
+        let (resp, close) = answer;
+        if write_response(r.get_mut(), &resp, close).is_err() || close {
+            break;
         }
     }
+    r.get_mut().close();
 }
 
-/// An `http://HOST:PORT/PATH` URL.
+/// An `http://HOST:PORT/PATH` or `https://HOST:PORT/PATH` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
     /// `host:port`.
     pub authority: String,
     pub path: String,
+    /// `https`.
+    pub tls: bool,
 }
 
 impl Url {
-    /// Parses a plain-HTTP URL (port defaults to 80, path to `/`).
+    /// Parses an HTTP(S) URL (port defaults to 80 or 443, path to `/`).
     pub fn parse(s: &str) -> Result<Url, HttpError> {
-        let rest = s
-            .strip_prefix("http://")
-            .ok_or_else(|| HttpError::Url(s.to_string()))?;
+        let (rest, tls) = match (s.strip_prefix("http://"), s.strip_prefix("https://")) {
+            (Some(r), _) => (r, false),
+            (_, Some(r)) => (r, true),
+            _ => return Err(HttpError::Url(s.to_string())),
+        };
         let (auth, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
@@ -373,75 +462,166 @@ impl Url {
         {
             auth.to_string()
         } else {
-            format!("{auth}:80")
+            format!("{auth}:{}", if tls { 443 } else { 80 })
         };
         Ok(Url {
             authority,
             path: path.to_string(),
+            tls,
         })
+    }
+
+    /// The host (no port, no IPv6 brackets): the name a TLS certificate must carry.
+    pub fn host(&self) -> &str {
+        let host = self
+            .authority
+            .rsplit_once(':')
+            .map_or(self.authority.as_str(), |(h, _)| h);
+        host.trim_start_matches('[').trim_end_matches(']')
     }
 }
 
-/// POSTs `body` and returns the response status (the response body is read and discarded).
+/// An HTTP(S) client: timeouts, trusted roots for `https://` URLs, extra request headers (whose
+/// values are [`Secret`]s: never printed).
+#[derive(Clone)]
+pub struct Client {
+    /// Connect, read and write timeout.
+    pub timeout: Duration,
+    tls: Option<Arc<ClientConfig>>,
+    headers: Vec<(String, Secret)>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("timeout", &self.timeout)
+            .field("custom_roots", &self.tls.is_some())
+            .field("headers", &self.headers)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client trusting the system roots for `https://`.
+    pub fn new(timeout: Duration) -> Client {
+        Client {
+            timeout,
+            tls: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Trusts the certificates in the PEM file `ca` (instead of the system roots).
+    pub fn with_ca(mut self, ca: &std::path::Path) -> Result<Client, HttpError> {
+        self.tls = Some(super::tls::client_config(Some(ca))?);
+        Ok(self)
+    }
+
+    /// Sends `name: value` with every request (e.g. `Authorization`).
+    pub fn with_header(mut self, name: &str, value: &str) -> Result<Client, HttpError> {
+        let bad = |s: &str| s.is_empty() || s.bytes().any(|b| b == b'\r' || b == b'\n');
+        if bad(name) || name.contains(':') || value.bytes().any(|b| b == b'\r' || b == b'\n') {
+            return Err(HttpError::Malformed("header name or value"));
+        }
+        self.headers.push((name.to_string(), Secret::new(value)));
+        Ok(self)
+    }
+
+    fn connect(&self, url: &Url) -> Result<Stream, HttpError> {
+        let addr = url
+            .authority
+            .to_socket_addrs()?
+            .next()
+            .ok_or(HttpError::Malformed("host did not resolve"))?;
+        let tcp = TcpStream::connect_timeout(&addr, self.timeout)?;
+        tcp.set_read_timeout(Some(self.timeout))?;
+        tcp.set_write_timeout(Some(self.timeout))?;
+        if !url.tls {
+            return Ok(Stream::Plain(tcp));
+        }
+        let config = match &self.tls {
+            Some(c) => c.clone(),
+            None => system_roots()?,
+        };
+        Ok(Stream::connect(tcp, url.host(), Some(&config))?)
+    }
+
+    fn extra_headers(&self) -> String {
+        self.headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}\r\n", v.expose()))
+            .collect()
+    }
+
+    /// POSTs `body` and returns the response status (the response body is read and discarded).
+    pub fn post(&self, url: &Url, content_type: &str, body: &[u8]) -> Result<u16, HttpError> {
+        let mut stream = self.connect(url)?;
+        write!(
+            stream,
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nUser-Agent: rampart\r\n{}Connection: close\r\n\r\n",
+            url.path,
+            url.authority,
+            body.len(),
+            self.extra_headers()
+        )?;
+        stream.write_all(body)?;
+        stream.flush()?;
+        let (status, _) = read_response(stream, 1 << 20)?;
+        Ok(status)
+    }
+
+    /// GETs `url` and returns the status and body.
+    pub fn get(&self, url: &Url) -> Result<(u16, Vec<u8>), HttpError> {
+        let mut stream = self.connect(url)?;
+        write!(
+            stream,
+            "GET {} HTTP/1.1\r\nHost: {}\r\n{}Connection: close\r\n\r\n",
+            url.path,
+            url.authority,
+            self.extra_headers()
+        )?;
+        stream.flush()?;
+        read_response(stream, 64 << 20)
+    }
+}
+
+/// The system roots, loaded once.
+fn system_roots() -> Result<Arc<ClientConfig>, HttpError> {
+    static ROOTS: std::sync::OnceLock<Result<Arc<ClientConfig>, String>> =
+        std::sync::OnceLock::new();
+    ROOTS
+        .get_or_init(|| super::tls::client_config(None).map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| HttpError::Url(format!("https: {e}")))
+}
+
+/// Reads a response's status and body (at most `max` bytes of body).
+fn read_response(stream: Stream, max: usize) -> Result<(u16, Vec<u8>), HttpError> {
+    let mut r = BufReader::new(stream);
+    let lines = read_head(&mut r)?.ok_or(HttpError::Malformed("no response"))?;
+    let status = lines[0]
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or(HttpError::Malformed("bad status line"))?;
+    let headers = parse_headers(&lines[1..])?;
+    let body = read_body(&mut r, &headers, max)?;
+    Ok((status, body))
+}
+
+/// POSTs `body` with a default [`Client`] and returns the response status.
 pub fn post(
     url: &Url,
     content_type: &str,
     body: &[u8],
     timeout: Duration,
 ) -> Result<u16, HttpError> {
-    let addr = url
-        .authority
-        .to_socket_addrs()?
-        .next()
-        .ok_or(HttpError::Malformed("host did not resolve"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    write!(
-        stream,
-        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nUser-Agent: rampart\r\nConnection: close\r\n\r\n",
-        url.path,
-        url.authority,
-        body.len()
-    )?;
-    stream.write_all(body)?;
-    stream.flush()?;
-    let mut r = BufReader::new(stream);
-    let lines = read_head(&mut r)?.ok_or(HttpError::Malformed("no response"))?;
-    let status = lines[0]
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or(HttpError::Malformed("bad status line"))?;
-    let headers = parse_headers(&lines[1..])?;
-    let _ = read_body(&mut r, &headers, 1 << 20);
-    Ok(status)
+    Client::new(timeout).post(url, content_type, body)
 }
 
-/// GETs `url` and returns the status and body (for tests and scrapes).
+/// GETs `url` with a default [`Client`] and returns the status and body (for tests and scrapes).
 pub fn get(url: &Url, timeout: Duration) -> Result<(u16, Vec<u8>), HttpError> {
-    let addr = url
-        .authority
-        .to_socket_addrs()?
-        .next()
-        .ok_or(HttpError::Malformed("host did not resolve"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    write!(
-        stream,
-        "GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        url.path, url.authority
-    )?;
-    let mut r = BufReader::new(stream);
-    let lines = read_head(&mut r)?.ok_or(HttpError::Malformed("no response"))?;
-    let status = lines[0]
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or(HttpError::Malformed("bad status line"))?;
-    let headers = parse_headers(&lines[1..])?;
-    let body = read_body(&mut r, &headers, 64 << 20)?;
-    Ok((status, body))
+    Client::new(timeout).get(url)
 }
 
 #[cfg(test)]
@@ -473,6 +653,12 @@ mod tests {
             ("127.0.0.1:8080", "/hook")
         );
         assert_eq!(Url::parse("http://h").unwrap().authority, "h:80");
-        assert!(Url::parse("https://h/").is_err());
+        let tls = Url::parse("https://h/x").unwrap();
+        assert_eq!(
+            (tls.authority.as_str(), tls.tls, tls.host()),
+            ("h:443", true, "h")
+        );
+        assert_eq!(Url::parse("https://[::1]:8443/").unwrap().host(), "::1");
+        assert!(Url::parse("ftp://h/").is_err());
     }
 }

@@ -37,6 +37,7 @@ pub mod outputs;
 pub mod respond;
 mod run;
 pub mod signals;
+pub mod tls;
 
 pub use metrics::{DropStage, Metrics};
 pub use outputs::{Output, OutputSpec};
@@ -82,6 +83,13 @@ pub struct AgentOptions {
     pub queue: usize,
     /// Capacity of the eBPF reader's channel to the engine.
     pub ebpf_channel: usize,
+    /// PEM certificate chain and key: the audit and metrics endpoints speak HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Bearer token the audit endpoint requires (the API server's webhook kubeconfig `token`).
+    pub audit_token: Option<http::Secret>,
+    /// Bearer token the metrics endpoint requires (Prometheus `authorization` credentials).
+    pub metrics_token: Option<http::Secret>,
 }
 
 impl Default for AgentOptions {
@@ -98,6 +106,10 @@ impl Default for AgentOptions {
             poll_interval: Duration::from_millis(250),
             queue: 16_384,
             ebpf_channel: 65_536,
+            tls_cert: None,
+            tls_key: None,
+            audit_token: None,
+            metrics_token: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Starting the agent's threads and the engine loop.
 
 use super::feeds::{self, Sink};
-use super::http::{Handler, Response, Server};
+use super::http::{Handler, Response, Server, ServerOptions};
 use super::metrics::{DropStage, Metrics};
 use super::outputs::Dispatcher;
 use super::respond::{Responder, Target};
@@ -33,6 +33,10 @@ pub enum AgentError {
         "no source to run (enable syscall, an audit endpoint or log, or a CloudTrail directory)"
     )]
     NoSource,
+    #[error("endpoint TLS: {0}")]
+    Tls(#[from] super::tls::TlsError),
+    #[error("endpoint TLS needs both a certificate and a key file")]
+    TlsPair,
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> AgentError {
@@ -179,9 +183,19 @@ pub(super) fn start(agent: Agent) -> Result<Running, AgentError> {
         feeders: Vec::new(),
         metrics: metrics.clone(),
     };
+    let tls = match (&opts.tls_cert, &opts.tls_key) {
+        (Some(cert), Some(key)) => Some(super::tls::server_config(cert, key)?),
+        (None, None) => None,
+        _ => return Err(AgentError::TlsPair),
+    };
     if let Some(addr) = &opts.audit_listen {
+        let server = ServerOptions {
+            max_body: feeds::MAX_AUDIT_BODY,
+            tls: tls.clone(),
+            token: opts.audit_token.clone(),
+        };
         running.audit = Some(
-            feeds::audit_endpoint(addr, sink.clone())
+            feeds::audit_endpoint(addr, server, sink.clone())
                 .map_err(io(format!("audit endpoint {addr}")))?,
         );
     }
@@ -198,8 +212,15 @@ pub(super) fn start(agent: Agent) -> Result<Running, AgentError> {
                 Response::text(404, "see /metrics\n")
             }
         });
-        running.metrics_server =
-            Some(Server::start(addr, 0, handler).map_err(io(format!("metrics endpoint {addr}")))?);
+        let server = ServerOptions {
+            max_body: 0,
+            tls,
+            token: opts.metrics_token.clone(),
+        };
+        running.metrics_server = Some(
+            Server::start_with(addr, server, handler)
+                .map_err(io(format!("metrics endpoint {addr}")))?,
+        );
     }
     if !opts.audit_logs.is_empty() {
         let (paths, sink, stop, every) = (

@@ -25,7 +25,7 @@ pub enum OutputError {
         source: std::io::Error,
     },
     #[error(
-        "unknown output {0:?} (expected json, text, file:PATH, text-file:PATH, syslog, syslog:udp://HOST:PORT, webhook:http://HOST:PORT/PATH)"
+        "unknown output {0:?} (expected json, text, file:PATH, text-file:PATH, syslog, syslog:udp://HOST:PORT, webhook:http(s)://HOST:PORT/PATH)"
     )]
     Unknown(String),
     #[error(transparent)]
@@ -72,12 +72,13 @@ pub enum OutputSpec {
     SyslogLocal,
     /// Syslog over UDP to `host:port`.
     SyslogUdp(String),
-    Webhook(String),
+    /// HTTP(S) webhook: URL and options (CA file, headers, batching).
+    Webhook(String, webhook::WebhookOptions),
 }
 
 impl OutputSpec {
     /// Parses `json`, `text`, `file:PATH`, `text-file:PATH`, `syslog`, `syslog:udp://HOST:PORT`,
-    /// `webhook:http://HOST:PORT/PATH`.
+    /// `webhook:http(s)://HOST:PORT/PATH`.
     pub fn parse(s: &str) -> Result<OutputSpec, OutputError> {
         Ok(match s {
             "json" | "stdout" => OutputSpec::Stdout(Format::Json),
@@ -91,12 +92,20 @@ impl OutputSpec {
                 } else if let Some(a) = s.strip_prefix("syslog:udp://") {
                     OutputSpec::SyslogUdp(a.to_string())
                 } else if let Some(u) = s.strip_prefix("webhook:") {
-                    OutputSpec::Webhook(u.to_string())
+                    OutputSpec::Webhook(u.to_string(), webhook::WebhookOptions::default())
                 } else {
                     return Err(OutputError::Unknown(s.to_string()));
                 }
             }
         })
+    }
+
+    /// The webhook's options, when this is a webhook (to set its CA file or headers).
+    pub fn webhook_options(&mut self) -> Option<&mut webhook::WebhookOptions> {
+        match self {
+            OutputSpec::Webhook(_, o) => Some(o),
+            _ => None,
+        }
     }
 
     /// Opens the output. `metrics` receives the webhook's drop counts.
@@ -110,11 +119,7 @@ impl OutputSpec {
             OutputSpec::File(f, p) => Box::new(stream::Stream::file(*f, p)?),
             OutputSpec::SyslogLocal => Box::new(syslog::Syslog::local(hostname)?),
             OutputSpec::SyslogUdp(a) => Box::new(syslog::Syslog::udp(a, hostname)?),
-            OutputSpec::Webhook(u) => Box::new(webhook::Webhook::start(
-                u,
-                webhook::WebhookOptions::default(),
-                metrics,
-            )?),
+            OutputSpec::Webhook(u, o) => Box::new(webhook::Webhook::start(u, o.clone(), metrics)?),
         })
     }
 }

@@ -3,7 +3,7 @@
 //! back-off on connection errors and 5xx answers. A batch that still fails is dropped and counted.
 
 use super::{Output, OutputError};
-use crate::agent::http::{self, Url};
+use crate::agent::http::{Client, Secret, Url};
 use crate::agent::metrics::{DropStage, Metrics};
 use crate::alert::Alert;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Webhook tuning.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookOptions {
     /// Alerts queued at most; more are dropped.
     pub queue: usize,
@@ -27,6 +27,11 @@ pub struct WebhookOptions {
     pub max_backoff: Duration,
     /// Connect, read and write timeout.
     pub timeout: Duration,
+    /// PEM file of the CA that signed an `https://` receiver's certificate (default: the system
+    /// roots).
+    pub ca: Option<std::path::PathBuf>,
+    /// Extra request headers (`Authorization: Bearer …` for receivers that require it).
+    pub headers: Vec<(String, Secret)>,
 }
 
 impl Default for WebhookOptions {
@@ -39,6 +44,8 @@ impl Default for WebhookOptions {
             backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
             timeout: Duration::from_secs(10),
+            ca: None,
+            headers: Vec::new(),
         }
     }
 }
@@ -52,20 +59,27 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    /// Starts the sender for `url` (`http://HOST:PORT/PATH`).
+    /// Starts the sender for `url` (`http://HOST:PORT/PATH` or `https://…`).
     pub fn start(
         url: &str,
         opts: WebhookOptions,
         metrics: Arc<Metrics>,
     ) -> Result<Webhook, OutputError> {
         let parsed = Url::parse(url)?;
+        let mut client = Client::new(opts.timeout);
+        if let Some(ca) = &opts.ca {
+            client = client.with_ca(ca)?;
+        }
+        for (k, v) in &opts.headers {
+            client = client.with_header(k, v.expose())?;
+        }
         let (tx, rx) = std::sync::mpsc::sync_channel(opts.queue.max(1));
         let name = format!("webhook:{url}");
         let thread = {
             let (metrics, name) = (metrics.clone(), name.clone());
             std::thread::Builder::new()
                 .name("rampart-webhook".into())
-                .spawn(move || sender(parsed, rx, opts, &metrics, &name))
+                .spawn(move || sender(&client, parsed, rx, opts, &metrics, &name))
                 .map_err(|source| OutputError::Io {
                     what: "webhook thread".into(),
                     source,
@@ -108,7 +122,14 @@ impl Drop for Webhook {
     }
 }
 
-fn sender(url: Url, rx: Receiver<String>, opts: WebhookOptions, metrics: &Metrics, name: &str) {
+fn sender(
+    client: &Client,
+    url: Url,
+    rx: Receiver<String>,
+    opts: WebhookOptions,
+    metrics: &Metrics,
+    name: &str,
+) {
     let mut batch: Vec<String> = Vec::new();
     let mut first_at = Instant::now();
     let mut open = true;
@@ -137,7 +158,7 @@ fn sender(url: Url, rx: Receiver<String>, opts: WebhookOptions, metrics: &Metric
             continue;
         }
         let body = format!("[{}]", batch.join(","));
-        if !send_with_retries(&url, body.as_bytes(), &opts) {
+        if !send_with_retries(client, &url, body.as_bytes(), &opts) {
             metrics.dropped(DropStage::Output, batch.len() as u64);
             metrics.output_error(name);
         }
@@ -146,14 +167,14 @@ fn sender(url: Url, rx: Receiver<String>, opts: WebhookOptions, metrics: &Metric
 }
 
 /// Sends one batch; `false` when every try failed or the server refused it (4xx).
-fn send_with_retries(url: &Url, body: &[u8], opts: &WebhookOptions) -> bool {
+fn send_with_retries(client: &Client, url: &Url, body: &[u8], opts: &WebhookOptions) -> bool {
     let mut backoff = opts.backoff;
     for attempt in 0..opts.attempts.max(1) {
         if attempt > 0 {
             std::thread::sleep(backoff);
             backoff = (backoff * 2).min(opts.max_backoff);
         }
-        match http::post(url, "application/json", body, opts.timeout) {
+        match client.post(url, "application/json", body) {
             Ok(s) if (200..300).contains(&s) => return true,
             Ok(s) if (400..500).contains(&s) && s != 408 && s != 429 => return false,
             Ok(_) | Err(_) => {}
