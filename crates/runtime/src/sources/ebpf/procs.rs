@@ -18,6 +18,62 @@ pub struct ProcInfo {
     pub container_id: String,
     /// The executable is a memfd (fileless execution).
     pub exe_from_memfd: bool,
+    /// Session id and process group id (`/proc/PID/stat`).
+    pub sid: u32,
+    pub pgid: u32,
+    /// Process start, ns since the epoch (0 when unknown).
+    pub start_ts: i64,
+    /// The executable lives in the container's writable overlay layer (written after start).
+    pub exe_upper_layer: bool,
+}
+
+/// Session id, process group id and start time (ns since the epoch) from `/proc/PID/stat`.
+pub fn stat_ids(pid: u32) -> Option<(u32, u32, i64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&stat)
+}
+
+/// Parses a `/proc/PID/stat` line (the command name in parentheses may hold spaces and
+/// parentheses: fields are counted after the last `)`).
+pub fn parse_stat(stat: &str) -> Option<(u32, u32, i64)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // after the name: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+    // utime stime cutime cstime priority nice num_threads itrealvalue starttime
+    let pgid = f.get(2)?.parse().ok()?;
+    let sid = f.get(3)?.parse().ok()?;
+    let ticks: u64 = f.get(19)?.parse().ok()?;
+    let (btime, hz) = clock();
+    let start = if btime > 0 && hz > 0 {
+        btime * 1_000_000_000 + (ticks as i64).saturating_mul(1_000_000_000 / hz)
+    } else {
+        0
+    };
+    Some((sid, pgid, start))
+}
+
+/// Boot time (s since the epoch, `/proc/stat` `btime`) and clock ticks per second.
+fn clock() -> (i64, i64) {
+    static CLOCK: std::sync::OnceLock<(i64, i64)> = std::sync::OnceLock::new();
+    *CLOCK.get_or_init(|| {
+        let btime = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("btime ").and_then(|v| v.trim().parse().ok()))
+            })
+            .unwrap_or(0);
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        (btime, i64::from(hz.max(0) as i32))
+    })
+}
+
+/// `/proc/PID/exe` as the process sees it (inside its container), without ` (deleted)`.
+pub fn exe_link(pid: u32) -> Option<String> {
+    let link = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    let link = link.to_string_lossy();
+    Some(link.strip_suffix(" (deleted)").unwrap_or(&link).to_string())
 }
 
 /// For an exec through a file descriptor (`fexecve`: `/dev/fd/N`, `/proc/self/fd/N`, or an empty
@@ -70,6 +126,9 @@ fn read_proc(pid: u32) -> Option<ProcInfo> {
         .unwrap_or_default();
     info.cwd = cwd_of(pid);
     info.container_id = container_of(pid);
+    if let Some((sid, pgid, start)) = stat_ids(pid) {
+        (info.sid, info.pgid, info.start_ts) = (sid, pgid, start);
+    }
     Some(info)
 }
 
@@ -174,9 +233,10 @@ impl Procs {
     }
 
     /// A fork: the child starts as a copy of the parent.
-    pub fn fork(&mut self, parent: u32, child: u32) {
+    pub fn fork(&mut self, parent: u32, child: u32, start_ts: i64) {
         let mut info = self.get(parent).cloned().unwrap_or_default();
         info.ppid = parent;
+        info.start_ts = start_ts;
         self.insert(child, info);
     }
 
@@ -215,6 +275,23 @@ pub fn id_names(path: &str) -> HashMap<u32, (String, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stat_lines_with_odd_names() {
+        let line =
+            "4242 (a) b) (c) S 1 4242 4100 34816 4242 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 0 0";
+        let (sid, pgid, start) = parse_stat(line).expect("parses");
+        assert_eq!((sid, pgid), (4100, 4242));
+        assert!(start >= 0);
+        assert!(parse_stat("12 (x) S 1").is_none());
+        assert!(parse_stat("no parenthesis").is_none());
+        let me = stat_ids(std::process::id()).expect("own stat");
+        assert!(
+            me.2 > 1_000_000_000_000_000_000,
+            "start after 2001: {}",
+            me.2
+        );
+    }
 
     #[test]
     fn container_ids_from_cgroups() {
