@@ -7,7 +7,8 @@
 #  4. a ~1 GB image (scripts/fixtures/images-large.sh): peak RSS and time of `rampart image oci:…`
 #     (target < 300 MB) next to `tar -x` of the same layers to /dev/shm;
 #  5. a registry scan of 20 images sharing their layers on Debian's docker-registry: blob GETs in the
-#     registry log on the first run, and on a re-run (a re-match, as after `rampart db update`).
+#     registry log on the first run, and on a re-run (a re-match, as after `rampart db update`);
+#     then a re-run with `--base-catalog` and `rampart image base pin` of that catalogue.
 # `rampart` is built in release mode; set RAMPART to another binary to compare.
 # Needs: scripts/test-deps.sh and scripts/build-fixtures.sh (images) run first; section 4 builds
 # the large fixture on first use (~30 s, 1.1 GB), section 5 needs docker-registry, skopeo, umoci.
@@ -125,5 +126,13 @@ if want 5; then
   "$RAMPART" db build -q --from examples/vulndb --out "$R/updated.db"
   t0=$(date +%s.%N); $REG "$R/updated.db"; t1=$(date +%s.%N); b2=$(gets)
   printf 're-run on a rebuilt database: %d blob GETs in %.1f s\n' $((b2 - b1)) "$(echo "$t1 - $t0" | bc)"
+  # With a trusted-base catalogue: a `ref` entry on the registry (manifest + config only) and an
+  # analysed minbase layout; every image is judged and the per-base summary printed.
+  skopeo copy -q --dest-tls-verify=false "oci:$I/oci:minbase" "docker://127.0.0.1:$PORT/base/debian:12"
+  printf 'bases:\n  - name: debian-12\n    ref: 127.0.0.1:%s/base/debian:12\n    os: debian\n  - name: minbase\n    image: "oci:%s:minbase"\n' "$PORT" "$I/oci" >"$R/bases.yaml"
+  t0=$(date +%s.%N); $REG "$DB" --base-catalog "$R/bases.yaml"; t1=$(date +%s.%N); b3=$(gets)
+  printf 're-run with --base-catalog (21 images judged): %d blob GETs in %.1f s\n' $((b3 - b2)) "$(echo "$t1 - $t0" | bc)"
+  t0=$(date +%s.%N); env XDG_CACHE_HOME=$CACHE "$RAMPART" image base pin "$R/bases.yaml" --insecure >/dev/null; t1=$(date +%s.%N); b4=$(gets)
+  printf 'image base pin (2 entries): %d blob GETs in %.2f s\n' $((b4 - b3)) "$(echo "$t1 - $t0" | bc)"
   kill "$RPID"; RPID=""
 fi

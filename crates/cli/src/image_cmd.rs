@@ -1,5 +1,6 @@
 //! `rampart image REF` (the image source of the scan pipeline, with base-image detection, the
-//! base/added split of findings and base recommendations) and `rampart image compare A B`.
+//! base/added split of findings and base recommendations), `rampart image compare A B` and
+//! `rampart image base pin CATALOG` (pins a trusted-base catalogue's layers and digests).
 //!
 //! The generic pipeline (`scan::scan`) calls [`inventory`] with the options every target shares; the
 //! image-only ones (credentials, the trusted-base catalogue) travel in the target's [`ImageContext`],
@@ -13,9 +14,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use rampart_core::{Package, Report};
 use rampart_image::base::BaseDetection;
-use rampart_image::base::catalog::{BaseCatalog, KnownBase};
+use rampart_image::base::catalog::{BaseCatalog, KnownBase, PinState};
 use rampart_image::base::origin::{self, OriginSummary};
-use rampart_image::base::recommend::{self, Candidate};
+use rampart_image::base::recommend::Candidate;
+use rampart_image::base::verdict::BaseVerdict;
 use rampart_image::compare::{Comparison, Scanned};
 use rampart_image::{
     AnalyzeOptions, Cache, FileVisitor, ImageInfo, ImageRef, LayerFile, Platform, RegistryOptions,
@@ -48,7 +50,32 @@ pub struct ImageArgs {
 pub enum ImageCommand {
     /// Compare two images side by side: vulnerabilities by severity, packages, size, layers, and
     /// what B fixes and adds (e.g. a full and a slim base).
-    Compare(CompareArgs),
+    Compare(Box<CompareArgs>),
+    /// The trusted-base catalogue: `rampart image base pin CATALOG [--check]`.
+    #[command(subcommand)]
+    Base(BaseCommand),
+}
+
+/// `rampart image base …`.
+#[derive(Debug, Subcommand)]
+pub enum BaseCommand {
+    /// Resolve each catalogue entry's reference (`ref`, else `image`: registry, OCI layout,
+    /// archive; manifest and config only) and write its diff_ids and digest into the file, so
+    /// matching is reproducible offline. With --check, write nothing: list entries whose pinned
+    /// layers no longer match their reference and exit 1 if any.
+    Pin(PinArgs),
+}
+
+/// Flags of `rampart image base pin`.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// The catalogue file (rewritten in place; comments are not kept).
+    pub catalog: PathBuf,
+    /// Only compare: exit 1 when a pinned entry's layers changed upstream (or are not pinned).
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 /// Flags of `rampart image compare`.
@@ -70,6 +97,17 @@ pub struct CompareArgs {
 /// Options of image sources and base analysis.
 #[derive(Debug, Args, Clone)]
 pub struct ImageOptions {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Trusted-base catalogue (YAML list of allowed base images): detects the base by its layers,
+    /// flags images on other bases and recommends a smaller allowed base with fewer findings.
+    #[arg(long, value_name = "FILE")]
+    pub base_catalog: Option<PathBuf>,
+}
+
+/// How images are reached: platform, plain HTTP, credentials.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
     /// Platform of a multi-platform image: os/arch[/variant] (default: this machine's).
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
@@ -83,10 +121,21 @@ pub struct ImageOptions {
     /// Read the registry password or token from standard input.
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
-    /// Trusted-base catalogue (YAML list of allowed base images): detects the base by its layers,
-    /// flags images on other bases and recommends a smaller allowed base with fewer findings.
-    #[arg(long, value_name = "FILE")]
-    pub base_catalog: Option<PathBuf>,
+}
+
+impl SourceArgs {
+    /// Analysis options: the platform and registry access.
+    pub fn analyze_options(&self) -> Result<AnalyzeOptions> {
+        Ok(AnalyzeOptions {
+            platform: platform(self.platform.as_deref())?,
+            registry: crate::registry_cmd::registry_options(
+                self.insecure,
+                self.username.as_deref(),
+                self.password_stdin,
+            )?,
+            ..AnalyzeOptions::default()
+        })
+    }
 }
 
 /// What `inventory` needs beyond the pipeline's arguments, and what it learnt.
@@ -111,45 +160,85 @@ struct Observed {
     base: BaseDetection,
 }
 
-/// Credentials and the resolved catalogue, shared by the images of one command.
-struct Setup {
-    registry: RegistryOptions,
-    known: Arc<Vec<KnownBase>>,
-    warnings: Vec<rampart_core::ScanWarning>,
-    opts: ImageOptions,
+/// Credentials and the resolved catalogue (each analysed entry matched once against the
+/// database), shared by the images of one command.
+pub(crate) struct Setup {
+    pub(crate) analyze: AnalyzeOptions,
+    pub(crate) known: Arc<Vec<KnownBase>>,
+    /// The analysed catalogue entries with their finding counts.
+    candidates: Vec<Candidate>,
+    pub(crate) warnings: Vec<rampart_core::ScanWarning>,
+    platform: Option<String>,
 }
 
 impl Setup {
-    fn new(opts: &ImageOptions, quiet: bool) -> Result<Setup> {
-        let registry = crate::registry_cmd::registry_options(
-            opts.insecure,
-            opts.username.as_deref(),
-            opts.password_stdin,
-        )?;
+    pub(crate) fn new(opts: &ImageOptions, quiet: bool, db: &Database) -> Result<Setup> {
         let mut setup = Setup {
-            registry,
+            analyze: opts.source.analyze_options()?,
             known: Arc::new(Vec::new()),
+            candidates: Vec::new(),
             warnings: Vec::new(),
-            opts: opts.clone(),
+            platform: opts.source.platform.clone(),
         };
         if let Some(path) = &opts.base_catalog {
             let catalog = BaseCatalog::load(path)
                 .with_context(|| format!("--base-catalog {}", path.display()))?;
-            let analyze = AnalyzeOptions {
-                platform: platform(opts.platform.as_deref())?,
-                registry: setup.registry.clone(),
-                ..AnalyzeOptions::default()
-            };
-            let (known, warnings) = catalog.resolve(&analyze, &Cache::new(Cache::default_dir()));
+            let (known, warnings) =
+                catalog.resolve(&setup.analyze, &Cache::new(Cache::default_dir()));
             if !quiet {
                 for w in &warnings {
                     eprintln!("warning: {}: {}", w.path, w.message);
                 }
             }
+            for k in &known {
+                let Some(a) = &k.analysis else { continue };
+                let inv = &a.inventory;
+                let outcome = rampart_vuln::match_packages(
+                    db,
+                    &inv.packages,
+                    inv.os.as_ref(),
+                    &k.entry.name,
+                )?;
+                setup.candidates.push(Candidate::from_analysis(
+                    &k.entry.name,
+                    a,
+                    outcome.findings.len(),
+                ));
+            }
             setup.known = Arc::new(known);
             setup.warnings = warnings;
         }
         Ok(setup)
+    }
+
+    /// Whether a catalogue was given.
+    pub(crate) fn has_catalogue(&self) -> bool {
+        !self.known.is_empty()
+    }
+
+    /// With a catalogue: judges the image's base and adds the catalogue's findings (IMG010 for a
+    /// base it does not allow, IMG009 for a recommended upgrade) to `report`, whose findings are
+    /// the image's. Without one: `None`.
+    pub(crate) fn judge(
+        &self,
+        report: &mut Report,
+        base: &BaseDetection,
+        image: &ImageInfo,
+    ) -> Option<BaseVerdict> {
+        if !self.has_catalogue() {
+            return None;
+        }
+        let verdict = BaseVerdict::judge(
+            base,
+            image,
+            report.target.os.as_ref(),
+            &report.packages,
+            &report.findings,
+            &self.candidates,
+        );
+        let asset = report.target.name.clone();
+        report.findings.extend(verdict.findings(&asset));
+        Some(verdict)
     }
 }
 
@@ -170,13 +259,13 @@ struct ImageScan {
 
 fn scan_image(reference: &str, setup: &Setup, args: &ScanArgs, db: &Database) -> Result<ImageScan> {
     let context = Arc::new(ImageContext {
-        registry: setup.registry.clone(),
+        registry: setup.analyze.registry.clone(),
         known: setup.known.clone(),
         observed: Mutex::new(None),
     });
     let target = Target::Image {
         reference: reference.to_string(),
-        platform: setup.opts.platform.clone(),
+        platform: setup.platform.clone(),
         context: context.clone(),
     };
     let mut report = crate::scan::scan(&target, args, db)?;
@@ -188,8 +277,7 @@ fn scan_image(reference: &str, setup: &Setup, args: &ScanArgs, db: &Database) ->
     let Observed { image, base } = observed.context("the image analysis left no result")?;
     origin::annotate(&mut report.findings, &base);
     report.warnings.extend(setup.warnings.iter().cloned());
-    if !setup.known.is_empty() {
-        catalogue_findings(&mut report, &base, &image, setup, db)?;
+    if setup.judge(&mut report, &base, &image).is_some() {
         output::apply_severity_filter(&mut report, &args.out.severity)?;
         report.finish();
     }
@@ -200,62 +288,19 @@ fn scan_image(reference: &str, setup: &Setup, args: &ScanArgs, db: &Database) ->
     })
 }
 
-/// With a catalogue: an image on a base it does not allow is a finding (IMG010), and a smaller
-/// allowed base of the same OS family with fewer findings is recommended (IMG009).
-fn catalogue_findings(
-    report: &mut Report,
-    base: &BaseDetection,
-    image: &ImageInfo,
-    setup: &Setup,
-    db: &Database,
-) -> Result<()> {
-    let asset = report.target.name.clone();
-    if base.allowed.is_none() {
-        let mut f = recommend::not_allowed_finding(base, &asset);
-        origin::annotate(std::slice::from_mut(&mut f), base);
-        report.findings.push(f);
-    }
-    let mut candidates = Vec::new();
-    for k in setup.known.iter() {
-        let Some(a) = &k.analysis else { continue };
-        let inv = &a.inventory;
-        let outcome =
-            rampart_vuln::match_packages(db, &inv.packages, inv.os.as_ref(), &k.entry.name)?;
-        candidates.push(Candidate::from_analysis(
-            &k.entry.name,
-            a,
-            outcome.findings.len(),
-        ));
-    }
-    let current = match &base.allowed {
-        Some(name) => candidates.iter().find(|c| &c.name == name).cloned(),
-        None => Candidate::from_base_layers(
-            base,
-            image,
-            report.target.os.as_ref(),
-            &report.packages,
-            &report.findings,
-        ),
-    };
-    if let Some(r) = current.and_then(|c| recommend::recommend(&c, &candidates)) {
-        let mut f = r.to_finding(&asset);
-        origin::annotate(std::slice::from_mut(&mut f), base);
-        report.findings.push(f);
-    }
-    Ok(())
-}
-
 /// Runs `rampart image …`.
 pub fn run(a: &ImageArgs) -> Result<ExitCode> {
-    if let Some(ImageCommand::Compare(c)) = &a.command {
-        return compare(c);
+    match &a.command {
+        Some(ImageCommand::Compare(c)) => return compare(c),
+        Some(ImageCommand::Base(BaseCommand::Pin(p))) => return pin(p),
+        None => {}
     }
     let Some(reference) = a.reference.as_deref() else {
         bail!("an image reference is needed (or `rampart image compare A B`)");
     };
     let format = a.scan.out.format()?;
     let db = open_db(&a.scan.db.clone().unwrap_or_else(default_db_path))?;
-    let setup = Setup::new(&a.image, a.scan.out.quiet)?;
+    let setup = Setup::new(&a.image, a.scan.out.quiet, &db)?;
     let scan = scan_image(reference, &setup, &a.scan, &db)?;
     output::write_report(&scan.report, format, &a.scan.out)?;
     if matches!(format, rampart_report::Format::Table) {
@@ -320,7 +365,7 @@ fn write_extra(text: &[u8], out: &crate::output::OutputArgs) -> Result<()> {
 fn compare(c: &CompareArgs) -> Result<ExitCode> {
     let format = c.scan.out.format()?;
     let db = open_db(&c.scan.db.clone().unwrap_or_else(default_db_path))?;
-    let setup = Setup::new(&c.image, c.scan.out.quiet)?;
+    let setup = Setup::new(&c.image, c.scan.out.quiet, &db)?;
     let a = scan_image(&c.a, &setup, &c.scan, &db).with_context(|| format!("scanning {}", c.a))?;
     let b = scan_image(&c.b, &setup, &c.scan, &db).with_context(|| format!("scanning {}", c.b))?;
     let side = |s: &ImageScan| {
@@ -363,6 +408,116 @@ fn compare(c: &CompareArgs) -> Result<ExitCode> {
         None => std::io::stdout().lock().write_all(&text)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `rampart image base pin CATALOG [--check]`.
+fn pin(p: &PinArgs) -> Result<ExitCode> {
+    let path = &p.catalog;
+    let mut catalog =
+        BaseCatalog::load(path).with_context(|| format!("base catalogue {}", path.display()))?;
+    let opts = p.source.analyze_options()?;
+    let short = |d: &[rampart_image::Digest]| {
+        let n = d.len();
+        format!("{n} layer{}", if n == 1 { "" } else { "s" })
+    };
+    let digest = |d: &Option<rampart_image::Digest>| {
+        d.as_ref()
+            .map_or_else(|| "no manifest digest".into(), |d| d.short())
+    };
+    let mut out = std::io::stdout().lock();
+    if !p.check {
+        let before = catalog.clone();
+        let states = catalog.pin(&opts)?;
+        for ((name, state), (old, new)) in
+            states.iter().zip(before.bases.iter().zip(&catalog.bases))
+        {
+            let what = match state {
+                None => "skipped (no `ref` or `image`)".to_string(),
+                Some(PinState::Current) => format!(
+                    "unchanged ({}, {})",
+                    short(&new.diff_ids),
+                    digest(&new.digest)
+                ),
+                Some(PinState::Unpinned) => {
+                    format!("pinned {}, {}", short(&new.diff_ids), digest(&new.digest))
+                }
+                Some(PinState::DigestChanged) => format!(
+                    "re-pinned digest {} → {} (same layers)",
+                    digest(&old.digest),
+                    digest(&new.digest)
+                ),
+                Some(PinState::LayersChanged) => format!(
+                    "re-pinned: {} → {}, {} → {} (updated upstream)",
+                    short(&old.diff_ids),
+                    short(&new.diff_ids),
+                    digest(&old.digest),
+                    digest(&new.digest)
+                ),
+            };
+            writeln!(out, "{name}: {what}")?;
+        }
+        if catalog.bases != before.bases {
+            catalog
+                .save(path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            writeln!(out, "wrote {}", path.display())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (mut stale, mut failed) = (0, 0);
+    for entry in &catalog.bases {
+        let name = &entry.name;
+        let Some(pin) = catalog.fetch_pin(entry, &opts) else {
+            writeln!(out, "{name}: skipped (no `ref` or `image`)")?;
+            continue;
+        };
+        let pin = match pin {
+            Ok(p) => p,
+            Err(e) => {
+                failed += 1;
+                writeln!(
+                    out,
+                    "{name}: cannot resolve {:?}: {e}",
+                    entry.pinnable().unwrap_or("")
+                )?;
+                continue;
+            }
+        };
+        let line = match pin.state_of(entry) {
+            PinState::Current => "current".to_string(),
+            PinState::DigestChanged => format!(
+                "digest changed {} → {}, same layers (matching unaffected)",
+                digest(&entry.digest),
+                digest(&pin.digest)
+            ),
+            PinState::Unpinned => {
+                stale += 1;
+                "not pinned (run `rampart image base pin`)".to_string()
+            }
+            PinState::LayersChanged => {
+                stale += 1;
+                format!(
+                    "CHANGED upstream: pinned {} ({}), reference now has {} ({})",
+                    short(&entry.diff_ids),
+                    digest(&entry.digest),
+                    short(&pin.diff_ids),
+                    digest(&pin.digest)
+                )
+            }
+        };
+        writeln!(out, "{name}: {line}")?;
+    }
+    if failed > 0 {
+        bail!(
+            "{failed} catalogue entr{} could not be resolved",
+            if failed == 1 { "y" } else { "ies" }
+        );
+    }
+    Ok(if stale > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A secret hit with the layer that holds the file.

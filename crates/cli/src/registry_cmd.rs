@@ -1,6 +1,9 @@
 //! `rampart registry scan HOST[/prefix]`: every distinct image of a registry, analysed once (cached
 //! analyses need no blob), matched against the database, in one report whose findings carry the image
-//! reference as asset, plus a per-image summary table on standard error.
+//! reference as asset, plus a per-image summary table on standard error. Each image's base is
+//! detected and its findings split into base and added like `rampart image` does; with
+//! `--base-catalog` the catalogue's verdicts (IMG009, IMG010) are added through the same code
+//! (`image_cmd::Setup::judge`) and summarised per base.
 
 use crate::args::ScanArgs;
 use crate::db_cmd::{database_info, default_db_path, open_db};
@@ -8,8 +11,10 @@ use crate::output;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use rampart_core::{Asset, AssetKind, Report, ScanWarning, Severity};
+use rampart_image::base::origin::{self, OriginSummary};
+use rampart_image::base::verdict::BaseSummary;
 use rampart_image::registry_scan::{RegistryScanOptions, scan_registry};
-use rampart_image::{AnalyzeOptions, Cache, Platform, RegistryOptions};
+use rampart_image::{Cache, RegistryOptions};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -31,18 +36,11 @@ pub struct RegistryScanArgs {
     /// Only images created within this duration (e.g. 30m, 12h, 7d, 2w).
     #[arg(long, value_name = "DURATION")]
     pub since: Option<String>,
-    /// Plain HTTP instead of HTTPS.
-    #[arg(long)]
-    pub insecure: bool,
-    /// Registry user name (the password is read from standard input with --password-stdin).
-    #[arg(long, value_name = "USER")]
-    pub username: Option<String>,
-    /// Read the registry password or token from standard input.
-    #[arg(long, requires = "username")]
-    pub password_stdin: bool,
-    /// Platform of multi-platform images: os/arch[/variant] (default: this machine's).
-    #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<String>,
+    /// Recommended upgrades listed in the base summary at most (with --base-catalog).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub top: usize,
+    #[command(flatten)]
+    pub image: crate::image_cmd::ImageOptions,
     #[command(flatten)]
     pub scan: ScanArgs,
 }
@@ -95,20 +93,13 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
     let db_path = a.scan.db.clone().unwrap_or_else(default_db_path);
     let db = open_db(&db_path)?;
     let started = Instant::now();
-    let registry = registry_options(a.insecure, a.username.as_deref(), a.password_stdin)?;
+    let setup = crate::image_cmd::Setup::new(&a.image, a.scan.out.quiet, &db)?;
     let mut opts = RegistryScanOptions::new(a.target.clone());
     opts.concurrency = a.concurrency.max(1);
     if let Some(s) = &a.since {
         opts.since = Some(SystemTime::now() - parse_duration(s)?);
     }
-    opts.analyze = AnalyzeOptions {
-        platform: match &a.platform {
-            Some(p) => Platform::parse(p).with_context(|| format!("--platform {p:?}"))?,
-            None => Platform::host(),
-        },
-        registry,
-        ..AnalyzeOptions::default()
-    };
+    opts.analyze = setup.analyze.clone();
     let cache = Cache::new(Cache::default_dir());
     let scan = scan_registry(&opts, &cache).with_context(|| format!("scanning {}", a.target))?;
     let mut report = Report::new(
@@ -119,7 +110,9 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
     report.database = Some(database_info(&db));
     let config = a.scan.scanners.is_empty() || a.scan.scanners.iter().any(|s| s == "config");
     let vuln = a.scan.scanners.is_empty() || a.scan.scanners.iter().any(|s| s.starts_with("vuln"));
+    report.warnings.extend(setup.warnings.iter().cloned());
     let mut rows = Vec::new();
+    let mut bases = BaseSummary::default();
     for image in &scan.images {
         let name = image.references.first().cloned().unwrap_or_default();
         let analysis = match &image.analysis {
@@ -134,7 +127,13 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
                 continue;
             }
         };
-        let before = report.findings.len();
+        // One image's report, judged like `rampart image` judges it, then merged.
+        let base = analysis.detect_base(&setup.known);
+        let mut one = Report::new(
+            analysis.image.asset(analysis.inventory.os.as_ref()),
+            env!("CARGO_PKG_VERSION"),
+        );
+        one.target.name.clone_from(&name);
         let outcome = rampart_vuln::match_packages(
             &db,
             &analysis.inventory.packages,
@@ -142,22 +141,44 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
             &name,
         )?;
         if vuln {
-            report.findings.extend(outcome.findings);
+            one.findings.extend(outcome.findings);
         }
         if config {
-            report.findings.extend(analysis.config_findings());
+            one.findings
+                .extend(analysis.config_findings_with_base(&base));
         }
+        origin::annotate(&mut one.findings, &base);
+        one.packages.clone_from(&analysis.inventory.packages);
+        let verdict = setup.judge(&mut one, &base, &analysis.image);
         report.warnings.extend(outcome.warnings);
-        let added = &report.findings[before..];
-        let count = |s: Severity| added.iter().filter(|f| f.severity == s).count();
+        let count = |s: Severity| one.findings.iter().filter(|f| f.severity == s).count();
+        let split = OriginSummary::of(&one.findings, &base);
+        let total = |m: &std::collections::BTreeMap<Severity, usize>| m.values().sum::<usize>();
+        let base_name = match &verdict {
+            Some(v) => {
+                bases.add(v);
+                let mut n = v.base_name();
+                if v.detection.allowed.is_none() {
+                    n.push_str(" (not allowed)");
+                }
+                if let Some(r) = &v.recommendation {
+                    n.push_str(&format!(" → {}", r.recommended.name));
+                }
+                n
+            }
+            None => base.name.clone().unwrap_or_else(|| "not recognised".into()),
+        };
         rows.push(format!(
-            "{name}  {}  {} packages  C:{} H:{} M:{} L:{}  {}{}",
+            "{name}  {}  {} packages  C:{} H:{} M:{} L:{}  base {}: {} base / {} added  {}{}",
             image.digest.short(),
             analysis.inventory.packages.len(),
             count(Severity::Critical),
             count(Severity::High),
             count(Severity::Medium),
             count(Severity::Low),
+            base_name,
+            total(&split.base),
+            total(&split.added),
             if image.cached { "cached" } else { "pulled" },
             if image.references.len() > 1 {
                 format!("  (+{} tags)", image.references.len() - 1)
@@ -165,9 +186,8 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
                 String::new()
             },
         ));
-        report
-            .packages
-            .extend(analysis.inventory.packages.iter().cloned());
+        report.findings.append(&mut one.findings);
+        report.packages.append(&mut one.packages);
     }
     for (what, e) in &scan.errors {
         report.warnings.push(ScanWarning {
@@ -187,6 +207,11 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
         );
         for r in &rows {
             eprintln!("  {r}");
+        }
+        if setup.has_catalogue() {
+            let mut t = Vec::new();
+            bases.write_table(&mut t, a.top)?;
+            eprint!("{}", String::from_utf8_lossy(&t));
         }
     }
     output::write_report(&report, format, &a.scan.out)?;

@@ -99,6 +99,15 @@ pub enum ImageError {
         /// What went wrong.
         message: String,
     },
+    /// A trusted-base catalogue entry's reference could not be resolved.
+    #[error("base catalogue entry {entry:?}: {source}")]
+    Catalogue {
+        /// The entry's name.
+        entry: String,
+        /// Why its reference could not be resolved.
+        #[source]
+        source: Box<ImageError>,
+    },
     /// An external tool (podman) failed.
     #[error("{tool}: {message}")]
     Tool {

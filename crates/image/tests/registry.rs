@@ -417,3 +417,63 @@ fn blob_digest_mismatch_names_the_blob() {
         "{err}"
     );
 }
+
+#[test]
+fn catalogue_ref_entries_read_the_manifest_and_config_only_and_pin() {
+    use rampart_image::base::catalog::{BaseCatalog, PinState};
+    let Some(images) = rampart_testkit::fixture("images") else {
+        return;
+    };
+    let Some(reg) = Registry::start() else { return };
+    let layout = images.join("oci");
+    reg.push(&layout, "minbase", "base/debian:12");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bases.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "bases:\n  - name: debian-12\n    ref: {}/base/debian:12\n    os: debian\n",
+            reg.host
+        ),
+    )
+    .unwrap();
+    let catalog = BaseCatalog::load(&path).unwrap();
+    let opts = insecure();
+    let cache = Cache::new(dir.path().join("cache"));
+    let (known, warnings) = catalog.resolve(&opts, &cache);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let app = rampart_image::analyze(
+        &ImageRef::parse(&format!("oci:{}:app", layout.display())).unwrap(),
+        &opts,
+        None,
+    )
+    .unwrap();
+    assert_eq!(known[0].diff_ids, [app.image.layers[0].diff_id.clone()]);
+    assert!(known[0].analysis.is_none(), "a `ref` entry is not analysed");
+    let base = app.detect_base(&known);
+    assert_eq!(base.allowed.as_deref(), Some("debian-12"));
+    assert_eq!(base.layers, 1);
+    // The only blob read is the config: no layer was pulled.
+    let gets = reg.blob_gets();
+    assert_eq!(gets.len(), 1, "{gets:?}");
+    assert!(!gets[0].contains(&app.image.layers[0].digest.clone().unwrap().to_string()));
+
+    // Pinning writes the layers and digest; a re-pin is unchanged; the pinned file resolves
+    // without the registry.
+    let mut catalog = BaseCatalog::load(&path).unwrap();
+    let states = catalog.pin(&opts).unwrap();
+    assert_eq!(
+        states[0],
+        ("debian-12".to_string(), Some(PinState::Unpinned))
+    );
+    catalog.save(&path).unwrap();
+    let pinned = BaseCatalog::load(&path).unwrap();
+    assert_eq!(pinned.bases[0].diff_ids, known[0].diff_ids);
+    assert_eq!(pinned.bases[0].digest, known[0].digest);
+    let mut again = pinned.clone();
+    assert_eq!(again.pin(&opts).unwrap()[0].1, Some(PinState::Current));
+    drop(reg);
+    let (offline, warnings) = pinned.resolve(&opts, &cache);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(offline[0].diff_ids, known[0].diff_ids);
+}

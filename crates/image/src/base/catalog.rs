@@ -1,16 +1,22 @@
 //! The trusted-base catalogue: a YAML list of the base images a team allows, each known by the
 //! names its `org.opencontainers.image.base.name` annotation may carry, its manifest digests and the
-//! diff ids of its layers — given in the file, or learnt by analysing an image reference the entry
-//! names (analyses are cached by digest, so the layers are read once).
+//! diff ids of its layers — given in the file, learnt by analysing an image reference the entry
+//! names (`image`; analyses are cached by digest, so the layers are read once), or read from the
+//! manifest and config of a reference (`ref`; no layer is read). [`BaseCatalog::pin`] writes a
+//! reference's diff ids and digest back into the file, so matching is reproducible offline.
 //!
 //! ```yaml
 //! bases:
 //!   - name: debian-bookworm-minbase          # required, unique
-//!     image: oci:images/oci:minbase           # optional: any `rampart image` reference;
+//!     image: oci:images/oci:minbase           # optional: any `rampart image` reference, analysed;
 //!                                             # relative paths are relative to this file
+//!   - name: debian-12
+//!     ref: localhost:5000/base/debian:12      # optional: a reference whose layers (manifest and
+//!                                             # config only) are the entry's; not with `image`
 //!     references: [docker.io/library/debian:bookworm-slim]   # optional: base.name values
 //!     digests: [sha256:…]                     # optional: base.digest values (manifest digests)
-//!     diff_ids: [sha256:…]                    # optional when `image` is given
+//!     diff_ids: [sha256:…]                    # optional with `image`/`ref`: pinned layers
+//!     digest: sha256:…                        # optional: pinned manifest digest of `ref`/`image`
 //!     os: debian                              # optional: OS family (ID of os-release)
 //! ```
 
@@ -40,7 +46,7 @@ pub struct BaseCatalog {
 }
 
 /// One allowed base image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BaseEntry {
     /// The name reports use.
@@ -48,6 +54,10 @@ pub struct BaseEntry {
     /// An image reference Rampart can analyse (`oci:DIR:tag`, `registry/repo:tag`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// An image reference whose layers are read from its manifest and config only (no layer is
+    /// pulled); the entry is then known by its layers, not analysed.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     /// Names the `org.opencontainers.image.base.name` annotation of derived images may carry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
@@ -57,9 +67,62 @@ pub struct BaseEntry {
     /// The base's layers (`rootfs.diff_ids`), bottom first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff_ids: Vec<Digest>,
+    /// The manifest digest `ref` (or `image`) resolved to when it was pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
     /// OS family (`debian`, `alpine`, …), when not learnt from the image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
+}
+
+impl BaseEntry {
+    /// The reference that identifies the entry's layers: `ref`, else `image`.
+    pub fn pinnable(&self) -> Option<&str> {
+        self.reference.as_deref().or(self.image.as_deref())
+    }
+}
+
+/// What a reference resolves to now: its layers and manifest digest (manifest and config only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// The config's `rootfs.diff_ids`, bottom first.
+    pub diff_ids: Vec<Digest>,
+    /// The platform manifest digest (`None` for docker-archive, which has no manifest blob).
+    pub digest: Option<Digest>,
+}
+
+/// How an entry's pinned layers and digest compare with what its reference resolves to now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinState {
+    /// Nothing pinned yet.
+    Unpinned,
+    /// The pinned layers and digest are current.
+    Current,
+    /// Same layers, another manifest (re-pushed or recompressed): matching is unaffected.
+    DigestChanged,
+    /// The reference now has other layers: the base was updated upstream.
+    LayersChanged,
+}
+
+impl Pin {
+    /// Compares `entry`'s pinned values with this.
+    pub fn state_of(&self, entry: &BaseEntry) -> PinState {
+        if entry.diff_ids.is_empty() {
+            PinState::Unpinned
+        } else if entry.diff_ids != self.diff_ids {
+            PinState::LayersChanged
+        } else if self.digest.is_some() && entry.digest != self.digest {
+            PinState::DigestChanged
+        } else {
+            PinState::Current
+        }
+    }
+
+    /// Writes this into `entry`.
+    pub fn apply(&self, entry: &mut BaseEntry) {
+        entry.diff_ids.clone_from(&self.diff_ids);
+        entry.digest.clone_from(&self.digest);
+    }
 }
 
 /// A catalogue entry with what analysing its image taught.
@@ -73,6 +136,8 @@ pub struct KnownBase {
     pub os: Option<OsRelease>,
     /// The analysis of `image`, when the entry names one.
     pub analysis: Option<Analysis>,
+    /// Its manifest digest: pinned, resolved from `ref`, or of the analysed image.
+    pub digest: Option<Digest>,
 }
 
 impl KnownBase {
@@ -85,11 +150,7 @@ impl KnownBase {
         });
         let by_digest = digest.is_some_and(|d| {
             self.entry.digests.iter().any(|x| x.to_string() == d)
-                || self
-                    .analysis
-                    .as_ref()
-                    .and_then(|a| a.image.manifest_digest.as_ref())
-                    .is_some_and(|m| m.to_string() == d)
+                || self.digest.as_ref().is_some_and(|m| m.to_string() == d)
         });
         by_name || by_digest
     }
@@ -142,10 +203,19 @@ impl BaseCatalog {
                     format!("duplicate name {:?}", b.name),
                 ));
             }
-            if b.image.is_none() && b.diff_ids.is_empty() && b.references.is_empty() {
+            if b.image.is_some() && b.reference.is_some() {
                 return Err(ImageError::malformed(
                     what,
-                    format!("{:?} needs `image`, `diff_ids` or `references`", b.name),
+                    format!("{:?} has both `image` and `ref`: give one", b.name),
+                ));
+            }
+            if b.pinnable().is_none() && b.diff_ids.is_empty() && b.references.is_empty() {
+                return Err(ImageError::malformed(
+                    what,
+                    format!(
+                        "{:?} needs `image`, `ref`, `diff_ids` or `references`",
+                        b.name
+                    ),
                 ));
             }
         }
@@ -155,11 +225,16 @@ impl BaseCatalog {
     /// The reference an entry's `image` names, relative local paths resolved against the
     /// catalogue's folder.
     pub fn image_ref(&self, entry: &BaseEntry) -> Option<Result<ImageRef>> {
-        let image = entry.image.as_deref()?;
-        let mut r = match ImageRef::parse(image) {
-            Ok(r) => r,
-            Err(e) => return Some(Err(e)),
-        };
+        Some(self.parse_ref(entry.image.as_deref()?))
+    }
+
+    /// The reference [`BaseEntry::pinnable`] names, resolved like [`BaseCatalog::image_ref`].
+    pub fn pin_ref(&self, entry: &BaseEntry) -> Option<Result<ImageRef>> {
+        Some(self.parse_ref(entry.pinnable()?))
+    }
+
+    fn parse_ref(&self, text: &str) -> Result<ImageRef> {
+        let mut r = ImageRef::parse(text)?;
         match &mut r {
             ImageRef::OciDir { path, .. }
             | ImageRef::OciArchive { path, .. }
@@ -170,7 +245,77 @@ impl BaseCatalog {
             }
             _ => {}
         }
-        Some(Ok(r))
+        Ok(r)
+    }
+
+    /// Resolves an entry's reference (`ref`, else `image`) to its current layers and manifest
+    /// digest, reading the manifest and config only; `None` when the entry names no reference.
+    pub fn fetch_pin(&self, entry: &BaseEntry, opts: &AnalyzeOptions) -> Option<Result<Pin>> {
+        let r = match self.pin_ref(entry)? {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(
+            crate::source::open_with(&r, &opts.registry)
+                .and_then(|s| s.resolve(&opts.platform))
+                .map(|resolved| Pin {
+                    diff_ids: resolved.layers.into_iter().map(|l| l.diff_id).collect(),
+                    digest: resolved.manifest_digest,
+                }),
+        )
+    }
+
+    /// Resolves every entry's reference and writes its layers and digest into the entry;
+    /// returns each entry's state before. Stops at the first reference that cannot be resolved
+    /// (naming the entry), leaving `self` unchanged.
+    pub fn pin(&mut self, opts: &AnalyzeOptions) -> Result<Vec<(String, Option<PinState>)>> {
+        let mut pins = Vec::with_capacity(self.bases.len());
+        for entry in &self.bases {
+            let pin =
+                self.fetch_pin(entry, opts)
+                    .transpose()
+                    .map_err(|e| ImageError::Catalogue {
+                        entry: entry.name.clone(),
+                        source: Box::new(e),
+                    })?;
+            pins.push(pin);
+        }
+        let mut states = Vec::with_capacity(pins.len());
+        for (entry, pin) in self.bases.iter_mut().zip(pins) {
+            let state = pin.map(|p| {
+                let s = p.state_of(entry);
+                p.apply(entry);
+                s
+            });
+            states.push((entry.name.clone(), state));
+        }
+        Ok(states)
+    }
+
+    /// The catalogue as YAML (comments of the original file are not kept).
+    pub fn to_yaml(&self) -> Result<String> {
+        serde_saphyr::to_string(self)
+            .map_err(|e| ImageError::malformed("base catalogue", e.to_string()))
+    }
+
+    /// Writes the catalogue to `path` atomically (a temporary file renamed into place).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let what = path.display().to_string();
+        let text = format!(
+            "# Trusted-base catalogue; diff_ids and digest pinned by `rampart image base pin`.\n{}",
+            self.to_yaml()?
+        );
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut tmp =
+            tempfile::NamedTempFile::new_in(&dir).map_err(|e| ImageError::io(&what, e))?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())
+            .map_err(|e| ImageError::io(&what, e))?;
+        tmp.persist(path)
+            .map_err(|e| ImageError::io(&what, e.error))?;
+        Ok(())
     }
 
     /// Analyses every entry that names an image (from `cache` when it was analysed before, so only
@@ -184,6 +329,22 @@ impl BaseCatalog {
         let mut known = Vec::with_capacity(self.bases.len());
         let mut warnings = Vec::new();
         for entry in &self.bases {
+            // A `ref` entry without pinned layers: its manifest and config say them.
+            let fetched = match (&entry.reference, entry.diff_ids.is_empty()) {
+                (Some(_), true) => match self.fetch_pin(entry, opts) {
+                    Some(Ok(p)) => Some(p),
+                    Some(Err(e)) => {
+                        warnings.push(ScanWarning {
+                            path: format!("base catalogue: {}", entry.name),
+                            line: None,
+                            message: format!("cannot resolve {:?}: {e}", entry.reference),
+                        });
+                        None
+                    }
+                    None => None,
+                },
+                _ => None,
+            };
             let analysis = match self.image_ref(entry) {
                 None => None,
                 Some(r) => match r.and_then(|r| analyze_cached(&r, opts, cache)) {
@@ -198,14 +359,25 @@ impl BaseCatalog {
                     }
                 },
             };
-            let diff_ids = if entry.diff_ids.is_empty() {
+            let diff_ids = if !entry.diff_ids.is_empty() {
+                entry.diff_ids.clone()
+            } else if let Some(p) = &fetched {
+                p.diff_ids.clone()
+            } else {
                 analysis
                     .as_ref()
                     .map(|a| a.image.layers.iter().map(|l| l.diff_id.clone()).collect())
                     .unwrap_or_default()
-            } else {
-                entry.diff_ids.clone()
             };
+            let digest = entry
+                .digest
+                .clone()
+                .or_else(|| fetched.as_ref().and_then(|p| p.digest.clone()))
+                .or_else(|| {
+                    analysis
+                        .as_ref()
+                        .and_then(|a| a.image.manifest_digest.clone())
+                });
             let os = analysis
                 .as_ref()
                 .and_then(|a| a.inventory.os.clone())
@@ -220,6 +392,7 @@ impl BaseCatalog {
                 diff_ids,
                 os,
                 analysis,
+                digest,
             });
         }
         (known, warnings)
@@ -257,6 +430,52 @@ mod tests {
     }
 
     #[test]
+    fn ref_entries_pin_states_and_yaml_round_trip() {
+        let mut c = BaseCatalog::parse(
+            "bases:\n  - name: deb\n    ref: localhost:5000/base/debian:12\n    os: debian\n",
+            "t",
+        )
+        .unwrap();
+        let e = &c.bases[0];
+        assert_eq!(e.pinnable(), Some("localhost:5000/base/debian:12"));
+        let both = BaseCatalog::parse("bases:\n  - {name: a, image: 'oci:x', ref: 'oci:y'}\n", "t");
+        assert!(both.unwrap_err().to_string().contains("both"));
+        let d1 = Digest::sha256(b"1");
+        let pin = Pin {
+            diff_ids: vec![d1.clone()],
+            digest: Some(Digest::sha256(b"m")),
+        };
+        assert_eq!(pin.state_of(e), PinState::Unpinned);
+        pin.apply(&mut c.bases[0]);
+        assert_eq!(pin.state_of(&c.bases[0]), PinState::Current);
+        let moved = Pin {
+            digest: Some(Digest::sha256(b"n")),
+            ..pin.clone()
+        };
+        assert_eq!(moved.state_of(&c.bases[0]), PinState::DigestChanged);
+        let updated = Pin {
+            diff_ids: vec![Digest::sha256(b"2")],
+            ..pin.clone()
+        };
+        assert_eq!(updated.state_of(&c.bases[0]), PinState::LayersChanged);
+        let yaml = c.to_yaml().unwrap();
+        assert!(
+            yaml.contains("ref: localhost:5000/base/debian:12"),
+            "{yaml}"
+        );
+        let again = BaseCatalog::parse(&yaml, "again").unwrap();
+        assert_eq!(again.bases, c.bases);
+        // Pinned layers need no network: a `ref` on an unreachable host is known offline.
+        let (known, warnings) = again.resolve(
+            &AnalyzeOptions::default(),
+            &Cache::new(std::env::temp_dir().join("rampart-test-no-cache")),
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(known[0].diff_ids, [d1]);
+        assert!(known[0].is_named(None, Some(&Digest::sha256(b"m").to_string())));
+    }
+
+    #[test]
     fn relative_paths_resolve_against_the_catalogue() {
         let mut c = BaseCatalog::parse("bases:\n  - {name: a, image: 'oci:layout:minbase'}\n", "t")
             .unwrap();
@@ -276,6 +495,7 @@ mod tests {
             diff_ids: vec![],
             os: None,
             analysis: None,
+            digest: None,
         };
         assert!(k.is_named(Some("debian:bookworm-slim"), None));
         assert!(k.is_named(Some("slim"), None));

@@ -2,12 +2,13 @@
 //! trust) a trusted-base catalogue entry whose layers are a prefix of the image's, the
 //! `org.opencontainers.image.base.name`/`.digest` annotations, the config history, and the OS
 //! release. [`origin`] splits findings into base and added layers; [`recommend`] picks a smaller
-//! allowed base.
+//! allowed base; [`verdict`] is the catalogue's judgement of one image and the summary of many.
 
 pub mod catalog;
 pub mod history;
 pub mod origin;
 pub mod recommend;
+pub mod verdict;
 
 use crate::model::ImageInfo;
 use catalog::KnownBase;

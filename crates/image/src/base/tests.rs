@@ -57,10 +57,12 @@ fn known(name: &str, layers: &[u8], references: &[&str]) -> KnownBase {
             digests: vec![],
             diff_ids: layers.iter().map(|n| d(*n)).collect(),
             os: Some("debian".into()),
+            ..BaseEntry::default()
         },
         diff_ids: layers.iter().map(|n| d(*n)).collect(),
         os: None,
         analysis: None,
+        digest: None,
     }
 }
 

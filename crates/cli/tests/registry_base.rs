@@ -1,0 +1,478 @@
+//! Base images across a registry and the trusted-base catalogue, against Debian's real
+//! `docker-registry` with images pushed by `skopeo` and derived images built by `umoci`:
+//! `rampart registry scan --base-catalog` (base per image, base/added split, recommendations,
+//! per-base summary), catalogue entries that `ref` registry images, and `rampart image base pin`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+/// `docker-registry serve` on a free loopback port with temporary storage; killed on drop.
+struct Registry {
+    child: Child,
+    host: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn have(tool: &str, package: &str) -> bool {
+    if Command::new(tool).arg("--help").output().is_ok() {
+        return true;
+    }
+    assert!(!rampart_testkit::in_ci(), "{tool} ({package}) missing");
+    eprintln!("note: {tool} not installed; skipping");
+    false
+}
+
+impl Registry {
+    fn start() -> Option<Registry> {
+        if !have("docker-registry", "docker-registry")
+            || !have("skopeo", "skopeo")
+            || !have("umoci", "umoci")
+        {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let host = format!("127.0.0.1:{port}");
+        let cfg = dir.path().join("config.yml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&cfg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&host).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Registry { child, host, dir })
+    }
+
+    /// `skopeo copy oci:LAYOUT:TAG docker://HOST/DEST`.
+    fn push(&self, layout: &Path, tag: &str, dest: &str) {
+        run_ok(
+            Command::new("skopeo")
+                .args(["copy", "-q", "--dest-tls-verify=false"])
+                .arg(format!("oci:{}:{tag}", layout.display()))
+                .arg(format!("docker://{}/{dest}", self.host)),
+        );
+    }
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The demo database (examples/vulndb: PyPA advisories for the app image's urllib3 and
+/// requests, and Debian's), built once per home.
+fn db(home: &Path) -> PathBuf {
+    let db = home.join("demo.db");
+    if !db.exists() {
+        run_ok(
+            Command::new(env!("CARGO_BIN_EXE_rampart"))
+                .args(["db", "build", "-q", "--from"])
+                .arg(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../examples/vulndb"
+                ))
+                .arg("--out")
+                .arg(&db),
+        );
+    }
+    db
+}
+
+fn rampart(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("DOCKER_CONFIG")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("RAMPART_DB")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Copies `oci:FROM:tag` into the layout `work` (skopeo keeps the blobs), adds a small
+/// uncompressed layer with `umoci raw add-layer`, and tags the result `new_tag`.
+fn derive(from: &Path, tag: &str, work: &Path, new_tag: &str) {
+    run_ok(
+        Command::new("skopeo")
+            .args(["copy", "-q"])
+            .arg(format!("oci:{}:{tag}", from.display()))
+            .arg(format!("oci:{}:{tag}", work.display())),
+    );
+    let layer = layer_tar(work, new_tag);
+    run_ok(
+        Command::new("umoci")
+            .args(["raw", "add-layer", "--image"])
+            .arg(format!("{}:{tag}", work.display()))
+            .args(["--tag", new_tag])
+            .arg(&layer),
+    );
+}
+
+/// A tar holding `srv/NAME.txt`.
+fn layer_tar(work: &Path, name: &str) -> PathBuf {
+    let src = work.with_extension(format!("{name}-src"));
+    std::fs::create_dir_all(src.join("srv")).unwrap();
+    std::fs::write(src.join("srv").join(format!("{name}.txt")), name).unwrap();
+    let tar = work.with_extension(format!("{name}.tar"));
+    run_ok(
+        Command::new("tar")
+            .arg("-cf")
+            .arg(&tar)
+            .arg("-C")
+            .arg(&src)
+            .arg("srv"),
+    );
+    tar
+}
+
+fn origin(f: &Value) -> Option<&str> {
+    f["evidence"]
+        .as_array()?
+        .iter()
+        .find(|e| e["label"] == "image origin")
+        .and_then(|e| e["detail"].as_str())
+}
+
+#[test]
+fn registry_scan_reports_each_images_base_and_summarises_bases() {
+    let (Some(images), Some(default)) = (
+        rampart_testkit::fixture("images"),
+        rampart_testkit::fixture("images-default"),
+    ) else {
+        return;
+    };
+    let Some(reg) = Registry::start() else { return };
+    let (layout, default_layout) = (images.join("oci"), default.join("oci"));
+    let work = reg.dir.path().join("work");
+    // Two applications on different bases (a Python base built on minbase, and the debootstrap
+    // default variant), the bases themselves, and an image built on an older minbase build:
+    // its annotation names minbase, its layers are not minbase's.
+    derive(&layout, "app", &work, "web");
+    derive(&default_layout, "default", &work, "tool");
+    run_ok(
+        Command::new("umoci")
+            .arg("new")
+            .arg("--image")
+            .arg(format!("{}:old", work.display())),
+    );
+    let old_layer = layer_tar(&work, "old");
+    run_ok(
+        Command::new("umoci")
+            .args(["raw", "add-layer", "--image"])
+            .arg(format!("{}:old", work.display()))
+            .arg(&old_layer),
+    );
+    run_ok(
+        Command::new("umoci")
+            .args(["config", "--image"])
+            .arg(format!("{}:old", work.display()))
+            .args([
+                "--manifest.annotation",
+                "org.opencontainers.image.base.name=debian-bookworm-minbase",
+            ]),
+    );
+    reg.push(&layout, "minbase", "base/debian:minbase");
+    reg.push(&default_layout, "default", "base/debian:default");
+    reg.push(&layout, "app", "base/python:1");
+    reg.push(&work, "web", "team/web:1");
+    reg.push(&work, "tool", "team/tool:1");
+    reg.push(&work, "old", "team/old:1");
+
+    // A private home: analysis cache, and no credential files.
+    let home_dir = tempfile::tempdir().unwrap();
+    let home = home_dir.path().to_path_buf();
+    let db = db(&home);
+    let host = &reg.host;
+    let catalog = home.join("bases.yaml");
+    std::fs::write(
+        &catalog,
+        format!(
+            "bases:\n  - name: debian-bookworm-minbase\n    image: {host}/base/debian:minbase\n  - name: debian-bookworm\n    ref: {host}/base/debian:default\n    os: debian\n  - name: python-app-base\n    image: {host}/base/python:1\n"
+        ),
+    )
+    .unwrap();
+    let out = ok(rampart(
+        &home,
+        &[
+            "registry",
+            "scan",
+            host,
+            "--insecure",
+            "--base-catalog",
+            catalog.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "-f",
+            "json",
+        ],
+    ));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert!(origin(f).is_some(), "origin of {f}");
+    }
+    let of = |image: &str, rule: &str| -> Vec<&Value> {
+        findings
+            .iter()
+            .filter(|f| f["asset"] == format!("{host}/{image}") && f["rule_id"] == rule)
+            .collect()
+    };
+    // team/web: the Python packages are its base's (python-app-base); the upgrade is minbase.
+    let web_vulns: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["asset"] == format!("{host}/team/web:1") && f["kind"] == "vulnerability")
+        .collect();
+    assert!(!web_vulns.is_empty(), "{stderr}");
+    assert!(web_vulns.iter().all(|f| origin(f) == Some("base")));
+    let rec = of("team/web:1", "IMG009");
+    assert_eq!(rec.len(), 1, "{stderr}");
+    assert_eq!(rec[0]["subject"], "base:debian-bookworm-minbase");
+    for allowed in [
+        "team/web:1",
+        "team/tool:1",
+        "team/old:1",
+        "base/debian:minbase",
+    ] {
+        assert!(
+            of(allowed, "IMG010").is_empty(),
+            "{allowed} is on an allowed base"
+        );
+    }
+    assert!(of("team/tool:1", "IMG009").is_empty(), "{stderr}");
+
+    // The per-image rows and the per-base summary.
+    let row = |image: &str| {
+        stderr
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{host}/{image}")))
+            .unwrap_or_else(|| panic!("row of {image} in {stderr}"))
+            .to_string()
+    };
+    assert!(
+        row("team/web:1").contains("base python-app-base → debian-bookworm-minbase:"),
+        "{stderr}"
+    );
+    assert!(
+        row("team/tool:1").contains("base debian-bookworm:"),
+        "{stderr}"
+    );
+    assert!(
+        row("team/old:1").contains("base debian-bookworm-minbase:"),
+        "{stderr}"
+    );
+    let summary = stderr
+        .split_once("Base images (6 images):")
+        .unwrap_or_else(|| panic!("summary in {stderr}"))
+        .1;
+    let base_row = |name: &str| -> Vec<String> {
+        summary
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {summary}"))
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    };
+    // BASE ALLOWED IMAGES OLDER-BUILD UPGRADE
+    assert_eq!(base_row("python-app-base")[1..], ["yes", "2", "0", "2"]);
+    assert_eq!(base_row("debian-bookworm")[1..3], ["yes", "2"]);
+    assert_eq!(base_row("debian-bookworm-minbase")[1..4], ["yes", "2", "1"]);
+    assert!(summary.contains("Top recommended upgrades:"), "{summary}");
+    assert!(
+        summary.contains("python-app-base → debian-bookworm-minbase: 2 images"),
+        "{summary}"
+    );
+
+    // Without a catalogue the scan still splits findings into base and added.
+    let plain = ok(rampart(
+        &home,
+        &[
+            "registry",
+            "scan",
+            &format!("{host}/team"),
+            "--insecure",
+            "--db",
+            db.to_str().unwrap(),
+            "-f",
+            "json",
+            "-q",
+        ],
+    ));
+    let plain: Value = serde_json::from_slice(&plain.stdout).unwrap();
+    let plain = plain["findings"].as_array().unwrap();
+    assert!(plain.iter().all(|f| origin(f).is_some()));
+    assert!(
+        plain
+            .iter()
+            .all(|f| f["rule_id"] != "IMG009" && f["rule_id"] != "IMG010")
+    );
+}
+
+#[test]
+fn base_pin_writes_layers_and_check_reports_upstream_updates() {
+    let (Some(images), Some(default)) = (
+        rampart_testkit::fixture("images"),
+        rampart_testkit::fixture("images-default"),
+    ) else {
+        return;
+    };
+    let Some(reg) = Registry::start() else { return };
+    let layout = images.join("oci");
+    reg.push(&layout, "minbase", "base/debian:12");
+    // A private home: analysis cache, and no credential files.
+    let home_dir = tempfile::tempdir().unwrap();
+    let home = home_dir.path().to_path_buf();
+    let db = db(&home);
+    let host = reg.host.clone();
+    let catalog = home.join("bases.yaml");
+    // A registry `ref`, an OCI layout `image` (relative to the file) and an entry with neither.
+    run_ok(
+        Command::new("skopeo")
+            .args(["copy", "-q"])
+            .arg(format!("oci:{}:default", default.join("oci").display()))
+            .arg(format!("oci:{}:default", home.join("layout").display())),
+    );
+    std::fs::write(
+        &catalog,
+        format!(
+            "bases:\n  - name: debian-12\n    ref: {host}/base/debian:12\n    os: debian\n  - name: local-default\n    image: oci:layout:default\n  - name: by-name\n    references: [docker.io/library/debian:bookworm]\n"
+        ),
+    )
+    .unwrap();
+    let pin = |extra: &[&str]| {
+        let mut args = vec![
+            "image",
+            "base",
+            "pin",
+            catalog.to_str().unwrap(),
+            "--insecure",
+        ];
+        args.extend_from_slice(extra);
+        rampart(&home, &args)
+    };
+    let check = pin(&["--check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "unpinned entries fail --check"
+    );
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(text.contains("debian-12: not pinned"), "{text}");
+
+    let out = ok(pin(&[]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("debian-12: pinned 1 layer, sha256:"),
+        "{text}"
+    );
+    assert!(text.contains("local-default: pinned 1 layer"), "{text}");
+    assert!(text.contains("by-name: skipped"), "{text}");
+    let yaml = std::fs::read_to_string(&catalog).unwrap();
+    assert_eq!(yaml.matches("diff_ids:").count(), 2, "{yaml}");
+    assert_eq!(yaml.matches("digest: sha256:").count(), 2, "{yaml}");
+    assert!(
+        yaml.contains(&format!("ref: {host}/base/debian:12")),
+        "{yaml}"
+    );
+
+    let out = ok(pin(&["--check"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("debian-12: current") && text.contains("local-default: current"),
+        "{text}"
+    );
+
+    // The base is updated upstream: --check names it and fails.
+    reg.push(&default.join("oci"), "default", "base/debian:12");
+    let check = pin(&["--check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(text.contains("debian-12: CHANGED upstream"), "{text}");
+    assert!(text.contains("local-default: current"), "{text}");
+
+    // Matching keeps the pinned layers: the app image (on minbase) is still on debian-12.
+    let app = format!("oci:{}:app", layout.display());
+    let out = ok(rampart(
+        &home,
+        &[
+            "image",
+            &app,
+            "--base-catalog",
+            catalog.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--scanners",
+            "vuln,config",
+            "-q",
+        ],
+    ));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("Base image: debian-12 (allowed base)"),
+        "{table}"
+    );
+
+    let out = ok(pin(&[]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("debian-12: re-pinned") && text.contains("updated upstream"),
+        "{text}"
+    );
+    assert!(ok(pin(&["--check"])).status.success());
+
+    // An unreachable reference is an error naming the entry; the file is left as it was.
+    drop(reg);
+    let before = std::fs::read_to_string(&catalog).unwrap();
+    let failed = pin(&[]);
+    assert_eq!(failed.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("debian-12"), "{err}");
+    assert_eq!(std::fs::read_to_string(&catalog).unwrap(), before);
+}
