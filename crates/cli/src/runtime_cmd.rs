@@ -110,14 +110,8 @@ fn list(a: &RuntimeRulesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// CloudTrail log files under `BUCKET[/PREFIX]` in S3 (standard AWS credential chain and region;
-/// `AWS_ENDPOINT_URL` for moto or LocalStack), each fed through `engine` in key order. Objects that
-/// cannot be read are warnings; the others still count.
-fn replay_s3(
-    engine: &rampart_runtime::Engine,
-    location: &str,
-    quiet: bool,
-) -> Result<rampart_runtime::replay::ReplayResult> {
+/// `BUCKET[/PREFIX]` split, and the AWS options (endpoint from `AWS_ENDPOINT_URL`).
+fn s3_location(location: &str) -> Result<(&str, &str, rampart_cloud::AwsOptions)> {
     let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
     anyhow::ensure!(
         !bucket.is_empty(),
@@ -127,6 +121,62 @@ fn replay_s3(
         endpoint_url: std::env::var("AWS_ENDPOINT_URL").ok(),
         ..rampart_cloud::AwsOptions::default()
     };
+    Ok((bucket, prefix, options))
+}
+
+/// The agent's S3 CloudTrail source: lists `location` every `every` and feeds the files not read
+/// before; listing or reading errors are logged (once per distinct message) and counted.
+fn poll_s3(
+    feed: rampart_runtime::agent::feeds::CloudTrailFeed,
+    location: String,
+    every: std::time::Duration,
+) {
+    let Ok((bucket, prefix, options)) = s3_location(&location) else {
+        return;
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut logged = std::collections::HashSet::new();
+    loop {
+        let limits = rampart_cloud::cloudtrail_s3::ReadLimits::default();
+        match rampart_cloud::cloudtrail_s3::read_new_trail_logs_blocking(
+            &options, bucket, prefix, limits, &mut seen,
+        ) {
+            Ok(logs) => {
+                for w in logs.warnings {
+                    let msg = format!("s3://{location}: {}: {}", w.what, w.error);
+                    if logged.len() < 100 && logged.insert(msg.clone()) {
+                        eprintln!("warning: {msg}");
+                    }
+                    feed.problem(msg);
+                }
+                for f in logs.files {
+                    if !feed.file(&format!("s3://{bucket}/{}", f.key), &f.json) {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                let msg = format!("s3://{location}: {e:#}");
+                if logged.len() < 100 && logged.insert(msg.clone()) {
+                    eprintln!("warning: {msg}");
+                }
+            }
+        }
+        if !feed.sleep(every) {
+            return;
+        }
+    }
+}
+
+/// CloudTrail log files under `BUCKET[/PREFIX]` in S3 (standard AWS credential chain and region;
+/// `AWS_ENDPOINT_URL` for moto or LocalStack), each fed through `engine` in key order. Objects that
+/// cannot be read are warnings; the others still count.
+fn replay_s3(
+    engine: &rampart_runtime::Engine,
+    location: &str,
+    quiet: bool,
+) -> Result<rampart_runtime::replay::ReplayResult> {
+    let (bucket, prefix, options) = s3_location(location)?;
     let logs = rampart_cloud::cloudtrail_s3::read_trail_logs_blocking(
         &options,
         bucket,
@@ -255,6 +305,14 @@ pub struct RuntimeRunArgs {
     /// Read CloudTrail log files (.json.gz, .json) under this folder, polling for new ones.
     #[arg(long, value_name = "DIR")]
     pub cloudtrail_dir: Option<PathBuf>,
+    /// Poll CloudTrail log files in S3 (`s3://BUCKET[/PREFIX]`; standard AWS credential chain and
+    /// region, `AWS_ENDPOINT_URL` for moto/LocalStack): every file once, then new ones.
+    #[arg(long, value_name = "S3_URL")]
+    pub cloudtrail_s3: Option<String>,
+    /// How often --cloudtrail-s3 lists the bucket (`60s` by default; CloudTrail delivers about
+    /// every 5 minutes).
+    #[arg(long, value_name = "D", default_value = "60s")]
+    pub cloudtrail_poll: String,
     /// Record syscall events as JSON lines (replayable with `replay --source syscall`).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
@@ -381,8 +439,8 @@ fn agent_options(a: &RuntimeRunArgs) -> Result<rampart_runtime::agent::AgentOpti
         if audit && !has_audit {
             bail!("--source k8s_audit needs --audit-listen ADDR or --audit-log FILE");
         }
-        if cloudtrail && opts.cloudtrail_dir.is_none() {
-            bail!("--source cloudtrail needs --cloudtrail-dir DIR");
+        if cloudtrail && opts.cloudtrail_dir.is_none() && a.cloudtrail_s3.is_none() {
+            bail!("--source cloudtrail needs --cloudtrail-dir DIR or --cloudtrail-s3 s3://BUCKET");
         }
         if !audit {
             opts.audit_listen = None;
@@ -434,6 +492,19 @@ fn run_agent(a: &RuntimeRunArgs) -> Result<ExitCode> {
     }
     if let Some(p) = &a.responses {
         agent = agent.responses(Responses::load(p)?);
+    }
+    let wants_cloudtrail = a.source.is_empty()
+        || a.source
+            .iter()
+            .any(|s| matches!(s.trim(), "cloudtrail" | "aws_cloudtrail"));
+    if let Some(url) = a.cloudtrail_s3.clone().filter(|_| wants_cloudtrail) {
+        let location = url
+            .strip_prefix("s3://")
+            .with_context(|| format!("--cloudtrail-s3 {url:?}: expected s3://BUCKET[/PREFIX]"))?
+            .to_string();
+        s3_location(&location)?;
+        let every = parse_duration(&a.cloudtrail_poll)?.max(std::time::Duration::from_millis(100));
+        agent = agent.cloudtrail_feed(move |feed| poll_s3(feed, location, every));
     }
     signals::install();
     let running = match agent.start() {

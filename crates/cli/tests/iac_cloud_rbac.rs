@@ -1044,3 +1044,76 @@ fn runtime_replay_reads_cloudtrail_logs_from_s3() {
     assert!(stderr.contains("broken.json.gz"), "{stderr}");
     assert!(stderr.contains("3 events, 2 alerts"), "{stderr}");
 }
+
+const UPLOAD_LATER: &str = r#"
+import gzip, json, os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+rec = {"eventVersion": "1.08", "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
+       "eventTime": "2026-11-27T11:00:00Z", "awsRegion": "us-east-1",
+       "userIdentity": {"type": "IAMUser", "userName": "dave",
+                        "arn": "arn:aws:iam::123456789012:user/dave", "accountId": "123456789012"},
+       "additionalEventData": {"MFAUsed": "No"}, "responseElements": {"ConsoleLogin": "Success"}}
+s3.put_object(Bucket="cnapp-trail-logs", Key="AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/27/c.json.gz",
+              Body=gzip.compress(json.dumps({"Records": [rec]}).encode()))
+"#;
+
+/// `runtime run --cloudtrail-s3`: the files already in the bucket, then one delivered while the
+/// agent runs, each read once; the unreadable object is a warning.
+#[test]
+fn runtime_run_polls_cloudtrail_logs_in_s3() {
+    let Some(moto) = Moto::seeded() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("upload.py");
+    std::fs::write(&script, UPLOAD_TRAIL).unwrap();
+    moto.python(&script);
+    let rule = dir.path().join("ct.yaml");
+    std::fs::write(
+        &rule,
+        "- rule: Console login without MFA\n  desc: d\n  condition: ct.name = \"ConsoleLogin\" and json.value[/additionalEventData/MFAUsed] = \"No\"\n  output: login without MFA (user=%ct.user)\n  priority: WARNING\n  source: aws_cloudtrail\n",
+    )
+    .unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"));
+    cmd.args([
+        "runtime",
+        "run",
+        "--source",
+        "cloudtrail",
+        "--rules",
+        s(&rule),
+        "--cloudtrail-s3",
+        "s3://cnapp-trail-logs/AWSLogs/123456789012/CloudTrail/",
+        "--cloudtrail-poll",
+        "300ms",
+        "--duration",
+        "8s",
+    ])
+    .envs(aws_env(&moto.url))
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("rampart runs");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let later = dir.path().join("later.py");
+    std::fs::write(&later, UPLOAD_LATER).unwrap();
+    moto.python(&later);
+    let out = child.wait_with_output().expect("rampart ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let mut users: Vec<String> = stdout(&out)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|a| a["rule"] == "Console login without MFA")
+        .map(|a| {
+            a["output_fields"]["ct.user"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    users.sort();
+    assert_eq!(users, vec!["alice", "carol", "dave"], "{stderr}");
+    assert_eq!(
+        stderr.matches("broken.json.gz").count(),
+        1,
+        "the unreadable object is reported once: {stderr}"
+    );
+}

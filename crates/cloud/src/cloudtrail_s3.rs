@@ -6,6 +6,7 @@
 use crate::aws::{AwsOptions, describe, sdk_config};
 use crate::{CloudError, Warning};
 use serde_json::Value as Json;
+use std::collections::HashSet;
 use std::io::Read;
 
 /// Bounds on what is read.
@@ -99,6 +100,19 @@ pub async fn read_trail_logs(
     prefix: &str,
     limits: ReadLimits,
 ) -> Result<TrailLogs, CloudError> {
+    read_new_trail_logs(o, bucket, prefix, limits, &mut HashSet::new()).await
+}
+
+/// Reads the log files under `prefix` of `bucket` whose keys are not in `seen`, adding the keys it
+/// read (or that failed for good: too large, not gzip) to `seen` — one poll of a bucket that
+/// CloudTrail keeps writing to. Objects that could not be fetched stay unseen for the next poll.
+pub async fn read_new_trail_logs(
+    o: &AwsOptions,
+    bucket: &str,
+    prefix: &str,
+    limits: ReadLimits,
+    seen: &mut HashSet<String>,
+) -> Result<TrailLogs, CloudError> {
     let conf = sdk_config(o, None).await;
     let c = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&conf)
@@ -126,7 +140,7 @@ pub async fn read_trail_logs(
                 p.contents()
                     .iter()
                     .filter_map(|o| o.key())
-                    .filter(|k| is_log_key(k))
+                    .filter(|k| is_log_key(k) && !seen.contains(*k))
                     .map(str::to_string),
             ),
             Err(e) => {
@@ -167,12 +181,24 @@ pub async fn read_trail_logs(
                 continue;
             }
         };
+        seen.insert(key.clone());
         match gunzip_bounded(&bytes, limits.max_file_bytes) {
             Ok(json) => out.files.push(TrailLogFile { key, json }),
             Err(e) => warn(&mut out, format!("read {key}"), e),
         }
     }
     Ok(out)
+}
+
+/// [`read_new_trail_logs`] on a runtime of its own.
+pub fn read_new_trail_logs_blocking(
+    o: &AwsOptions,
+    bucket: &str,
+    prefix: &str,
+    limits: ReadLimits,
+    seen: &mut HashSet<String>,
+) -> Result<TrailLogs, CloudError> {
+    crate::aws::runtime()?.block_on(read_new_trail_logs(o, bucket, prefix, limits, seen))
 }
 
 /// [`read_trail_logs`] on a runtime of its own.

@@ -167,26 +167,70 @@ pub fn poll_cloudtrail_dir(dir: PathBuf, sink: Sink, stop: Arc<AtomicBool>, ever
             }
             seen.insert(file.clone());
             let what = file.display().to_string();
-            let stats = match std::fs::read(&file) {
+            match std::fs::read(&file) {
                 Ok(bytes) => {
-                    let mut open = true;
-                    let s = cloudtrail::decode_bytes(&bytes, &what, |ev| {
-                        open = open && sink.send(AgentEvent::CloudTrail(ev));
-                    });
-                    if !open {
+                    if !cloudtrail_file(&sink, &what, &bytes) {
                         return;
                     }
-                    s
                 }
                 Err(e) => {
                     let mut s = DecodeStats::default();
                     s.problem(format!("{what}: {e}"));
-                    s
+                    sink.account(Source::CloudTrail, &s);
                 }
-            };
-            sink.account(Source::CloudTrail, &stats);
+            }
         }
         std::thread::sleep(every);
+    }
+}
+
+/// Decodes one CloudTrail log file (gzip or JSON) into the agent's queue and counts it; `false`
+/// once the agent has stopped.
+fn cloudtrail_file(sink: &Sink, what: &str, bytes: &[u8]) -> bool {
+    let mut open = true;
+    let stats = cloudtrail::decode_bytes(bytes, what, |ev| {
+        open = open && sink.send(AgentEvent::CloudTrail(ev));
+    });
+    sink.account(Source::CloudTrail, &stats);
+    open
+}
+
+/// A CloudTrail source that the library user drives from its own thread (given to
+/// [`super::Agent::cloudtrail_feed`]): for stores this crate does not talk to itself, such as an S3
+/// bucket read through the AWS SDK.
+pub struct CloudTrailFeed {
+    pub(crate) sink: Sink,
+    pub(crate) stop: Arc<AtomicBool>,
+}
+
+impl CloudTrailFeed {
+    /// Feeds one log file (gzip or the JSON document); `false` once the agent has stopped.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> bool {
+        !self.stopped() && cloudtrail_file(&self.sink, name, bytes)
+    }
+
+    /// Counts and logs a problem of the source (an object that could not be read).
+    pub fn problem(&self, what: String) {
+        let mut s = DecodeStats::default();
+        s.problem(what);
+        self.sink.account(Source::CloudTrail, &s);
+    }
+
+    /// The agent is stopping: the feed should return.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Sleeps for `d` in short steps; `false` when the agent stopped meanwhile.
+    pub fn sleep(&self, d: Duration) -> bool {
+        let end = std::time::Instant::now() + d;
+        while std::time::Instant::now() < end {
+            if self.stopped() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50).min(d));
+        }
+        !self.stopped()
     }
 }
 

@@ -114,6 +114,9 @@ impl Default for AgentOptions {
     }
 }
 
+/// A CloudTrail feed the agent runs on a thread of its own (see [`Agent::cloudtrail_feed`]).
+pub type FeedFn = Box<dyn FnOnce(feeds::CloudTrailFeed) + Send>;
+
 /// An agent ready to start.
 pub struct Agent {
     engine: Engine,
@@ -121,6 +124,7 @@ pub struct Agent {
     outputs: Vec<Box<dyn Output>>,
     responses: Option<Responses>,
     metrics: Arc<Metrics>,
+    feeds: Vec<FeedFn>,
 }
 
 impl Agent {
@@ -132,7 +136,18 @@ impl Agent {
             outputs: Vec::new(),
             responses: None,
             metrics: Arc::new(Metrics::default()),
+            feeds: Vec::new(),
         }
+    }
+
+    /// Adds a CloudTrail source driven by `feed` on its own thread (it returns when
+    /// [`feeds::CloudTrailFeed::stopped`]); counts as a source for [`Agent::start`].
+    pub fn cloudtrail_feed(
+        mut self,
+        feed: impl FnOnce(feeds::CloudTrailFeed) + Send + 'static,
+    ) -> Agent {
+        self.feeds.push(Box::new(feed));
+        self
     }
 
     /// Adds an output.

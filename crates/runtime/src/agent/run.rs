@@ -123,11 +123,13 @@ pub(super) fn start(agent: Agent) -> Result<Running, AgentError> {
         outputs,
         responses,
         metrics,
+        feeds: user_feeds,
     } = agent;
     if !opts.syscall
         && opts.audit_listen.is_none()
         && opts.audit_logs.is_empty()
         && opts.cloudtrail_dir.is_none()
+        && user_feeds.is_empty()
     {
         return Err(AgentError::NoSource);
     }
@@ -243,6 +245,18 @@ pub(super) fn start(agent: Agent) -> Result<Running, AgentError> {
                 .name("rampart-cloudtrail".into())
                 .spawn(move || feeds::poll_cloudtrail_dir(dir, sink, stop, every))
                 .map_err(io("CloudTrail thread"))?,
+        );
+    }
+    for feed in user_feeds {
+        let handle = feeds::CloudTrailFeed {
+            sink: sink.clone(),
+            stop: stop.clone(),
+        };
+        running.feeders.push(
+            std::thread::Builder::new()
+                .name("rampart-cloudtrail-feed".into())
+                .spawn(move || feed(handle))
+                .map_err(io("CloudTrail feed thread"))?,
         );
     }
     Ok(running)
