@@ -18,6 +18,7 @@ pub mod kubescape;
 pub mod policy_dir;
 pub mod rego;
 mod rego_compat;
+mod rego_join;
 
 pub use check::{Catalogue, Check, CheckId, CheckMeta, ControlRef, Document, Violation};
 pub use error::{PolicyError, Result};

@@ -62,6 +62,11 @@ pub struct Program {
     engine: regorus::Engine,
     origin: String,
     limits: Limits,
+    /// Hoisted joins (see [`crate::rego_join`]): the generated rule's path and its index name, rebuilt
+    /// whenever `data` changes.
+    pub(crate) joins: Vec<(String, String)>,
+    /// The engine compiled from the modules as written, used instead when an index cannot be built.
+    unhoisted: Option<Box<regorus::Engine>>,
 }
 
 impl std::fmt::Debug for Program {
@@ -76,6 +81,35 @@ impl Program {
     /// Compiles `modules` (Rego v0 syntax unless a module says `import rego.v1`). Returns the program and
     /// the package path (`data.x.y`) of each module, in order.
     pub fn compile(modules: &[RegoSource], limits: Limits) -> Result<(Program, Vec<String>)> {
+        // Indexes reflect `data` as set; a module that reads all of `data` or overrides it does not get them.
+        let hoist = !modules
+            .iter()
+            .any(|m| crate::rego_join::defeats_indexes(&m.text));
+        let (mut program, packages) = Self::compile_with(modules, limits, hoist)?;
+        if program.joins.is_empty() {
+            return Ok((program, packages));
+        }
+        // A rewrite the engine refuses (say, a variable it cannot bind in the generated rule) falls
+        // back to the modules as written.
+        let mut probe = program.engine.clone();
+        let joins = std::mem::take(&mut program.joins);
+        if joins
+            .iter()
+            .all(|(rule, _)| probe.eval_rule(rule.clone()).is_ok())
+        {
+            let (plain, _) = Self::compile_with(modules, limits, false)?;
+            program.joins = joins;
+            program.unhoisted = Some(Box::new(plain.engine));
+            return Ok((program, packages));
+        }
+        Self::compile_with(modules, limits, false)
+    }
+
+    pub(crate) fn compile_with(
+        modules: &[RegoSource],
+        limits: Limits,
+        hoist: bool,
+    ) -> Result<(Program, Vec<String>)> {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(true);
         // OPA's default: a builtin given bad arguments is undefined, not an error.
@@ -106,6 +140,7 @@ impl Program {
                 message: e.to_string(),
             })?;
         let mut packages = Vec::with_capacity(modules.len());
+        let mut joins = Vec::new();
         for (i, m) in modules.iter().enumerate() {
             if m.text.len() > limits.max_module_bytes {
                 return Err(PolicyError::TooLarge {
@@ -132,14 +167,24 @@ impl Program {
                 std::borrow::Cow::Borrowed(_) => text,
                 std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o),
             };
-            let text = if text.contains("rego.v1") {
+            let mut text = if text.contains("rego.v1") {
                 text.into_owned()
             } else {
                 crate::rego_compat::expand_multi_body(&text).into_owned()
             };
+            let mut hoisted = Vec::new();
+            if hoist && let Some(r) = crate::rego_join::hoist_joins(&text, joins.len()) {
+                text = r.text;
+                hoisted = r.joins;
+            }
             let pkg = engine
                 .add_policy(pseudo, text)
                 .map_err(|e| compile_error(m, &e.to_string()))?;
+            joins.extend(
+                hoisted
+                    .into_iter()
+                    .map(|(rule, index)| (format!("{pkg}.{rule}"), index)),
+            );
             packages.push(pkg);
         }
         let origin = modules
@@ -151,6 +196,8 @@ impl Program {
                 engine,
                 origin,
                 limits,
+                joins,
+                unhoisted: None,
             },
             packages,
         ))
@@ -158,10 +205,7 @@ impl Program {
 
     /// Replaces `data` (documents under `data.*` besides the policies).
     pub fn set_data(&mut self, data: serde_json::Value) -> Result<()> {
-        self.engine.clear_data();
-        self.engine
-            .add_data(regorus::Value::from(data))
-            .map_err(|e| self.eval_error(&e.to_string()))
+        self.set_data_native(regorus::Value::from(data))
     }
 
     /// Replaces `data` with a document already in regorus' form (shared, not copied: one conversion of a
@@ -169,7 +213,52 @@ impl Program {
     pub(crate) fn set_data_native(&mut self, data: regorus::Value) -> Result<()> {
         self.engine.clear_data();
         self.engine
+            .add_data(data.clone())
+            .map_err(|e| self.eval_error(&e.to_string()))?;
+        if self.build_indexes().is_ok() {
+            return Ok(());
+        }
+        // The hoisted statements fail on this data (where the original body might never reach
+        // them): run the modules as written from now on.
+        if let Some(plain) = self.unhoisted.take() {
+            self.engine = *plain;
+            self.joins.clear();
+        }
+        self.engine.clear_data();
+        self.engine
             .add_data(data)
+            .map_err(|e| self.eval_error(&e.to_string()))
+    }
+
+    /// Evaluates each hoisted join's rule over the current `data` once and adds the result, grouped by
+    /// join key, at `data.rampart_join__.jN`.
+    fn build_indexes(&mut self) -> Result<()> {
+        use regorus::Value as V;
+        if self.joins.is_empty() {
+            return Ok(());
+        }
+        let mut indexes = std::collections::BTreeMap::new();
+        for (rule, name) in &self.joins {
+            let value = self
+                .engine
+                .eval_rule(rule.clone())
+                .map_err(|e| self.eval_error(&e.to_string()))?;
+            let mut index: std::collections::BTreeMap<V, Vec<V>> = Default::default();
+            if let Ok(rows) = value.as_set() {
+                for row in rows.iter() {
+                    if let Ok([key, tuple]) = row.as_array().map(|a| a.as_slice()) {
+                        index.entry(key.clone()).or_default().push(tuple.clone());
+                    }
+                }
+            }
+            let index: std::collections::BTreeMap<V, V> =
+                index.into_iter().map(|(k, v)| (k, V::from(v))).collect();
+            indexes.insert(V::from(name.as_str()), V::from(index));
+        }
+        let mut data = std::collections::BTreeMap::new();
+        data.insert(V::from(crate::rego_join::INDEX_ROOT), V::from(indexes));
+        self.engine
+            .add_data(V::from(data))
             .map_err(|e| self.eval_error(&e.to_string()))
     }
 
