@@ -379,7 +379,7 @@ impl Decoder {
                 // the child pid is in args[0]; threads share the tgid and are not processes
                 let child = raw.args[0] as u32;
                 if raw.tid == raw.tgid || child != raw.tid {
-                    let start = self.boot_offset + raw.ts_boot as i64;
+                    let start = self.boot_offset.saturating_add(raw.ts_boot as i64);
                     self.procs.fork(pid, child, start);
                     self.fds.fork(pid, child);
                 }
@@ -547,7 +547,7 @@ impl Decoder {
                 None => *container = None,
             }
         }
-        *ts = self.boot_offset + raw.ts_boot as i64;
+        *ts = self.boot_offset.saturating_add(raw.ts_boot as i64);
         *num = self.num;
         set(
             evt_type,

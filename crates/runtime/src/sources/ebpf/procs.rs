@@ -45,7 +45,9 @@ pub fn parse_stat(stat: &str) -> Option<(u32, u32, i64)> {
     let ticks: u64 = f.get(19)?.parse().ok()?;
     let (btime, hz) = clock();
     let start = if btime > 0 && hz > 0 {
-        btime * 1_000_000_000 + (ticks as i64).saturating_mul(1_000_000_000 / hz)
+        btime
+            .saturating_mul(1_000_000_000)
+            .saturating_add((ticks as i64).saturating_mul(1_000_000_000 / hz))
     } else {
         0
     };
