@@ -1002,9 +1002,10 @@ s3.put_object(Bucket="cnapp-trail-logs", Key=p + "b.json.gz",
 s3.put_object(Bucket="cnapp-trail-logs", Key=p + "broken.json.gz", Body=b"not gzip at all")
 "#;
 
-#[test]
-fn runtime_replay_reads_cloudtrail_logs_from_s3() {
-    let Some(moto) = Moto::seeded() else { return };
+/// Moto with the trail bucket filled by [`UPLOAD_TRAIL`], a scratch folder, and a rules file with
+/// "Console login without MFA".
+fn trail_bucket() -> Option<(Moto, tempfile::TempDir, PathBuf)> {
+    let moto = Moto::seeded()?;
     let dir = tempfile::tempdir().expect("tempdir");
     let script = dir.path().join("upload.py");
     std::fs::write(&script, UPLOAD_TRAIL).unwrap();
@@ -1015,6 +1016,14 @@ fn runtime_replay_reads_cloudtrail_logs_from_s3() {
         "- rule: Console login without MFA\n  desc: d\n  condition: ct.name = \"ConsoleLogin\" and json.value[/additionalEventData/MFAUsed] = \"No\"\n  output: login without MFA (user=%ct.user)\n  priority: WARNING\n  source: aws_cloudtrail\n",
     )
     .unwrap();
+    Some((moto, dir, rule))
+}
+
+#[test]
+fn runtime_replay_reads_cloudtrail_logs_from_s3() {
+    let Some((moto, _dir, rule)) = trail_bucket() else {
+        return;
+    };
     let out = rampart_aws(
         &moto.url,
         &[
@@ -1061,17 +1070,9 @@ s3.put_object(Bucket="cnapp-trail-logs", Key="AWSLogs/123456789012/CloudTrail/us
 /// agent runs, each read once; the unreadable object is a warning.
 #[test]
 fn runtime_run_polls_cloudtrail_logs_in_s3() {
-    let Some(moto) = Moto::seeded() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = dir.path().join("upload.py");
-    std::fs::write(&script, UPLOAD_TRAIL).unwrap();
-    moto.python(&script);
-    let rule = dir.path().join("ct.yaml");
-    std::fs::write(
-        &rule,
-        "- rule: Console login without MFA\n  desc: d\n  condition: ct.name = \"ConsoleLogin\" and json.value[/additionalEventData/MFAUsed] = \"No\"\n  output: login without MFA (user=%ct.user)\n  priority: WARNING\n  source: aws_cloudtrail\n",
-    )
-    .unwrap();
+    let Some((moto, dir, rule)) = trail_bucket() else {
+        return;
+    };
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"));
     cmd.args([
         "runtime",
@@ -1090,16 +1091,22 @@ fn runtime_run_polls_cloudtrail_logs_in_s3() {
     .envs(aws_env(&moto.url))
     .stdout(std::process::Stdio::piped())
     .stderr(std::process::Stdio::piped());
-    let child = cmd.spawn().expect("rampart runs");
-    std::thread::sleep(std::time::Duration::from_secs(3));
+    let mut child = cmd.spawn().expect("rampart runs");
+    // the alerts of the files already there, then a file delivered while the agent runs
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+        child.stdout.take().expect("stdout"),
+    ));
+    let mut alerts: Vec<String> = lines.by_ref().map_while(Result::ok).take(2).collect();
+    assert_eq!(alerts.len(), 2, "two alerts from the first poll");
     let later = dir.path().join("later.py");
     std::fs::write(&later, UPLOAD_LATER).unwrap();
     moto.python(&later);
+    alerts.extend(lines.map_while(Result::ok));
     let out = child.wait_with_output().expect("rampart ends");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let mut users: Vec<String> = stdout(&out)
-        .lines()
+    let mut users: Vec<String> = alerts
+        .iter()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|a| a["rule"] == "Console login without MFA")
         .map(|a| {
