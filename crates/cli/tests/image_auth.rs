@@ -2,80 +2,13 @@
 //! refused with a clear error; credentials from flags, `$REGISTRY_AUTH_FILE` (podman's auth.json)
 //! and a docker `config.json` are accepted.
 
+use rampart_testkit::registry::Registry;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-pass";
-
-/// `docker-registry serve` with htpasswd auth on a free loopback port; killed on drop.
-struct Registry {
-    child: Child,
-    host: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn missing(tool: &str, package: &str) -> bool {
-    if Command::new(tool).arg("--help").output().is_ok() {
-        return false;
-    }
-    assert!(!rampart_testkit::in_ci(), "{tool} ({package}) missing");
-    eprintln!("note: {tool} not installed; skipping");
-    true
-}
-
-fn start() -> Option<Registry> {
-    if missing("docker-registry", "docker-registry") || missing("htpasswd", "apache2-utils") {
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let host = format!("127.0.0.1:{port}");
-    let out = Command::new("htpasswd")
-        .args(["-Bbn", USER, PASSWORD])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let htpasswd = dir.path().join("htpasswd");
-    std::fs::write(&htpasswd, out.stdout).unwrap();
-    let cfg = dir.path().join("config.yml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\nauth:\n  htpasswd:\n    realm: rampart\n    path: {}\n",
-            dir.path().join("data").display(),
-            htpasswd.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("docker-registry")
-        .arg("serve")
-        .arg(&cfg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&host).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Registry { child, host, dir })
-}
 
 fn base64(bytes: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -177,7 +110,9 @@ fn image_from_a_basic_auth_registry_with_flags_auth_file_and_docker_config() {
     let Some(images) = rampart_testkit::fixture("images") else {
         return;
     };
-    let Some(reg) = start() else { return };
+    let Some(reg) = Registry::start(Some((USER, PASSWORD))) else {
+        return;
+    };
     let st = Command::new("skopeo")
         .args(["copy", "-q", "--dest-tls-verify=false"])
         .arg(format!("--dest-creds={USER}:{PASSWORD}"))

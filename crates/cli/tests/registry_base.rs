@@ -3,83 +3,17 @@
 //! `rampart registry scan --base-catalog` (base per image, base/added split, recommendations,
 //! per-base summary), catalogue entries that `ref` registry images, and `rampart image base pin`.
 
+use rampart_testkit::registry::{Registry, have};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
 
-/// `docker-registry serve` on a free loopback port with temporary storage; killed on drop.
-struct Registry {
-    child: Child,
-    host: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// The registry, when it and the image tools (skopeo, umoci) are installed.
+fn start() -> Option<Registry> {
+    if !have("skopeo", "skopeo") || !have("umoci", "umoci") {
+        return None;
     }
-}
-
-fn have(tool: &str, package: &str) -> bool {
-    if Command::new(tool).arg("--help").output().is_ok() {
-        return true;
-    }
-    assert!(!rampart_testkit::in_ci(), "{tool} ({package}) missing");
-    eprintln!("note: {tool} not installed; skipping");
-    false
-}
-
-impl Registry {
-    fn start() -> Option<Registry> {
-        if !have("docker-registry", "docker-registry")
-            || !have("skopeo", "skopeo")
-            || !have("umoci", "umoci")
-        {
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let host = format!("127.0.0.1:{port}");
-        let cfg = dir.path().join("config.yml");
-        std::fs::write(
-            &cfg,
-            format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&cfg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(&host).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(Registry { child, host, dir })
-    }
-
-    /// `skopeo copy oci:LAYOUT:TAG docker://HOST/DEST`.
-    fn push(&self, layout: &Path, tag: &str, dest: &str) {
-        run_ok(
-            Command::new("skopeo")
-                .args(["copy", "-q", "--dest-tls-verify=false"])
-                .arg(format!("oci:{}:{tag}", layout.display()))
-                .arg(format!("docker://{}/{dest}", self.host)),
-        );
-    }
+    Registry::start(None)
 }
 
 fn run_ok(cmd: &mut Command) -> Output {
@@ -186,7 +120,7 @@ fn registry_scan_reports_each_images_base_and_summarises_bases() {
     ) else {
         return;
     };
-    let Some(reg) = Registry::start() else { return };
+    let Some(reg) = start() else { return };
     let (layout, default_layout) = (images.join("oci"), default.join("oci"));
     let work = reg.dir.path().join("work");
     // Two applications on different bases (a Python base built on minbase, and the debootstrap
@@ -363,7 +297,7 @@ fn base_pin_writes_layers_and_check_reports_upstream_updates() {
     ) else {
         return;
     };
-    let Some(reg) = Registry::start() else { return };
+    let Some(reg) = start() else { return };
     let layout = images.join("oci");
     reg.push(&layout, "minbase", "base/debian:12");
     // A private home: analysis cache, and no credential files.

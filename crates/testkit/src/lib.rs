@@ -6,6 +6,7 @@
 //! corpus fails the test, so CI can never pass by skipping.
 
 pub mod moto;
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,96 @@
+//! Debian's `docker-registry` for tests: served on a free loopback port with temporary storage,
+//! optionally behind htpasswd basic auth, killed on drop. Without the server (or `htpasswd` for an
+//! authenticated one) `start` prints a note and gives `None` — except under CI, where it fails.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running registry.
+pub struct Registry {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub host: String,
+    /// Scratch folder (its `data/` is the registry's storage); tests may put their files here.
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// True when `tool` runs; otherwise a note (a failure under CI) naming the Debian `package`.
+pub fn have(tool: &str, package: &str) -> bool {
+    if Command::new(tool).arg("--help").output().is_ok() {
+        return true;
+    }
+    assert!(!crate::in_ci(), "{tool} ({package}) missing");
+    eprintln!("note: {tool} not installed; skipping");
+    false
+}
+
+impl Registry {
+    /// Starts a registry; with `auth = Some((user, password))` it requires basic auth.
+    pub fn start(auth: Option<(&str, &str)>) -> Option<Registry> {
+        if !have("docker-registry", "docker-registry")
+            || (auth.is_some() && !have("htpasswd", "apache2-utils"))
+        {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("scratch folder");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let host = format!("127.0.0.1:{port}");
+        let mut config = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
+            dir.path().join("data").display()
+        );
+        if let Some((user, password)) = auth {
+            let out = Command::new("htpasswd")
+                .args(["-Bbn", user, password])
+                .output()
+                .expect("htpasswd runs");
+            assert!(out.status.success(), "htpasswd failed");
+            let htpasswd = dir.path().join("htpasswd");
+            std::fs::write(&htpasswd, out.stdout).expect("htpasswd file");
+            config.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: rampart\n    path: {}\n",
+                htpasswd.display()
+            ));
+        }
+        let cfg = dir.path().join("config.yml");
+        std::fs::write(&cfg, config).expect("registry config");
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&cfg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("docker-registry starts");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(&host).is_err() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Registry { child, host, dir })
+    }
+
+    /// `skopeo copy oci:LAYOUT:TAG docker://HOST/DEST` (no TLS, no auth).
+    pub fn push(&self, layout: &Path, tag: &str, dest: &str) {
+        let out = Command::new("skopeo")
+            .args(["copy", "-q", "--dest-tls-verify=false"])
+            .arg(format!("oci:{}:{tag}", layout.display()))
+            .arg(format!("docker://{}/{dest}", self.host))
+            .output()
+            .expect("skopeo runs");
+        assert!(
+            out.status.success(),
+            "skopeo copy {tag} → {dest}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
