@@ -424,10 +424,9 @@ mod tests {
             "[".repeat(30),
             "]".repeat(30)
         );
-        let started = std::time::Instant::now();
+        // refused by the pre-check (its message), not by regorus after minutes of parsing
         let err = Program::compile(&[RegoSource::file("deep.rego", &deep)], Limits::default())
             .expect_err("refused");
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         let text = err.to_string();
         assert!(text.starts_with("deep.rego:6:"), "{text}");
         assert!(text.contains("nested deeper than 16"), "{text}");
