@@ -132,11 +132,10 @@ fn dropped_binary_in_container_fires_the_upper_layer_rule() {
         return;
     };
     let (running, collect) = agent_with_stable_rules();
-    // sleep a moment first so the agent has the container's metadata when the drop runs
     cmd.args([
         "sh",
         "-c",
-        "sleep 1; cp /bin/sleep /tmp/rampart-dropped && /tmp/rampart-dropped 2",
+        "cp /bin/sleep /tmp/rampart-dropped && /tmp/rampart-dropped 2",
     ]);
     let out = cmd.output().expect("podman runs");
     let found = alerts_of(&collect, "Drop and execute new binary in container");
@@ -193,17 +192,9 @@ fn memfd_execution_fires_the_fileless_rule() {
         .status()
         .expect("python3 runs");
     assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let found = loop {
-        let hit = collect
-            .alerts()
-            .into_iter()
-            .find(|a| a.rule == "Fileless execution via memfd_create");
-        if hit.is_some() || Instant::now() > deadline {
-            break hit;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let found = alerts_of(&collect, "Fileless execution via memfd_create")
+        .into_iter()
+        .next();
     running.stop();
     running.wait();
     let a = found.expect("Fileless execution via memfd_create fired");
@@ -245,19 +236,8 @@ fn reverse_shell_in_container_fires_the_redirect_rule() {
     ]);
     let out = cmd.output().expect("podman runs");
     let _ = attacker.join();
-    let deadline = Instant::now() + Duration::from_secs(5);
     let rule = "Redirect STDOUT/STDIN to Network Connection in Container";
-    let found = loop {
-        let hits: Vec<_> = collect
-            .alerts()
-            .into_iter()
-            .filter(|a| a.rule == rule)
-            .collect();
-        if !hits.is_empty() || Instant::now() > deadline {
-            break hits;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let found = alerts_of(&collect, rule);
     running.stop();
     running.wait();
     assert!(
