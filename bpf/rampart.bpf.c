@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// Rampart syscall event source: one BTF raw tracepoint at syscall exit (emits one event for the
-// syscalls we watch, with arguments from the saved registers and strings read at exit) plus
+// Rampart syscall event source: one fexit program per watched syscall (arguments from the user
+// registers saved at entry, strings read at exit; unwatched syscalls cost nothing), a BTF raw
+// tracepoint at syscall exit as the fallback where fexit cannot attach, plus
 // sched_process_exec/fork/exit for the process tree. Events go to a ring buffer without wakeups
 // (user space polls); a reserve that fails increments a per-CPU drop counter and never blocks.
 #include "vmlinux.h"
@@ -49,7 +50,8 @@ static __always_inline void count_drop(void)
 
 static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	// A trusted BTF pointer: fields are loaded directly (no probe-read helper calls).
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 ugid = bpf_get_current_uid_gid();
 	e->kind = kind;
@@ -57,17 +59,17 @@ static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
 	e->ts = bpf_ktime_get_boot_ns();
 	e->tgid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->ppid = task->real_parent->tgid;
 	e->uid = (__u32)ugid;
 	e->gid = ugid >> 32;
-	e->loginuid = BPF_CORE_READ(task, loginuid.val);
+	e->loginuid = task->loginuid.val;
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->sid = 0; // pid->numbers[] is a flexible array aya 0.14 cannot relocate
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	struct tty_struct *tty = task->signal->tty;
 	e->tty = 0;
 	if (tty) {
-		int major = BPF_CORE_READ(tty, driver, major);
-		int minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		int major = tty->driver->major;
+		int minor = tty->driver->minor_start + tty->index;
 		e->tty = (major << 20) | minor;
 	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
@@ -102,18 +104,12 @@ static __always_inline int str_arg_index(__u64 id, int which)
 	return -1;
 }
 
-// One program at syscall exit, attached as a BTF raw tracepoint (no per-call trace record is built
-// and there is no enter program): the syscall number and its arguments are read from the user
-// registers saved at entry (orig_ax; di, si, dx, r10, r8, r9), which the kernel leaves intact for
-// every watched syscall (a successful execve replaces them, and is reported by
-// sched_process_exec instead). String arguments and accept's peer address are read here, after
-// the kernel wrote them. Unwatched syscalls cost one load and one switch.
-SEC("tp_btf/sys_exit")
-int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
+// Emits the event of watched syscall `id` that returned `ret`, with its arguments from the user
+// registers saved at entry (di, si, dx, r10, r8, r9), which the kernel leaves intact for every
+// watched syscall (a successful execve replaces them, and is reported by sched_process_exec
+// instead). String arguments and accept's peer address are read here, after the kernel wrote them.
+static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret)
 {
-	__u64 id = regs->orig_ax;
-	if (!watched(id))
-		return 0;
 	if ((id == NR_execve || id == NR_execveat) && ret == 0)
 		return 0; // successful execs are reported by sched_process_exec
 	__u64 args[6];
@@ -157,6 +153,65 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	}
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
+}
+
+// One fexit program per watched syscall, on the x86-64 syscall entry function
+// (`__x64_sys_NAME(const struct pt_regs *regs)`): only watched syscalls pay anything, and the
+// syscall fast path stays on for all others. User space attaches every `fx_*` program it finds
+// and falls back to `rp_sys_exit` when the kernel cannot attach fexit programs.
+#define WATCH(name, nr) \
+	SEC("fexit/__x64_sys_" #name) \
+	int BPF_PROG(fx_##name, struct pt_regs *regs, long ret) { return emit_syscall(regs, nr, ret); }
+
+WATCH(open, NR_open)
+WATCH(openat, NR_openat)
+WATCH(openat2, NR_openat2)
+WATCH(creat, NR_creat)
+WATCH(connect, NR_connect)
+WATCH(accept, NR_accept)
+WATCH(accept4, NR_accept4)
+WATCH(bind, NR_bind)
+WATCH(listen, NR_listen)
+WATCH(ptrace, NR_ptrace)
+WATCH(setuid, NR_setuid)
+WATCH(setgid, NR_setgid)
+WATCH(setresuid, NR_setresuid)
+WATCH(setresgid, NR_setresgid)
+WATCH(mount, NR_mount)
+WATCH(unlink, NR_unlink)
+WATCH(unlinkat, NR_unlinkat)
+WATCH(rename, NR_rename)
+WATCH(renameat, NR_renameat)
+WATCH(renameat2, NR_renameat2)
+WATCH(chmod, NR_chmod)
+WATCH(fchmodat, NR_fchmodat)
+WATCH(chown, NR_chown)
+WATCH(fchownat, NR_fchownat)
+WATCH(memfd_create, NR_memfd_create)
+WATCH(init_module, NR_init_module)
+WATCH(finit_module, NR_finit_module)
+WATCH(bpf, NR_bpf)
+WATCH(kill, NR_kill)
+WATCH(symlink, NR_symlink)
+WATCH(symlinkat, NR_symlinkat)
+WATCH(dup2, NR_dup2)
+WATCH(dup3, NR_dup3)
+WATCH(execve, NR_execve)
+WATCH(execveat, NR_execveat)
+WATCH(truncate, NR_truncate)
+WATCH(ftruncate, NR_ftruncate)
+WATCH(link, NR_link)
+WATCH(linkat, NR_linkat)
+
+// The fallback: one BTF raw tracepoint at every syscall exit (the syscall number from orig_ax).
+// It puts every task on the syscall slow path, so unwatched syscalls cost one load and a switch.
+SEC("tp_btf/sys_exit")
+int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 id = regs->orig_ax;
+	if (!watched(id))
+		return 0;
+	return emit_syscall(regs, id, ret);
 }
 
 SEC("tracepoint/sched/sched_process_exec")

@@ -316,6 +316,11 @@ pub struct RuntimeRunArgs {
     /// Record syscall events as JSON lines (replayable with `replay --source syscall`).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// How syscalls are hooked: `auto` (one fexit program per watched syscall where the kernel
+    /// allows it, else the sys_exit tracepoint), `fexit` (fail when it cannot attach) or
+    /// `tracepoint`.
+    #[arg(long, value_name = "HOOK", default_value = "auto", value_parser = ["auto", "fexit", "tracepoint"])]
+    pub syscall_hook: String,
     /// Outputs (repeatable): json, text, file:PATH, text-file:PATH, syslog, syslog:udp://HOST:PORT,
     /// webhook:http://HOST:PORT/PATH, webhook:https://HOST:PORT/PATH.
     #[arg(long, value_name = "OUTPUT", default_value = "json")]
@@ -398,6 +403,7 @@ fn agent_options(a: &RuntimeRunArgs) -> Result<rampart_runtime::agent::AgentOpti
         audit_logs: a.audit_log.clone(),
         cloudtrail_dir: a.cloudtrail_dir.clone(),
         record: a.record.clone(),
+        syscall_hook: a.syscall_hook.clone(),
         metrics_listen: a.metrics_listen.clone(),
         metrics_file: a.metrics_file.clone(),
         duration: a.duration.as_deref().map(parse_duration).transpose()?,

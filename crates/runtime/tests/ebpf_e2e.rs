@@ -205,3 +205,58 @@ fn shell_in_podman_container() {
         "Terminal shell in container did not fire"
     );
 }
+
+/// The syscall hook choice: the tracepoint when asked for; fexit either attaches completely or
+/// is refused with the kernel's reason (never half-attached); `auto` always starts and sees events.
+#[test]
+fn syscall_hook_choices() {
+    use rampart_runtime::sources::ebpf::{EbpfError, HookChoice, SyscallHook};
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping eBPF hook test: {e}");
+        return;
+    }
+    let with = |hook| {
+        EbpfSource::start(Options {
+            hook,
+            ..Options::default()
+        })
+    };
+    let tp = with(HookChoice::Tracepoint).expect("tracepoint hook starts");
+    assert_eq!(tp.hook(), SyscallHook::SysExitTracepoint);
+    drop(tp);
+    let fexit_allowed = match with(HookChoice::Fexit) {
+        Ok(src) => {
+            assert_eq!(src.hook(), SyscallHook::Fexit);
+            true
+        }
+        Err(EbpfError::Fexit(why)) => {
+            assert!(why.contains("__x64_sys_"), "names the function: {why}");
+            eprintln!("fexit refused on this kernel: {why}");
+            false
+        }
+        Err(e) => panic!("unexpected error: {e}"),
+    };
+    let auto = with(HookChoice::Auto).expect("auto hook starts");
+    let expected = if fexit_allowed {
+        SyscallHook::Fexit
+    } else {
+        SyscallHook::SysExitTracepoint
+    };
+    assert_eq!(auto.hook(), expected);
+    // a watched syscall arrives through whichever hook is on
+    let path = format!("/tmp/rampart-hook-{}", std::process::id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = false;
+    while !seen && Instant::now() < deadline {
+        run(Path::new("touch"), &[&path]);
+        while let Ok(ev) = auto.events().recv_timeout(Duration::from_millis(200)) {
+            if ev.fd.as_ref().is_some_and(|fd| fd.name == path) {
+                seen = true;
+                break;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    assert!(seen, "the open of {path} arrived");
+}

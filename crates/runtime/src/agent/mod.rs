@@ -83,6 +83,9 @@ pub struct AgentOptions {
     pub queue: usize,
     /// Capacity of the eBPF reader's channel to the engine.
     pub ebpf_channel: usize,
+    /// How the eBPF source hooks syscalls: `auto` (fexit where the kernel allows it, else the
+    /// tracepoint), `fexit` or `tracepoint`.
+    pub syscall_hook: String,
     /// PEM certificate chain and key: the audit and metrics endpoints speak HTTPS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -106,6 +109,7 @@ impl Default for AgentOptions {
             poll_interval: Duration::from_millis(250),
             queue: 16_384,
             ebpf_channel: 65_536,
+            syscall_hook: "auto".into(),
             tls_cert: None,
             tls_key: None,
             audit_token: None,

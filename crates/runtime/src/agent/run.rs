@@ -512,6 +512,7 @@ mod syscall {
             }
             let o = Options {
                 channel: opts.ebpf_channel.max(1),
+                hook: opts.syscall_hook.parse()?,
                 ..Options::default()
             };
             EbpfSource::start(o)

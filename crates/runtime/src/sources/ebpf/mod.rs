@@ -24,7 +24,7 @@ pub use record::Recorder;
 
 use crate::fields::syscall::SyscallEvent;
 use aya::maps::{MapData, PerCpuArray, RingBuf};
-use aya::programs::{BtfTracePoint, TracePoint};
+use aya::programs::{BtfTracePoint, FExit, TracePoint};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -43,6 +43,34 @@ pub struct Options {
     pub channel: usize,
     /// Do not report events of this process (the agent itself).
     pub ignore_self: bool,
+    /// How to hook syscalls.
+    pub hook: HookChoice,
+}
+
+/// Which syscall hook [`EbpfSource::start`] uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HookChoice {
+    /// Per-syscall fexit programs where the kernel allows them, else the tracepoint.
+    #[default]
+    Auto,
+    /// Per-syscall fexit programs; starting fails when they cannot attach.
+    Fexit,
+    /// The `sys_exit` tracepoint.
+    Tracepoint,
+}
+
+impl std::str::FromStr for HookChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(HookChoice::Auto),
+            "fexit" => Ok(HookChoice::Fexit),
+            "tracepoint" => Ok(HookChoice::Tracepoint),
+            other => Err(format!(
+                "unknown syscall hook {other:?} (expected auto, fexit or tracepoint)"
+            )),
+        }
+    }
 }
 
 impl Default for Options {
@@ -50,6 +78,7 @@ impl Default for Options {
         Options {
             channel: 65_536,
             ignore_self: true,
+            hook: HookChoice::Auto,
         }
     }
 }
@@ -73,6 +102,8 @@ pub enum EbpfError {
         #[source]
         source: aya::programs::ProgramError,
     },
+    #[error("per-syscall fexit programs cannot attach: {0}")]
+    Fexit(String),
     #[error("BPF map {name}: {detail}")]
     Map { name: &'static str, detail: String },
     #[error("starting the reader thread: {0}")]
@@ -118,14 +149,18 @@ pub struct EbpfSource {
     stop: Arc<AtomicBool>,
     drops_map: PerCpuArray<MapData, u64>,
     thread: Option<JoinHandle<()>>,
+    hook: SyscallHook,
     _bpf: aya::Ebpf,
 }
 
 /// Consumed events kept for reuse by the reader (see [`EbpfSource::recycle`]).
 const RECYCLED_EVENTS: usize = 4096;
 
-/// The syscall-exit program, a BTF raw tracepoint.
+/// The fallback syscall-exit program, a BTF raw tracepoint on every syscall exit (used when no
+/// per-syscall fexit program attaches).
 const SYSCALL_PROGRAM: (&str, &str) = ("rp_sys_exit", "sys_exit");
+/// Prefix of the per-syscall fexit programs: `fx_NAME` attaches to `__x64_sys_NAME`.
+const FEXIT_PREFIX: &str = "fx_";
 /// Classic tracepoints of the process tree.
 const PROGRAMS: [(&str, &str, &str); 3] = [
     ("rp_exec", "sched", "sched_process_exec"),
@@ -159,28 +194,99 @@ pub fn preflight() -> Result<(), EbpfError> {
     Ok(())
 }
 
+/// How syscalls are hooked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyscallHook {
+    /// One fexit program per watched syscall: unwatched syscalls cost nothing.
+    Fexit,
+    /// The `sys_exit` BTF raw tracepoint: every syscall pays one dispatch and a switch.
+    SysExitTracepoint,
+}
+
+/// Loads and attaches every `fx_NAME` program to `__x64_sys_NAME`, all or nothing: when one does
+/// not load or attach (fexit not permitted, a syscall missing from this kernel) every fexit
+/// program is unloaded again and the error is returned, so the caller can use the tracepoint and
+/// miss no syscall.
+fn attach_fexit(bpf: &mut aya::Ebpf, btf: &aya::Btf) -> Result<usize, String> {
+    let mut done: Vec<&mut FExit> = Vec::new();
+    let mut error = None;
+    for (name, prog) in bpf.programs_mut() {
+        let Some(syscall) = name.strip_prefix(FEXIT_PREFIX) else {
+            continue;
+        };
+        let function = format!("__x64_sys_{syscall}");
+        let fexit = match <&mut FExit>::try_from(prog) {
+            Ok(p) => p,
+            Err(e) => {
+                error = Some(format!("{name}: {e}"));
+                break;
+            }
+        };
+        match fexit.load(&function, btf).and_then(|()| fexit.attach()) {
+            Ok(_) => done.push(fexit),
+            Err(e) => {
+                // unload this one too: it may have loaded before its attach failed
+                let _ = fexit.unload();
+                let mut why = format!("{function}: {e}");
+                if why.contains("Operation not permitted") {
+                    why.push_str(
+                        " (the kernel's lockdown or an LSM policy forbids fentry/fexit here)",
+                    );
+                }
+                error = Some(why);
+                break;
+            }
+        }
+    }
+    match error {
+        None if done.is_empty() => Err("no fexit program in the object".into()),
+        None => Ok(done.len()),
+        Some(e) => {
+            for p in done {
+                let _ = p.unload();
+            }
+            Err(e)
+        }
+    }
+}
+
 impl EbpfSource {
     /// Loads and attaches the programs and starts the reader thread.
     pub fn start(opts: Options) -> Result<EbpfSource, EbpfError> {
         preflight()?;
         let mut bpf = aya::Ebpf::load(BPF_OBJECT)?;
         let btf = aya::Btf::from_sys_fs().map_err(|_| EbpfError::NoBtf)?;
-        {
-            let (name, tp) = SYSCALL_PROGRAM;
-            let prog = bpf.program_mut(name).ok_or(EbpfError::Map {
-                name,
-                detail: "program missing from the object".into(),
-            })?;
-            let tp_prog: &mut BtfTracePoint = prog
-                .try_into()
-                .map_err(|source| EbpfError::Program { name, source })?;
-            tp_prog
-                .load(tp, &btf)
-                .map_err(|source| EbpfError::Program { name, source })?;
-            tp_prog
-                .attach()
-                .map_err(|source| EbpfError::Program { name, source })?;
-        }
+        let fexit = match opts.hook {
+            HookChoice::Tracepoint => Err("the tracepoint was asked for".to_string()),
+            HookChoice::Auto | HookChoice::Fexit => attach_fexit(&mut bpf, &btf),
+        };
+        let hook = match fexit {
+            Ok(_) => SyscallHook::Fexit,
+            Err(why) if opts.hook == HookChoice::Fexit => return Err(EbpfError::Fexit(why)),
+            Err(why) => {
+                if opts.hook == HookChoice::Auto {
+                    eprintln!(
+                        "rampart: ebpf: per-syscall fexit programs not used ({why}); hooking syscalls at the sys_exit tracepoint"
+                    );
+                }
+                let (name, tp) = SYSCALL_PROGRAM;
+                let prog = bpf.program_mut(name).ok_or(EbpfError::Map {
+                    name,
+                    detail: "program missing from the object".into(),
+                })?;
+                let tp_prog: &mut BtfTracePoint = prog
+                    .try_into()
+                    .map_err(|source| EbpfError::Program { name, source })?;
+                tp_prog
+                    .load(tp, &btf)
+                    .map_err(|source| EbpfError::Program { name, source })?;
+                tp_prog
+                    .attach()
+                    .map_err(|source| EbpfError::Program { name, source })?;
+                SyscallHook::SysExitTracepoint
+            }
+        };
         for (name, category, tp) in PROGRAMS.iter() {
             let prog = bpf.program_mut(name).ok_or(EbpfError::Map {
                 name,
@@ -229,6 +335,7 @@ impl EbpfSource {
             stop,
             drops_map,
             thread: Some(thread),
+            hook,
             _bpf: bpf,
         })
     }
@@ -236,6 +343,11 @@ impl EbpfSource {
     /// The events, in order.
     pub fn events(&self) -> &Receiver<Box<SyscallEvent>> {
         &self.rx
+    }
+
+    /// How this source hooks syscalls.
+    pub fn hook(&self) -> SyscallHook {
+        self.hook
     }
 
     /// Hands a consumed event back so the reader refills it instead of allocating a new one (the
