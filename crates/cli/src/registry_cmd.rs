@@ -10,7 +10,9 @@ use crate::db_cmd::{database_info, default_db_path, open_db};
 use crate::output;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use rampart_core::{Asset, AssetKind, Report, ScanWarning, Severity};
+use rampart_core::{
+    Asset, AssetKind, ImageBase, ImageRow, ImagesRollup, Report, ScanWarning, Severity,
+};
 use rampart_image::base::origin::{self, OriginSummary};
 use rampart_image::base::verdict::BaseSummary;
 use rampart_image::registry_scan::{RegistryScanOptions, scan_registry};
@@ -113,6 +115,7 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
     report.warnings.extend(setup.warnings.iter().cloned());
     let mut rows = Vec::new();
     let mut bases = BaseSummary::default();
+    let mut rollup = ImagesRollup::default();
     for image in &scan.images {
         let name = image.references.first().cloned().unwrap_or_default();
         let analysis = match &image.analysis {
@@ -124,6 +127,13 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
                     message: format!("not analysed: {e}"),
                 });
                 rows.push(format!("{name}  {}  error", image.digest.short()));
+                rollup.images.push(ImageRow {
+                    reference: name.clone(),
+                    also: image.references.iter().skip(1).cloned().collect(),
+                    digest: image.digest.to_string(),
+                    error: Some(e.to_string()),
+                    ..ImageRow::default()
+                });
                 continue;
             }
         };
@@ -186,9 +196,34 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
                 String::new()
             },
         ));
+        let mut by_severity = std::collections::BTreeMap::new();
+        for f in one.findings.iter().filter(|f| f.suppressed.is_none()) {
+            *by_severity.entry(f.severity).or_insert(0) += 1;
+        }
+        rollup.images.push(ImageRow {
+            reference: name.clone(),
+            also: image.references.iter().skip(1).cloned().collect(),
+            digest: image.digest.to_string(),
+            packages: analysis.inventory.packages.len(),
+            by_severity,
+            base: verdict.as_ref().map(|v| ImageBase {
+                name: v.base_name(),
+                allowed: v.detection.allowed.is_some(),
+                recommended: v
+                    .recommendation
+                    .as_ref()
+                    .map(|r| r.recommended.name.clone()),
+            }),
+            findings_in_base: total(&split.base),
+            findings_added: total(&split.added),
+            cached: image.cached,
+            error: None,
+        });
         report.findings.append(&mut one.findings);
         report.packages.append(&mut one.packages);
     }
+    (rollup.bases, rollup.upgrades) = bases.rollup();
+    report.images = Some(rollup);
     for (what, e) in &scan.errors {
         report.warnings.push(ScanWarning {
             path: what.clone(),

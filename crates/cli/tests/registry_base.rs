@@ -264,6 +264,66 @@ fn registry_scan_reports_each_images_base_and_summarises_bases() {
         "{summary}"
     );
 
+    // The same rows and summary in the JSON report.
+    let rollup = &report["images"];
+    let images = rollup["images"].as_array().expect("images rows");
+    assert_eq!(images.len(), 6, "{rollup}");
+    let image = |r: &str| {
+        images
+            .iter()
+            .find(|i| i["reference"] == format!("{host}/{r}"))
+            .unwrap_or_else(|| panic!("{r} in {rollup}"))
+    };
+    let web = image("team/web:1");
+    assert_eq!(web["base"]["name"], "python-app-base");
+    assert_eq!(web["base"]["allowed"], true);
+    assert_eq!(web["base"]["recommended"], "debian-bookworm-minbase");
+    assert!(web["digest"].as_str().unwrap().starts_with("sha256:"));
+    let web_total: u64 = web["by_severity"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        web_total,
+        web["findings_in_base"].as_u64().unwrap() + web["findings_added"].as_u64().unwrap()
+    );
+    assert_eq!(
+        web_total as usize,
+        findings
+            .iter()
+            .filter(|f| f["asset"] == format!("{host}/team/web:1"))
+            .count()
+    );
+    assert_eq!(image("team/tool:1")["base"]["name"], "debian-bookworm");
+    let bases = rollup["bases"].as_array().expect("bases");
+    let base = |n: &str| bases.iter().find(|b| b["name"] == n).unwrap();
+    assert_eq!(base("python-app-base")["images"], 2);
+    assert_eq!(base("python-app-base")["upgrade"], 2);
+    assert_eq!(base("debian-bookworm-minbase")["older_build"], 1);
+    let counts: Vec<u64> = bases
+        .iter()
+        .map(|b| b["images"].as_u64().unwrap())
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "most used first: {counts:?}"
+    );
+    let up = &rollup["upgrades"][0];
+    assert_eq!(
+        (
+            up["from"].as_str(),
+            up["to"].as_str(),
+            up["images"].as_u64()
+        ),
+        (
+            Some("python-app-base"),
+            Some("debian-bookworm-minbase"),
+            Some(2)
+        )
+    );
+
     // Without a catalogue the scan still splits findings into base and added.
     let plain = ok(rampart(
         &home,

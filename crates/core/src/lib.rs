@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod package;
 pub mod purl;
 pub mod report;
+pub mod rollup;
 pub mod severity;
 
 pub use asset::{Asset, AssetKind, OsRelease};
@@ -26,4 +27,5 @@ pub use package::{Ecosystem, LayerRef, Location, Package, SourcePackage};
 pub use report::{
     CheckOutcome, CheckStatus, DatabaseInfo, Report, ScanWarning, ScannerInfo, Summary, Timing,
 };
+pub use rollup::{BaseCount, ImageBase, ImageRow, ImagesRollup, Upgrade};
 pub use severity::Severity;

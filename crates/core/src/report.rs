@@ -87,6 +87,9 @@ pub struct Report {
     /// Compliance summaries for the frameworks asked for (`--framework`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compliance: Vec<crate::ComplianceSummary>,
+    /// Per-image rows and per-base counts of a multi-image scan (`rampart registry scan`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<crate::ImagesRollup>,
     pub summary: Summary,
 }
 
@@ -129,6 +132,7 @@ impl Report {
             warnings: Vec::new(),
             checks: Vec::new(),
             compliance: Vec::new(),
+            images: None,
             summary: Summary::default(),
         }
     }

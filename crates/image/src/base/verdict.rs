@@ -96,36 +96,10 @@ impl BaseVerdict {
     }
 }
 
-/// Images on one base.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BaseCount {
-    /// Whether the base is a catalogue entry.
-    pub allowed: bool,
-    /// Images on it.
-    pub images: usize,
-    /// Of which on an older build of it.
-    pub older_build: usize,
-    /// Of which with a recommended upgrade.
-    pub upgrade: usize,
-    /// Of which on an outdated base (either).
-    pub outdated: usize,
-}
+pub use rampart_core::{BaseCount, Upgrade};
 
-/// One recommended upgrade and the images it applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Upgrade {
-    /// The base in use.
-    pub from: String,
-    /// The allowed base recommended.
-    pub to: String,
-    /// Images it applies to.
-    pub images: usize,
-    /// Findings the upgrade removes, over those images.
-    pub fewer_findings: usize,
-}
-
-/// Many images' verdicts, by base.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Many images' verdicts, by base (in the JSON report as [`BaseSummary::rollup`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BaseSummary {
     /// Images counted.
     pub images: usize,
@@ -139,7 +113,11 @@ impl BaseSummary {
     /// Counts one image.
     pub fn add(&mut self, v: &BaseVerdict) {
         self.images += 1;
-        let c = self.bases.entry(v.base_name()).or_default();
+        let name = v.base_name();
+        let c = self.bases.entry(name.clone()).or_insert_with(|| BaseCount {
+            name,
+            ..BaseCount::default()
+        });
         c.allowed = v.detection.allowed.is_some();
         c.images += 1;
         c.older_build += usize::from(v.older_build());
@@ -178,13 +156,27 @@ impl BaseSummary {
         v
     }
 
+    /// The bases, most used first (then by name).
+    pub fn by_use(&self) -> Vec<&BaseCount> {
+        let mut rows: Vec<&BaseCount> = self.bases.values().collect();
+        rows.sort_by(|a, b| b.images.cmp(&a.images).then(a.name.cmp(&b.name)));
+        rows
+    }
+
+    /// The bases (most used first) and every upgrade (most applicable first), for the JSON report.
+    pub fn rollup(&self) -> (Vec<BaseCount>, Vec<Upgrade>) {
+        (
+            self.by_use().into_iter().cloned().collect(),
+            self.top_upgrades(usize::MAX).into_iter().cloned().collect(),
+        )
+    }
+
     /// The table: images per base (most first), outdated counts, the top `n` upgrades.
     pub fn write_table(&self, w: &mut dyn Write, n: usize) -> std::io::Result<()> {
-        let mut rows: Vec<(&String, &BaseCount)> = self.bases.iter().collect();
-        rows.sort_by(|a, b| b.1.images.cmp(&a.1.images).then(a.0.cmp(b.0)));
+        let rows = self.by_use();
         let width = rows
             .iter()
-            .map(|(k, _)| k.chars().count())
+            .map(|c| c.name.chars().count())
             .max()
             .unwrap_or(4)
             .max(4);
@@ -194,10 +186,11 @@ impl BaseSummary {
             "  {:<width$}  ALLOWED  IMAGES  OLDER BUILD  UPGRADE",
             "BASE"
         )?;
-        for (name, c) in rows {
+        for c in rows {
             writeln!(
                 w,
-                "  {name:<width$}  {:<7}  {:>6}  {:>11}  {:>7}",
+                "  {:<width$}  {:<7}  {:>6}  {:>11}  {:>7}",
+                c.name,
                 if c.allowed { "yes" } else { "no" },
                 c.images,
                 c.older_build,
