@@ -172,9 +172,18 @@ pub(crate) struct Setup {
 }
 
 impl Setup {
-    pub(crate) fn new(opts: &ImageOptions, quiet: bool, db: &Database) -> Result<Setup> {
+    /// With `stash`, every registry client of the run (the catalogue's and the caller's) shares
+    /// downloaded blobs.
+    pub(crate) fn new(
+        opts: &ImageOptions,
+        quiet: bool,
+        db: &Database,
+        stash: Option<Arc<rampart_image::BlobStash>>,
+    ) -> Result<Setup> {
+        let mut analyze = opts.source.analyze_options()?;
+        analyze.registry.stash = stash;
         let mut setup = Setup {
-            analyze: opts.source.analyze_options()?,
+            analyze,
             known: Arc::new(Vec::new()),
             candidates: Vec::new(),
             warnings: Vec::new(),
@@ -300,7 +309,7 @@ pub fn run(a: &ImageArgs) -> Result<ExitCode> {
     };
     let format = a.scan.out.format()?;
     let db = open_db(&a.scan.db.clone().unwrap_or_else(default_db_path))?;
-    let setup = Setup::new(&a.image, a.scan.out.quiet, &db)?;
+    let setup = Setup::new(&a.image, a.scan.out.quiet, &db, None)?;
     let scan = scan_image(reference, &setup, &a.scan, &db)?;
     output::write_report(&scan.report, format, &a.scan.out)?;
     if matches!(format, rampart_report::Format::Table) {
@@ -365,7 +374,7 @@ fn write_extra(text: &[u8], out: &crate::output::OutputArgs) -> Result<()> {
 fn compare(c: &CompareArgs) -> Result<ExitCode> {
     let format = c.scan.out.format()?;
     let db = open_db(&c.scan.db.clone().unwrap_or_else(default_db_path))?;
-    let setup = Setup::new(&c.image, c.scan.out.quiet, &db)?;
+    let setup = Setup::new(&c.image, c.scan.out.quiet, &db, None)?;
     let a = scan_image(&c.a, &setup, &c.scan, &db).with_context(|| format!("scanning {}", c.a))?;
     let b = scan_image(&c.b, &setup, &c.scan, &db).with_context(|| format!("scanning {}", c.b))?;
     let side = |s: &ImageScan| {

@@ -16,7 +16,7 @@ use rampart_core::{
 use rampart_image::base::origin::{self, OriginSummary};
 use rampart_image::base::verdict::BaseSummary;
 use rampart_image::registry_scan::{RegistryScanOptions, scan_registry};
-use rampart_image::{Cache, RegistryOptions};
+use rampart_image::{BlobStash, Cache, RegistryOptions};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -95,7 +95,9 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
     let db_path = a.scan.db.clone().unwrap_or_else(default_db_path);
     let db = open_db(&db_path)?;
     let started = Instant::now();
-    let setup = crate::image_cmd::Setup::new(&a.image, a.scan.out.quiet, &db)?;
+    // One blob stash for the run: the catalogue's `image:` entries and the scan read each blob once.
+    let stash = std::sync::Arc::new(BlobStash::new().context("blob stash")?);
+    let setup = crate::image_cmd::Setup::new(&a.image, a.scan.out.quiet, &db, Some(stash))?;
     let mut opts = RegistryScanOptions::new(a.target.clone());
     opts.concurrency = a.concurrency.max(1);
     if let Some(s) = &a.since {

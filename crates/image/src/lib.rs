@@ -49,5 +49,5 @@ pub use error::{ImageError, Result};
 pub use limits::Limits;
 pub use model::{DeletedFile, ImageInfo, LayerInfo, SpecialFile};
 pub use reference::{DOCKER_HUB, ImageRef, Platform, RegistryRef};
-pub use source::{RegistryClient, RegistryOptions, RegistrySource};
+pub use source::{BlobStash, RegistryClient, RegistryOptions, RegistrySource};
 pub use visitor::{FileVisitor, LayerFile};

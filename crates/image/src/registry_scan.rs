@@ -89,9 +89,12 @@ pub fn split_target(target: &str) -> Result<(String, String)> {
 /// Scans the registry `opts.target` names.
 pub fn scan_registry(opts: &RegistryScanOptions, cache: &Cache) -> Result<RegistryScan> {
     let (host, prefix) = split_target(&opts.target)?;
-    let stash = Arc::new(BlobStash::new()?);
-    let client =
-        Arc::new(RegistryClient::new(&host, &opts.analyze.registry)?.with_stash(stash.clone()));
+    // The caller's stash (shared with its other clients, e.g. the base catalogue's), else our own.
+    let stash = match &opts.analyze.registry.stash {
+        Some(s) => s.clone(),
+        None => Arc::new(BlobStash::new()?),
+    };
+    let client = Arc::new(RegistryClient::new(&host, &opts.analyze.registry)?.with_stash(stash));
     let mut out = RegistryScan::default();
     let repos: Vec<String> = client
         .catalog(opts.max_repositories)?

@@ -3,130 +3,11 @@
 
 use rampart_image::registry_scan::{RegistryScanOptions, scan_registry};
 use rampart_image::{AnalyzeOptions, Cache, ImageRef, RegistryOptions};
+use rampart_testkit::registry::Registry;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::path::Path;
 use std::time::Duration;
-
-/// A `docker-registry serve` on a free loopback port with temp storage; killed on drop.
-struct Registry {
-    child: Child,
-    host: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Registry {
-    fn start() -> Option<Registry> {
-        Registry::start_with(None)
-    }
-
-    /// With `Some((user, password))`: htpasswd (bcrypt) basic auth, the file made by `htpasswd`.
-    fn start_with(auth: Option<(&str, &str)>) -> Option<Registry> {
-        if Command::new("docker-registry")
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            assert!(!rampart_testkit::in_ci(), "docker-registry missing");
-            eprintln!("note: docker-registry not installed; skipping");
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let host = format!("127.0.0.1:{port}");
-        let cfg = dir.path().join("config.yml");
-        std::fs::write(
-            &cfg,
-            format!(
-                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .unwrap();
-        if let Some((user, password)) = auth {
-            let Ok(out) = Command::new("htpasswd")
-                .args(["-Bbn", user, password])
-                .output()
-            else {
-                assert!(
-                    !rampart_testkit::in_ci(),
-                    "htpasswd (apache2-utils) missing"
-                );
-                eprintln!("note: htpasswd (apache2-utils) not installed; skipping");
-                return None;
-            };
-            assert!(out.status.success(), "htpasswd failed");
-            let file = dir.path().join("htpasswd");
-            std::fs::write(&file, out.stdout).unwrap();
-            let mut c = std::fs::OpenOptions::new().append(true).open(&cfg).unwrap();
-            write!(
-                c,
-                "auth:\n  htpasswd:\n    realm: rampart\n    path: {}\n",
-                file.display()
-            )
-            .unwrap();
-        }
-        let log = dir.path().join("registry.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&cfg)
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(&host).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(Registry {
-            child,
-            host,
-            log,
-            _dir: dir,
-        })
-    }
-
-    fn push(&self, layout: &Path, tag: &str, dest: &str) {
-        self.push_as(layout, tag, dest, None);
-    }
-
-    fn push_as(&self, layout: &Path, tag: &str, dest: &str, creds: Option<&str>) {
-        let st = Command::new("skopeo")
-            .args(["copy", "-q", "--dest-tls-verify=false"])
-            .args(creds.map(|c| format!("--dest-creds={c}")))
-            .arg(format!("oci:{}:{tag}", layout.display()))
-            .arg(format!("docker://{}/{dest}", self.host))
-            .status()
-            .unwrap();
-        assert!(st.success(), "skopeo copy {tag} → {dest}");
-    }
-
-    /// `GET …/blobs/sha256:…` lines of the access log.
-    fn blob_gets(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap()
-            .lines()
-            .filter(|l| l.contains("\"GET /v2/") && l.contains("/blobs/sha256:"))
-            .filter_map(|l| l.split_whitespace().nth(6).map(str::to_string))
-            .collect()
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn insecure() -> AnalyzeOptions {
     AnalyzeOptions {
@@ -143,7 +24,9 @@ fn pulled_image_equals_the_layout_analysis() {
     let Some(images) = rampart_testkit::fixture("images") else {
         return;
     };
-    let Some(reg) = Registry::start() else { return };
+    let Some(reg) = Registry::start(None) else {
+        return;
+    };
     let layout = images.join("oci");
     reg.push(&layout, "app", "team/app:1.0");
     let opts = insecure();
@@ -169,7 +52,7 @@ fn basic_auth_registry_refuses_anonymous_pulls_and_accepts_credentials() {
     let Some(images) = rampart_testkit::fixture("images") else {
         return;
     };
-    let Some(reg) = Registry::start_with(Some(("alice", "s3cret-pass"))) else {
+    let Some(reg) = Registry::start(Some(("alice", "s3cret-pass"))) else {
         return;
     };
     reg.push_as(
@@ -266,7 +149,9 @@ fn registry_scan_reads_each_shared_blob_once_and_reruns_without_blobs() {
     let Some(images) = rampart_testkit::fixture("images") else {
         return;
     };
-    let Some(reg) = Registry::start() else { return };
+    let Some(reg) = Registry::start(None) else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let layout = tmp.path().join("variants");
     let tags = variants(&images.join("oci"), 20, &layout);
@@ -316,6 +201,75 @@ fn registry_scan_reads_each_shared_blob_once_and_reruns_without_blobs() {
         reg.blob_gets().len() - before,
         0,
         "second run fetched blobs"
+    );
+}
+
+/// The distinct blob digests among `gets`, and whether one was fetched twice.
+fn distinct(gets: &[String]) -> (usize, bool) {
+    let mut d: Vec<&str> = gets.iter().map(|u| u.rsplit('/').next().unwrap()).collect();
+    let total = d.len();
+    d.sort();
+    d.dedup();
+    (d.len(), d.len() != total)
+}
+
+#[test]
+fn a_catalogue_image_on_the_registry_shares_the_scans_blobs() {
+    use rampart_image::BlobStash;
+    use rampart_image::base::catalog::BaseCatalog;
+    use std::sync::Arc;
+    let Some(images) = rampart_testkit::fixture("images") else {
+        return;
+    };
+    let Some(reg) = Registry::start(None) else {
+        return;
+    };
+    let layout = images.join("oci");
+    // `app` is built on `minbase`: they share minbase's layer.
+    reg.push(&layout, "minbase", "base/debian:12");
+    reg.push(&layout, "app", "team/app:1");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bases.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "bases:\n  - name: debian-12\n    image: {}/base/debian:12\n",
+            reg.host
+        ),
+    )
+    .unwrap();
+    let catalog = BaseCatalog::load(&path).unwrap();
+    // catalogue, then scan, as `rampart registry scan --base-catalog` runs them
+    let run = |shared: bool, cache: &Cache| {
+        let mut analyze = insecure();
+        if shared {
+            analyze.registry.stash = Some(Arc::new(BlobStash::new().unwrap()));
+        }
+        let before = reg.blob_gets().len();
+        let (known, warnings) = catalog.resolve(&analyze, cache);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(known[0].analysis.is_some());
+        let mut opts = RegistryScanOptions::new(reg.host.clone());
+        opts.analyze = analyze;
+        let scan = scan_registry(&opts, cache).unwrap();
+        assert_eq!(scan.images.len(), 2, "{:?}", scan.errors);
+        reg.blob_gets().split_off(before)
+    };
+    let shared = run(true, &Cache::new(tmp.path().join("cache-a")));
+    let (blobs, twice) = distinct(&shared);
+    assert!(!twice, "a blob was fetched twice: {shared:?}");
+    // without the shared stash, the base layer is fetched again for the application image
+    let separate = run(false, &Cache::new(tmp.path().join("cache-b")));
+    let (same_blobs, twice) = distinct(&separate);
+    assert_eq!(same_blobs, blobs);
+    assert!(
+        twice,
+        "the control run should fetch the shared layer twice: {separate:?}"
+    );
+    eprintln!(
+        "catalogue + scan: {} blob GETs with the shared stash, {} without",
+        shared.len(),
+        separate.len()
     );
 }
 
@@ -424,7 +378,9 @@ fn catalogue_ref_entries_read_the_manifest_and_config_only_and_pin() {
     let Some(images) = rampart_testkit::fixture("images") else {
         return;
     };
-    let Some(reg) = Registry::start() else { return };
+    let Some(reg) = Registry::start(None) else {
+        return;
+    };
     let layout = images.join("oci");
     reg.push(&layout, "minbase", "base/debian:12");
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,9 @@
 //! Debian's `docker-registry` for tests: served on a free loopback port with temporary storage,
-//! optionally behind htpasswd basic auth, killed on drop. Without the server (or `htpasswd` for an
+//! optionally behind htpasswd basic auth, its access log kept (see [`Registry::blob_gets`]), killed
+//! on drop. Without the server (or `htpasswd` for an
 //! authenticated one) `start` prints a note and gives `None` — except under CI, where it fails.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,8 @@ pub struct Registry {
     pub host: String,
     /// Scratch folder (its `data/` is the registry's storage); tests may put their files here.
     pub dir: tempfile::TempDir,
+    /// The server's output, access log included.
+    pub log: PathBuf,
 }
 
 impl Drop for Registry {
@@ -47,7 +50,7 @@ impl Registry {
             .port();
         let host = format!("127.0.0.1:{port}");
         let mut config = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
             dir.path().join("data").display()
         );
         if let Some((user, password)) = auth {
@@ -65,24 +68,38 @@ impl Registry {
         }
         let cfg = dir.path().join("config.yml");
         std::fs::write(&cfg, config).expect("registry config");
+        let log = dir.path().join("registry.log");
+        let out = std::fs::File::create(&log).expect("registry log");
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(&cfg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("registry log"))
+            .stderr(out)
             .spawn()
             .expect("docker-registry starts");
         let deadline = Instant::now() + Duration::from_secs(5);
         while std::net::TcpStream::connect(&host).is_err() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
-        Some(Registry { child, host, dir })
+        Some(Registry {
+            child,
+            host,
+            dir,
+            log,
+        })
     }
 
     /// `skopeo copy oci:LAYOUT:TAG docker://HOST/DEST` (no TLS, no auth).
     pub fn push(&self, layout: &Path, tag: &str, dest: &str) {
+        self.push_as(layout, tag, dest, None);
+    }
+
+    /// [`Registry::push`] with `user:password` credentials.
+    pub fn push_as(&self, layout: &Path, tag: &str, dest: &str, creds: Option<&str>) {
         let out = Command::new("skopeo")
             .args(["copy", "-q", "--dest-tls-verify=false"])
+            .args(creds.map(|c| format!("--dest-creds={c}")))
             .arg(format!("oci:{}:{tag}", layout.display()))
             .arg(format!("docker://{}/{dest}", self.host))
             .output()
@@ -92,5 +109,15 @@ impl Registry {
             "skopeo copy {tag} → {dest}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// The paths of the `GET /v2/…/blobs/sha256:…` requests served so far, from the access log.
+    pub fn blob_gets(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"GET /v2/") && l.contains("/blobs/sha256:"))
+            .filter_map(|l| l.split_whitespace().nth(6).map(str::to_string))
+            .collect()
     }
 }

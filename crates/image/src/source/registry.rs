@@ -46,6 +46,9 @@ pub struct RegistryOptions {
     pub attempts: u32,
     /// First back-off delay; doubled per retry.
     pub backoff: Duration,
+    /// Blobs already downloaded in this run, shared by every client made with these options (a
+    /// registry scan and its base catalogue's `image:` entries read each blob once).
+    pub stash: Option<Arc<BlobStash>>,
 }
 
 impl std::fmt::Debug for RegistryOptions {
@@ -58,6 +61,7 @@ impl std::fmt::Debug for RegistryOptions {
             .field("timeout", &self.timeout)
             .field("attempts", &self.attempts)
             .field("backoff", &self.backoff)
+            .field("stash", &self.stash.is_some())
             .finish()
     }
 }
@@ -71,6 +75,7 @@ impl Default for RegistryOptions {
             timeout: Duration::from_secs(60),
             attempts: 4,
             backoff: Duration::from_millis(500),
+            stash: None,
         }
     }
 }
@@ -152,7 +157,7 @@ impl RegistryClient {
             auth,
             host: host.to_string(),
             opts: opts.clone(),
-            stash: None,
+            stash: opts.stash.clone(),
         })
     }
 
