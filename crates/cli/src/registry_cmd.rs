@@ -13,8 +13,10 @@ use clap::{Args, Subcommand};
 use rampart_core::{
     Asset, AssetKind, ImageBase, ImageRow, ImagesRollup, Report, ScanWarning, Severity,
 };
+use rampart_image::Digest;
 use rampart_image::base::origin::{self, OriginSummary};
 use rampart_image::base::verdict::BaseSummary;
+use rampart_image::base::{BaseDetection, Sibling, match_siblings};
 use rampart_image::registry_scan::{RegistryScanOptions, scan_registry};
 use rampart_image::{BlobStash, Cache, RegistryOptions};
 use std::process::ExitCode;
@@ -117,6 +119,20 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
     report.warnings.extend(setup.warnings.iter().cloned());
     let mut rows = Vec::new();
     let mut bases = BaseSummary::default();
+    // Every analysed image is a candidate base of the others (exact layer prefixes).
+    let layers: Vec<(&str, Vec<Digest>)> = scan
+        .images
+        .iter()
+        .filter_map(|i| {
+            let a = i.analysis.as_ref().ok()?;
+            let ids = a.image.layers.iter().map(|l| l.diff_id.clone()).collect();
+            Some((i.references.first()?.as_str(), ids))
+        })
+        .collect();
+    let siblings: Vec<Sibling<'_>> = layers
+        .iter()
+        .map(|(name, diff_ids)| Sibling { name, diff_ids })
+        .collect();
     let mut rollup = ImagesRollup::default();
     for image in &scan.images {
         let name = image.references.first().cloned().unwrap_or_default();
@@ -140,7 +156,8 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
             }
         };
         // One image's report, judged like `rampart image` judges it, then merged.
-        let base = analysis.detect_base(&setup.known);
+        let mut base = analysis.detect_base(&setup.known);
+        match_siblings(&mut base, &analysis.image, &siblings);
         let mut one = Report::new(
             analysis.image.asset(analysis.inventory.os.as_ref()),
             env!("CARGO_PKG_VERSION"),
@@ -208,14 +225,25 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
             digest: image.digest.to_string(),
             packages: analysis.inventory.packages.len(),
             by_severity,
-            base: verdict.as_ref().map(|v| ImageBase {
-                name: v.base_name(),
-                allowed: v.detection.allowed.is_some(),
-                recommended: v
-                    .recommendation
-                    .as_ref()
-                    .map(|r| r.recommended.name.clone()),
-            }),
+            base: match &verdict {
+                Some(v) => Some(ImageBase {
+                    name: v.base_name(),
+                    allowed: Some(v.detection.allowed.is_some()),
+                    layers: base.layers,
+                    methods: method_names(&base),
+                    recommended: v
+                        .recommendation
+                        .as_ref()
+                        .map(|r| r.recommended.name.clone()),
+                }),
+                None => base.name.clone().map(|name| ImageBase {
+                    name,
+                    allowed: None,
+                    layers: base.layers,
+                    methods: method_names(&base),
+                    recommended: None,
+                }),
+            },
             findings_in_base: total(&split.base),
             findings_added: total(&split.added),
             cached: image.cached,
@@ -253,6 +281,15 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
     }
     output::write_report(&report, format, &a.scan.out)?;
     output::exit_code(&report, &a.scan.out)
+}
+
+/// The detection methods' names, as the JSON report spells them.
+fn method_names(d: &BaseDetection) -> Vec<String> {
+    d.methods
+        .iter()
+        .filter_map(|m| serde_json::to_value(m).ok())
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect()
 }
 
 #[cfg(test)]

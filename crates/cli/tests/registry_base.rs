@@ -341,6 +341,53 @@ fn registry_scan_reports_each_images_base_and_summarises_bases() {
     ));
     let plain: Value = serde_json::from_slice(&plain.stdout).unwrap();
     let plain = plain["findings"].as_array().unwrap();
+    // Over the whole registry, each image's base is the other image whose layers are its bottom
+    // layers.
+    let whole = ok(rampart(
+        &home,
+        &[
+            "registry",
+            "scan",
+            host,
+            "--insecure",
+            "--db",
+            db.to_str().unwrap(),
+            "-f",
+            "json",
+            "-q",
+        ],
+    ));
+    let whole: Value = serde_json::from_slice(&whole.stdout).unwrap();
+    let rows = whole["images"]["images"].as_array().unwrap();
+    let base_of = |r: &str| {
+        &rows
+            .iter()
+            .find(|i| i["reference"] == format!("{host}/{r}"))
+            .unwrap_or_else(|| panic!("{r} in {whole}"))["base"]
+    };
+    let web = base_of("team/web:1");
+    assert_eq!(web["name"], format!("{host}/base/python:1"), "{web}");
+    assert!(web.get("allowed").is_none(), "no catalogue: {web}");
+    assert!(
+        web["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "registry-layers"),
+        "{web}"
+    );
+    let python = base_of("base/python:1");
+    assert_eq!(
+        python["name"],
+        format!("{host}/base/debian:minbase"),
+        "{python}"
+    );
+    // web's base (the app image) sits on minbase: more base layers than the app's own base
+    assert!(web["layers"].as_u64().unwrap() > python["layers"].as_u64().unwrap());
+    assert_eq!(
+        base_of("team/tool:1")["name"],
+        format!("{host}/base/debian:default")
+    );
     assert!(plain.iter().all(|f| origin(f).is_some()));
     assert!(
         plain

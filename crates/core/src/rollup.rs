@@ -47,13 +47,18 @@ pub struct ImageRow {
     pub error: Option<String>,
 }
 
-/// An image's base as judged against the catalogue.
+/// An image's detected base, judged against the catalogue when one is given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ImageBase {
     pub name: String,
-    /// Whether it is a catalogue (allowed) base.
-    pub allowed: bool,
+    /// Whether it is a catalogue (allowed) base; absent without a catalogue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<bool>,
+    /// The image's bottom layers that are the base's.
+    pub layers: u32,
+    /// How it was recognised (`annotation`, `catalog-layers`, `registry-layers`, `history-cmd`, …).
+    pub methods: Vec<String>,
     /// The allowed base recommended instead, when there is a better one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommended: Option<String>,

@@ -37,6 +37,8 @@ pub enum BaseMethod {
     HistoryRootfs,
     /// The OS release: the bottom layer holds the OS.
     OsRelease,
+    /// Another image of the same registry scan: its layers are the image's bottom layers.
+    RegistryLayers,
 }
 
 /// What detection found: the base's name when known, and how many bottom layers are the base's.
@@ -148,6 +150,57 @@ pub fn detect(image: &ImageInfo, os: Option<&OsRelease>, known: &[KnownBase]) ->
         d.name = Some(os.display_name());
     }
     d
+}
+
+/// Another image seen in the same scan, as a candidate base.
+#[derive(Debug, Clone, Copy)]
+pub struct Sibling<'a> {
+    /// Its reference (`host/repo:tag`).
+    pub name: &'a str,
+    /// Its layers.
+    pub diff_ids: &'a [crate::digest::Digest],
+}
+
+/// Refines `d` (from [`detect`]) with the other images of a registry scan: the longest sibling
+/// whose layers are exactly `image`'s bottom layers (strictly fewer) is its base. That is exact
+/// evidence, so it replaces the history and OS guesses unless they already claim more layers (the
+/// sibling is then an older ancestor); a catalogue match by layers is never overridden. An
+/// annotation's base name is kept, otherwise the sibling names the base.
+pub fn match_siblings(d: &mut BaseDetection, image: &ImageInfo, siblings: &[Sibling<'_>]) {
+    if d.methods.contains(&BaseMethod::CatalogLayers) {
+        return;
+    }
+    let best = siblings
+        .iter()
+        .filter(|s| !s.diff_ids.is_empty() && s.diff_ids.len() < image.layers.len())
+        .filter(|s| {
+            s.diff_ids
+                .iter()
+                .zip(&image.layers)
+                .all(|(a, l)| *a == l.diff_id)
+        })
+        .max_by(|a, b| {
+            a.diff_ids
+                .len()
+                .cmp(&b.diff_ids.len())
+                .then_with(|| b.name.cmp(a.name))
+        });
+    let Some(s) = best else { return };
+    let n = u32::try_from(s.diff_ids.len()).unwrap_or(u32::MAX);
+    if n < d.layers {
+        return;
+    }
+    d.layers = n;
+    d.methods.retain(|m| {
+        !matches!(
+            m,
+            BaseMethod::HistoryCmd | BaseMethod::HistoryRootfs | BaseMethod::OsRelease
+        )
+    });
+    d.methods.push(BaseMethod::RegistryLayers);
+    if !d.methods.contains(&BaseMethod::Annotation) {
+        d.name = Some(s.name.to_string());
+    }
 }
 
 #[cfg(test)]

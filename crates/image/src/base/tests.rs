@@ -138,3 +138,66 @@ fn os_release_alone_makes_the_bottom_layer_the_base() {
     assert_eq!(none.layers, 0);
     assert_eq!(none.layer_split(), "layers 0–1 added (no base recognised)");
 }
+
+#[test]
+fn a_sibling_whose_layers_are_the_bottom_ones_is_the_base() {
+    let img = image(&[1, 2, 3, 4], vec![]);
+    let os = OsRelease {
+        id: "debian".into(),
+        ..OsRelease::default()
+    };
+    let mut det = detect(&img, Some(&os), &[]);
+    assert_eq!(
+        (det.layers, &det.methods[..]),
+        (1, &[BaseMethod::OsRelease][..])
+    );
+    let (l12, l123, other, same) = (
+        vec![d(1), d(2)],
+        vec![d(1), d(2), d(3)],
+        vec![d(1), d(9)],
+        vec![d(1), d(2), d(3), d(4)],
+    );
+    let siblings = [
+        Sibling {
+            name: "r/os:1",
+            diff_ids: &l12,
+        },
+        Sibling {
+            name: "r/py:1",
+            diff_ids: &l123,
+        },
+        Sibling {
+            name: "r/x:1",
+            diff_ids: &other,
+        },
+        // the image itself (or another tag of the same layers) is not its own base
+        Sibling {
+            name: "r/app:1",
+            diff_ids: &same,
+        },
+    ];
+    match_siblings(&mut det, &img, &siblings);
+    assert_eq!(det.layers, 3);
+    assert_eq!(det.name.as_deref(), Some("r/py:1"));
+    assert_eq!(det.methods, [BaseMethod::RegistryLayers]);
+    assert_eq!(det.layer_split(), "layers 0–2 base, layer 3 added");
+
+    // a catalogue match by layers stands
+    let k = known("deb", &[1], &[]);
+    let mut cat = detect(&img, Some(&os), std::slice::from_ref(&k));
+    match_siblings(&mut cat, &img, &siblings);
+    assert_eq!((cat.layers, cat.name.as_deref()), (1, Some("deb")));
+
+    // an annotation keeps its name; the layer count comes from the sibling
+    let mut annotated = img.clone();
+    annotated
+        .annotations
+        .insert(BASE_NAME.into(), "python:3.12".into());
+    let mut ann = detect(&annotated, Some(&os), &[]);
+    match_siblings(&mut ann, &annotated, &siblings);
+    assert_eq!((ann.layers, ann.name.as_deref()), (3, Some("python:3.12")));
+    assert_eq!(
+        ann.methods,
+        [BaseMethod::Annotation, BaseMethod::RegistryLayers]
+    );
+}
