@@ -14,7 +14,7 @@
 //!
 //! A failed call (AccessDenied, throttling, timeout) is a [`Warning`]; what was read is kept.
 
-use crate::aws::{Sink, describe, runtime, sdk_config};
+use crate::aws::{Sink, describe, each_bounded, runtime, sdk_config};
 use crate::{AwsOptions, CloudError, Warning};
 use aws_sdk_iam::Client;
 use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput as Page;
@@ -24,7 +24,6 @@ use aws_sdk_iam::types::{
     ManagedPolicyDetail, PolicyDetail, PolicyVersion, Role, RoleDetail, RoleLastUsed, Tag,
     UserDetail,
 };
-use futures::stream::{self, StreamExt};
 use serde_json::{Map, Value as Json, json};
 
 /// The account's authorization details (see the module documentation) and what could not be read.
@@ -57,21 +56,17 @@ pub async fn authorization_details(o: &AwsOptions) -> Result<(Json, Vec<Warning>
             .map(|e| e.get("UserName").and_then(Json::as_str).map(str::to_string))
             .collect();
         let c = &c;
-        let mut keys = stream::iter(names)
-            .map(|name| async move {
-                let mut s = Sink::new("iam");
-                let k = match name {
-                    Some(n) => access_keys(c, &mut s, &n).await,
-                    None => None,
-                };
-                (k, s)
-            })
-            .buffered(o.concurrency.max(1));
-        let mut entries = list.iter_mut();
-        while let Some((k, s)) = keys.next().await {
-            sink.warnings.extend(s.warnings);
-            let entry = entries.next().and_then(Json::as_object_mut);
-            if let (Some(k), Some(entry)) = (k, entry) {
+        let keys = each_bounded(&mut sink, names, o.concurrency, |name| async move {
+            let mut s = Sink::new("iam");
+            let k = match name {
+                Some(n) => access_keys(c, &mut s, &n).await,
+                None => None,
+            };
+            (k, s)
+        })
+        .await;
+        for (entry, k) in list.iter_mut().zip(keys) {
+            if let (Some(k), Some(entry)) = (k, entry.as_object_mut()) {
                 entry.insert("AccessKeys".into(), Json::Array(k));
             }
         }

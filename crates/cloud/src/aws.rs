@@ -89,6 +89,30 @@ impl Sink {
     }
 }
 
+/// Runs `call` on every item, up to `n` at a time (at least one), and returns the results in the
+/// items' order; each call's own [`Sink`] is added to `sink` in that order too. The per-principal IAM
+/// calls (collector and authorization details) go through here, so the number of requests in flight
+/// stays bounded and the output does not depend on which call finishes first.
+pub(crate) async fn each_bounded<T, R, F, Fut>(
+    sink: &mut Sink,
+    items: Vec<T>,
+    n: usize,
+    call: F,
+) -> Vec<R>
+where
+    F: FnMut(T) -> Fut,
+    Fut: std::future::Future<Output = (R, Sink)>,
+{
+    use futures::stream::{self, StreamExt};
+    let mut done = stream::iter(items).map(call).buffered(n.max(1));
+    let mut out = Vec::new();
+    while let Some((r, s)) = done.next().await {
+        out.push(r);
+        sink.warnings.extend(s.warnings);
+    }
+    out
+}
+
 /// A short description of an SDK error: `Code: message` when the service sent one, else the SDK's own
 /// description (dispatch failure, timeout…) cut to 300 characters.
 pub(crate) fn describe<E>(e: &E) -> String

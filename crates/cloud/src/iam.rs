@@ -1,16 +1,17 @@
-//! IAM: users (inline and attached policies, access keys with last use, MFA devices), roles (trust policy,
-//! inline and attached policies), customer managed policies with their default version, the account
-//! password policy, and the roles holding AWSSupportAccess and SecurityAudit (`aws_iam_account`).
+//! IAM: users (inline and attached policies, access keys with last use, MFA devices), roles (trust
+//! policy, inline and attached policies), groups (inline and attached policies, members), customer
+//! managed policies with their default version, the account password policy, and the roles holding
+//! AWSSupportAccess and SecurityAudit (`aws_iam_account`).
 //!
-//! The per-user and per-role calls (policies, access keys and their last use, MFA devices) run for up to
-//! `AwsOptions::concurrency` principals at a time (default [`CONCURRENCY`]); results keep the order IAM lists them in.
+//! The per-user, per-role and per-group calls (policies, access keys and their last use, MFA devices,
+//! members) run through [`each_bounded`], `AwsOptions::concurrency` principals at a time (default
+//! [`CONCURRENCY`]); results keep the order IAM lists them in.
 
-use crate::aws::{ServiceOut, Sink, describe};
+use crate::aws::{ServiceOut, Sink, describe, each_bounded};
 use crate::doc::{live_resource, policy_string};
 use aws_sdk_iam::Client;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_types::SdkConfig;
-use futures::stream::{self, StreamExt};
 use serde_json::{Value as Json, json};
 
 /// Principals whose calls are in flight at once, by default.
@@ -21,8 +22,31 @@ pub(crate) async fn collect(conf: &SdkConfig, concurrency: usize) -> ServiceOut 
     let mut sink = Sink::new("iam");
     let mut resources = Vec::new();
     let n = concurrency.max(1);
-    users(&c, &mut sink, &mut resources, n).await;
-    roles(&c, &mut sink, &mut resources, n).await;
+    // Each kind of principal listed, then read `n` at a time.
+    macro_rules! each {
+        ($what:expr, $req:expr, |$p:ident| $items:expr, $one:expr) => {{
+            let listed = paginate!(sink, $what, $req, |$p| $items);
+            resources.extend(each_bounded(&mut sink, listed, n, $one).await);
+        }};
+    }
+    each!(
+        "ListUsers (no user could be read)",
+        c.list_users(),
+        |p| p.users().to_vec(),
+        |u| user(&c, u)
+    );
+    each!(
+        "ListRoles (no role could be read)",
+        c.list_roles(),
+        |p| p.roles().to_vec(),
+        |r| role(&c, r)
+    );
+    each!(
+        "ListGroups (no group could be read)",
+        c.list_groups(),
+        |p| p.groups().to_vec(),
+        |g| group(&c, g)
+    );
     policies(&c, &mut sink, &mut resources).await;
     password_policy(&c, &mut sink, &mut resources).await;
     account_roles(&c, &mut sink, &mut resources).await;
@@ -33,76 +57,91 @@ pub(crate) async fn collect(conf: &SdkConfig, concurrency: usize) -> ServiceOut 
     }
 }
 
-async fn inline_policies(
-    c: &Client,
-    sink: &mut Sink,
-    kind: &str,
-    name: &str,
-    names: Vec<String>,
-) -> Vec<Json> {
-    let mut out = Vec::new();
-    for p in names {
-        let doc = match kind {
-            "user" => c
-                .get_user_policy()
-                .user_name(name)
-                .policy_name(&p)
-                .send()
-                .await
-                .map(|r| r.policy_document().to_string())
-                .map_err(|e| describe(&e)),
-            _ => c
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(&p)
-                .send()
-                .await
-                .map(|r| r.policy_document().to_string())
-                .map_err(|e| describe(&e)),
-        };
-        match doc {
-            Ok(d) => out.push(json!({ "name": p, "policy": policy_string(&d) })),
-            Err(e) => sink.warn(format!("Get{kind}Policy {name}/{p}"), e),
-        }
-    }
-    out
+/// What kind of IAM identity a per-principal call is about.
+#[derive(Clone, Copy)]
+enum Kind {
+    User,
+    Role,
+    Group,
 }
 
-async fn users(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>, n: usize) {
-    let users = paginate!(
-        sink,
-        "ListUsers (no user could be read)",
-        c.list_users(),
-        |p| p.users().to_vec()
-    );
-    let mut done = stream::iter(users).map(|u| user(c, u)).buffered(n);
-    while let Some((r, s)) = done.next().await {
-        out.push(r);
-        sink.warnings.extend(s.warnings);
+impl Kind {
+    /// `User`, `Role`, `Group`, as in the API's operation names.
+    fn op(self) -> &'static str {
+        match self {
+            Kind::User => "User",
+            Kind::Role => "Role",
+            Kind::Group => "Group",
+        }
     }
+}
+
+/// The ARNs of the managed policies attached to a user, role or group, and its inline policies as
+/// `{name, policy}` blocks.
+async fn policies_of(
+    c: &Client,
+    sink: &mut Sink,
+    kind: Kind,
+    name: &str,
+) -> (Vec<String>, Vec<Json>) {
+    let what = |op: &str| format!("{op}{}Policies {name}", kind.op());
+    macro_rules! attached {
+        ($req:expr) => {
+            paginate!(sink, what("ListAttached"), $req, |p| p
+                .attached_policies()
+                .iter()
+                .filter_map(|a| a.policy_arn().map(str::to_string))
+                .collect::<Vec<_>>())
+        };
+    }
+    macro_rules! names {
+        ($req:expr) => {
+            paginate!(sink, what("List"), $req, |p| p.policy_names().to_vec())
+        };
+    }
+    let (attached, names) = match kind {
+        Kind::User => (
+            attached!(c.list_attached_user_policies().user_name(name)),
+            names!(c.list_user_policies().user_name(name)),
+        ),
+        Kind::Role => (
+            attached!(c.list_attached_role_policies().role_name(name)),
+            names!(c.list_role_policies().role_name(name)),
+        ),
+        Kind::Group => (
+            attached!(c.list_attached_group_policies().group_name(name)),
+            names!(c.list_group_policies().group_name(name)),
+        ),
+    };
+    let mut inline = Vec::new();
+    for p in names {
+        macro_rules! document {
+            ($req:expr) => {
+                $req.policy_name(&p)
+                    .send()
+                    .await
+                    .map(|r| r.policy_document().to_string())
+                    .map_err(|e| describe(&e))
+            };
+        }
+        let doc = match kind {
+            Kind::User => document!(c.get_user_policy().user_name(name)),
+            Kind::Role => document!(c.get_role_policy().role_name(name)),
+            Kind::Group => document!(c.get_group_policy().group_name(name)),
+        };
+        match doc {
+            Ok(d) => inline.push(json!({ "name": p, "policy": policy_string(&d) })),
+            Err(e) => sink.warn(format!("Get{}Policy {name}/{p}", kind.op()), e),
+        }
+    }
+    (attached, inline)
 }
 
 /// One user's document, with what could not be read about it.
 async fn user(c: &Client, u: aws_sdk_iam::types::User) -> (rampart_iac::Resource, Sink) {
     let mut sink = Sink::new("iam");
     let name = u.user_name().to_string();
-    let attached = paginate!(
-        sink,
-        format!("ListAttachedUserPolicies {name}"),
-        c.list_attached_user_policies().user_name(&name),
-        |p| p
-            .attached_policies()
-            .iter()
-            .filter_map(|a| a.policy_arn().map(str::to_string))
-            .collect::<Vec<_>>()
-    );
-    let inline_names = paginate!(
-        sink,
-        format!("ListUserPolicies {name}"),
-        c.list_user_policies().user_name(&name),
-        |p| p.policy_names().to_vec()
-    );
-    let inline = inline_policies(c, &mut sink, "user", &name, inline_names).await;
+    let (attached, inline) = policies_of(c, &mut sink, Kind::User, &name).await;
     let keys_meta = paginate!(
         sink,
         format!("ListAccessKeys {name}"),
@@ -153,41 +192,11 @@ async fn user(c: &Client, u: aws_sdk_iam::types::User) -> (rampart_iac::Resource
     (live_resource("aws_iam_user", &name, attrs), sink)
 }
 
-async fn roles(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>, n: usize) {
-    let roles = paginate!(
-        sink,
-        "ListRoles (no role could be read)",
-        c.list_roles(),
-        |p| p.roles().to_vec()
-    );
-    let mut done = stream::iter(roles).map(|r| role(c, r)).buffered(n);
-    while let Some((r, s)) = done.next().await {
-        out.push(r);
-        sink.warnings.extend(s.warnings);
-    }
-}
-
 /// One role's document, with what could not be read about it.
 async fn role(c: &Client, r: aws_sdk_iam::types::Role) -> (rampart_iac::Resource, Sink) {
     let mut sink = Sink::new("iam");
     let name = r.role_name().to_string();
-    let attached = paginate!(
-        sink,
-        format!("ListAttachedRolePolicies {name}"),
-        c.list_attached_role_policies().role_name(&name),
-        |p| p
-            .attached_policies()
-            .iter()
-            .filter_map(|a| a.policy_arn().map(str::to_string))
-            .collect::<Vec<_>>()
-    );
-    let inline_names = paginate!(
-        sink,
-        format!("ListRolePolicies {name}"),
-        c.list_role_policies().role_name(&name),
-        |p| p.policy_names().to_vec()
-    );
-    let inline = inline_policies(c, &mut sink, "role", &name, inline_names).await;
+    let (attached, inline) = policies_of(c, &mut sink, Kind::Role, &name).await;
     let attrs = json!({
         "name": name,
         "arn": r.arn(),
@@ -199,6 +208,40 @@ async fn role(c: &Client, r: aws_sdk_iam::types::Role) -> (rampart_iac::Resource
         "max_session_duration": r.max_session_duration(),
     });
     (live_resource("aws_iam_role", &name, attrs), sink)
+}
+
+/// One group's document: its policies and its members (`users`, user names; null when `GetGroup`
+/// failed, so nobody is judged as a member).
+async fn group(c: &Client, g: aws_sdk_iam::types::Group) -> (rampart_iac::Resource, Sink) {
+    let mut sink = Sink::new("iam");
+    let name = g.group_name().to_string();
+    let (attached, inline) = policies_of(c, &mut sink, Kind::Group, &name).await;
+    let before = sink.warnings.len();
+    let members = paginate!(
+        sink,
+        format!("GetGroup {name}"),
+        c.get_group().group_name(&name),
+        |p| p
+            .users()
+            .iter()
+            .map(|u| u.user_name().to_string())
+            .collect::<Vec<_>>()
+    );
+    let users = if sink.warnings.len() == before {
+        json!(members)
+    } else {
+        Json::Null
+    };
+    let attrs = json!({
+        "name": name,
+        "arn": g.arn(),
+        "path": g.path(),
+        "unique_id": g.group_id(),
+        "managed_policy_arns": attached,
+        "inline_policy": inline,
+        "users": users,
+    });
+    (live_resource("aws_iam_group", &name, attrs), sink)
 }
 
 async fn policies(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>) {

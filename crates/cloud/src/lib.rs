@@ -11,14 +11,15 @@
 //! Services: S3 (ACL, policy, bucket and account public access block, ownership controls, encryption,
 //! versioning, logging, object lock),
 //! IAM (users with inline/attached policies, access keys and last use, MFA devices; roles with trust,
-//! inline and attached policies; customer managed policies with their default version; the password
-//! policy), EC2 (instances with IMDS options, security groups, EBS volumes, snapshots and their sharing,
+//! inline and attached policies; groups with inline/attached policies and members; customer managed
+//! policies with their default version; the password policy), EC2 (instances with IMDS options, security groups, EBS volumes, snapshots and their sharing,
 //! EBS default encryption, VPCs, flow logs, network ACLs, AMIs owned by the account), KMS (customer managed
 //! keys, rotation, key policy), CloudTrail (trails, logging status, multi-region, validation, selectors),
 //! RDS (instances, snapshot sharing), Lambda (functions with masked environments, URLs, resource
 //! policies), EKS (endpoint, logging, secrets encryption), CloudWatch (log groups, metric filters, alarms),
 //! Config (recorders) and Organizations (SCPs and the chain over the account when readable; [`scan`]
-//! downgrades the IAM admin and escalation findings that chain blocks, see [`scp`]).
+//! downgrades the IAM admin and escalation findings that chain blocks, see [`scp`]). Where CloudWatch
+//! alarms could not be read, [`scan`] reports the CIS 4.x "no alarm" verdicts as unknown.
 //!
 //! For `rampart iam analyze --live`, [`authorization_details`] reads IAM `GetAccountAuthorizationDetails`
 //! into the JSON `aws iam get-account-authorization-details` prints (plus each user's access keys), the
@@ -152,7 +153,7 @@ pub struct CloudReport {
 /// steps, AWS CLI command, Terraform change — with the resource's names filled into the CLI line.
 pub fn scan(inventory: &Inventory, asset: &str, skip: &[String]) -> CloudReport {
     let set = ResourceSet::new(inventory.resources.clone());
-    let (mut findings, unknown) = rampart_iac::checks::run(asset, &set, skip);
+    let (mut findings, mut unknown) = rampart_iac::checks::run(asset, &set, skip);
     for check in live_checks::CHECKS {
         if skip.iter().any(|s| s == check.id) {
             continue;
@@ -178,7 +179,54 @@ pub fn scan(inventory: &Inventory, asset: &str, skip: &[String]) -> CloudReport 
     if let Some(chain) = scp::chain(inventory) {
         scp::apply(&mut findings, inventory, &chain);
     }
+    alarms_unread(&mut findings, &mut unknown, inventory);
     CloudReport { findings, unknown }
+}
+
+/// The CIS 4.x verdict "a metric filter matches, but no alarm watches its metric" rests on the alarms
+/// read; where `DescribeAlarms` failed in the log group's region (AccessDenied, or an endpoint such as
+/// moto that does not speak the SDK's CloudWatch protocol), that finding becomes an unknown outcome
+/// naming the failed call, instead of a failure the account may not have.
+fn alarms_unread(findings: &mut Vec<Finding>, unknown: &mut Vec<UnknownOutcome>, inv: &Inventory) {
+    let failed: Vec<&Warning> = inv
+        .warnings
+        .iter()
+        .filter(|w| w.service == "cloudwatch" && w.what.starts_with("DescribeAlarms"))
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    findings.retain(|f| {
+        if !f
+            .evidence
+            .iter()
+            .any(|e| e.detail.contains("no alarm watches its metric"))
+        {
+            return true;
+        }
+        let trail = inv.resources.iter().find(|r| r.address == f.subject);
+        // arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*
+        let region = trail
+            .and_then(|t| t.str("cloud_watch_logs_group_arn"))
+            .and_then(|arn| arn.split(':').nth(3));
+        let Some(w) = failed
+            .iter()
+            .find(|w| region.is_none_or(|r| w.what.split(' ').nth(1) == Some(r)))
+        else {
+            return true;
+        };
+        unknown.push(UnknownOutcome {
+            check_id: f.rule_id.clone(),
+            address: f.subject.clone(),
+            file: trail.map(|t| t.source.file.clone()).unwrap_or_default(),
+            line: 0,
+            reason: format!(
+                "aws_cloudwatch_metric_alarm: {} could not be read ({})",
+                w.what, w.error
+            ),
+        });
+        false
+    });
 }
 
 /// Declared (IaC) resources against live ones: changed attributes, only-declared and unmanaged resources.
@@ -227,6 +275,55 @@ mod tests {
             "{ids:?}"
         );
         assert!(!ids.iter().any(|i| i.starts_with("AWS-CT-001 ")), "{ids:?}");
+    }
+
+    #[test]
+    fn unread_alarms_make_the_alarm_verdict_unknown() {
+        let mut inv = Inventory {
+            resources: vec![
+                live_resource(
+                    "aws_cloudtrail",
+                    "t",
+                    json!({"name": "t", "enable_logging": true, "is_multi_region_trail": true,
+                           "cloud_watch_logs_group_arn":
+                               "arn:aws:logs:eu-west-1:1:log-group:g:*"}),
+                ),
+                live_resource(
+                    "aws_cloudwatch_log_metric_filter",
+                    "g-root",
+                    json!({"name": "root", "log_group_name": "g",
+                           "pattern": "{ $.userIdentity.type = \"Root\" }",
+                           "metric_transformation": [{"name": "RootUse"}]}),
+                ),
+            ],
+            ..Inventory::default()
+        };
+        let cw3 = |r: &CloudReport| r.findings.iter().any(|f| f.rule_id == "AWS-CW-003");
+        // Alarms read (none): the filter alone is not enough.
+        assert!(cw3(&scan(&inv, "aws:1", &[])));
+        // Alarms unread in another region: still judged.
+        inv.warnings.push(Warning {
+            service: "cloudwatch".into(),
+            what: "DescribeAlarms us-east-1".into(),
+            error: "AccessDenied: no".into(),
+        });
+        assert!(cw3(&scan(&inv, "aws:1", &[])));
+        // Unread in the log group's region: unknown, naming the failed call.
+        inv.warnings[0].what = "DescribeAlarms eu-west-1".into();
+        let r = scan(&inv, "aws:1", &[]);
+        assert!(!cw3(&r));
+        let u = r
+            .unknown
+            .iter()
+            .find(|u| u.check_id == "AWS-CW-003")
+            .expect("unknown outcome");
+        assert_eq!(u.address, "aws_cloudtrail.t");
+        assert!(
+            u.reason
+                .contains("DescribeAlarms eu-west-1 could not be read (AccessDenied")
+        );
+        // Verdicts that do not rest on alarms stay (no filter at all for CIS 4.1).
+        assert!(r.findings.iter().any(|f| f.rule_id == "AWS-CW-001"));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Turns an [`Analysis`] into core findings (kind Entitlement, subject = principal ARN).
 
-use crate::analysis::Analysis;
 use crate::analysis::risk::RiskCategory;
 use crate::analysis::trust::TrustKind;
 use crate::analysis::unused::UnusedKind;
+use crate::analysis::{Analysis, PrincipalReport};
 use rampart_core::{Finding, FindingKind, Severity};
 use std::collections::BTreeMap;
 
@@ -41,20 +41,21 @@ pub fn findings(a: &Analysis) -> Vec<Finding> {
 fn scp_limited(a: &Analysis, asset: &str, out: &mut Vec<Finding>) {
     for p in &a.principals {
         if let Some(why) = &p.scp_limited {
+            let f = Finding::new(
+                FindingKind::Entitlement,
+                "iam-admin-equivalent",
+                format!(
+                    "{:?} {} has full administrative access in its policies, limited by SCPs",
+                    p.kind, p.name
+                ),
+                Severity::Medium,
+                asset,
+                &p.arn,
+            )
+            .with_evidence("limited by SCP", None, why.clone())
+            .with_evidence("policies", None, listed(&p.policies));
             out.push(
-                Finding::new(
-                    FindingKind::Entitlement,
-                    "iam-admin-equivalent",
-                    format!(
-                        "{:?} {} has full administrative access in its policies, limited by SCPs",
-                        p.kind, p.name
-                    ),
-                    Severity::Medium,
-                    asset,
-                    &p.arn,
-                )
-                .with_evidence("limited by SCP", None, why.clone())
-                .with_evidence("policies", None, listed(&p.policies))
+                with_groups(f, via_groups(a, p))
                 .with_remediation(
                     "The SCP keeps this principal from changing IAM; its own policies still grant full access. \
                      Replace full-admin policies with least-privilege ones rather than relying on the SCP.",
@@ -76,6 +77,24 @@ fn scp_limited(a: &Analysis, asset: &str, out: &mut Vec<Finding>) {
                     &p.arn,
                 )
                 .with_evidence("blocked by SCP", None, why.clone())
+                .with_remediation(remediation),
+            );
+        }
+        for (cat, why) in &p.scp_narrowed {
+            let (_, what, remediation) = risk_meta(*cat);
+            out.push(
+                Finding::new(
+                    FindingKind::Entitlement,
+                    format!("iam-{}", cat.slug()),
+                    format!(
+                        "{:?} {} {what} in its policies, limited by SCPs to specific resources",
+                        p.kind, p.name
+                    ),
+                    Severity::Low,
+                    asset,
+                    &p.arn,
+                )
+                .with_evidence("limited by SCP", None, why.clone())
                 .with_remediation(remediation),
             );
         }
@@ -116,6 +135,29 @@ fn scp_limited(a: &Analysis, asset: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// The full-admin policies a user holds through its groups, as `GROUP_ARN: POLICY`.
+fn via_groups(a: &Analysis, p: &PrincipalReport) -> Vec<String> {
+    let mut out = Vec::new();
+    for g in &p.groups {
+        for ap in a
+            .admin_policies
+            .iter()
+            .filter(|ap| ap.attached_to.contains(g))
+        {
+            out.push(format!("{g}: {}", ap.policy));
+        }
+    }
+    out
+}
+
+/// `f` with one `via group` evidence entry per [`via_groups`] item.
+fn with_groups(mut f: Finding, groups: Vec<String>) -> Finding {
+    for g in groups {
+        f = f.with_evidence("via group", None, g);
+    }
+    f
+}
+
 fn admins(a: &Analysis, asset: &str, out: &mut Vec<Finding>) {
     for p in a.principals.iter().filter(|p| p.admin) {
         let mut f = Finding::new(
@@ -137,10 +179,13 @@ fn admins(a: &Analysis, asset: &str, out: &mut Vec<Finding>) {
         for ap in &full {
             f = f.with_evidence("full-admin policy attached", None, ap.policy.clone());
         }
-        if !full.is_empty() {
+        let groups = via_groups(a, p);
+        if !full.is_empty() || !groups.is_empty() {
             f = f.with_control("CIS AWS Foundations", "1.16");
         }
-        f = f.with_evidence("policies", None, listed(&p.policies)).with_remediation(
+        f = with_groups(f, groups)
+            .with_evidence("policies", None, listed(&p.policies))
+            .with_remediation(
             "Replace full-admin policies with least-privilege policies scoped to the actions and resources \
              the principal uses; keep break-glass admin access in a role with MFA-protected trust. \
              CLI: aws iam detach-user-policy / detach-role-policy --policy-arn <admin policy>.",

@@ -74,8 +74,28 @@ pub struct ScpChain {
 pub enum ScpVerdict {
     /// Allowed (possibly under conditions the analysis cannot know), or exempt.
     Allowed,
+    /// Asked about every resource (`*`), allowed only on some: some level's SCPs allow the action
+    /// only on specific resources. `resources` are the resource patterns of those SCP `Allow`
+    /// statements on which the whole chain allows the action; `why` names the level that narrows
+    /// it. Not a block: the principal can still perform the action on those resources.
+    Partial { resources: Vec<String>, why: String },
     /// Blocked; the text names the SCP statement or the level without an allowing SCP.
     Blocked(String),
+}
+
+impl ScpVerdict {
+    /// Blocked on every resource.
+    pub fn is_blocked(&self) -> bool {
+        matches!(self, ScpVerdict::Blocked(_))
+    }
+}
+
+/// Why [`ScpChain::check_exact`] refuses a request.
+enum Block {
+    /// An SCP statement denies it.
+    Denied(String),
+    /// Level `.0` has no SCP allowing it.
+    NoAllow(usize, String),
 }
 
 /// A summary of the chain for reports.
@@ -216,10 +236,72 @@ impl ScpChain {
 
     /// Whether the SCPs let `principal` perform `action` on `resource` (what-if: unknown context keys
     /// never block), naming what blocks it. Service-linked roles and the management account are exempt.
+    ///
+    /// On `resource` `*` (the question "on any resource?"), a level whose SCPs allow the action only
+    /// on specific resources (`Allow s3:* on arn:aws:s3:::bucket/*`) does not block it: the answer is
+    /// [`ScpVerdict::Partial`] with the resource patterns on which every level allows it and no SCP
+    /// denies it. A `Deny` scoped to specific resources leaves the action allowed on the others, so it
+    /// does not block a question on `*` either.
     pub fn check(&self, principal: &RequestPrincipal, action: &str, resource: &str) -> ScpVerdict {
         if !self.applies() || is_service_linked(principal.role_arn.as_deref()) {
             return ScpVerdict::Allowed;
         }
+        let (level, why) = match self.check_exact(principal, action, resource) {
+            Ok(()) => return ScpVerdict::Allowed,
+            Err(Block::NoAllow(level, why)) if resource == "*" => (level, why),
+            Err(Block::Denied(why) | Block::NoAllow(_, why)) => return ScpVerdict::Blocked(why),
+        };
+        // No level-wide Allow on "*": the resources some SCP Allow names, where the chain allows it.
+        let resources: Vec<String> = self
+            .allow_resources(action)
+            .into_iter()
+            .filter(|r| self.check_exact(principal, action, r).is_ok())
+            .collect();
+        if resources.is_empty() {
+            return ScpVerdict::Blocked(why);
+        }
+        ScpVerdict::Partial {
+            why: format!(
+                "SCPs attached to {} allow {action} only on {}",
+                self.levels[level].label(),
+                resources.join(", ")
+            ),
+            resources,
+        }
+    }
+
+    /// The distinct resource patterns (other than `*`) of the SCP `Allow` statements covering `action`.
+    fn allow_resources(&self, action: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in self
+            .levels
+            .iter()
+            .flat_map(|l| &l.policies)
+            .flat_map(|p| &p.document.statements)
+            .filter(|s| s.effect == Effect::Allow)
+        {
+            let Some(r) = s.resource.as_ref().filter(|r| !r.negated) else {
+                continue;
+            };
+            if !crate::eval::action_matches(&s.action, action) {
+                continue;
+            }
+            for p in &r.patterns {
+                if p.raw != "*" && !out.contains(&p.raw) {
+                    out.push(p.raw.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// [`ScpChain::check`] for exactly `resource` (on `*`, only level-wide Allows count).
+    fn check_exact(
+        &self,
+        principal: &RequestPrincipal,
+        action: &str,
+        resource: &str,
+    ) -> Result<(), Block> {
         let req = Request::new(principal.clone(), action, resource).incomplete();
         let set = PolicySet {
             scp_levels: self.policy_levels(),
@@ -239,13 +321,13 @@ impl ScpChain {
                 .map(ScpLevel::label)
                 .unwrap_or_default();
             let st = m.sid.clone().unwrap_or_else(|| format!("#{}", m.index));
-            return ScpVerdict::Blocked(format!(
+            return Err(Block::Denied(format!(
                 "SCP {} statement {st} (attached to {level}) denies {action}",
                 m.policy
-            ));
+            )));
         }
         // SCPs never grant: an implicit deny here only says whether every level has an Allow.
-        for l in &self.levels {
+        for (i, l) in self.levels.iter().enumerate() {
             let one = PolicySet {
                 scp_levels: vec![l.policies.iter().collect()],
                 identity: vec![&ALLOW_ALL],
@@ -253,27 +335,41 @@ impl ScpChain {
             };
             if !evaluate(&req, &one).allowed() {
                 let names: Vec<&str> = l.policies.iter().map(|p| p.name.as_str()).collect();
-                return ScpVerdict::Blocked(format!(
-                    "no SCP attached to {} allows {action} (attached: {})",
-                    l.label(),
-                    if names.is_empty() {
-                        "none".to_string()
-                    } else {
-                        names.join(", ")
-                    }
+                return Err(Block::NoAllow(
+                    i,
+                    format!(
+                        "no SCP attached to {} allows {action} (attached: {})",
+                        l.label(),
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
                 ));
             }
         }
-        ScpVerdict::Allowed
+        Ok(())
     }
 
-    /// The first of `actions` the SCPs block for `principal` on `*`, if any.
+    /// The first of `actions` the SCPs block for `principal` on every resource, if any (an action
+    /// allowed on some resources only, [`ScpVerdict::Partial`], is not blocked).
     pub fn first_blocked(&self, principal: &RequestPrincipal, actions: &[&str]) -> Option<String> {
         actions
             .iter()
             .find_map(|a| match self.check(principal, a, "*") {
                 ScpVerdict::Blocked(why) => Some(why),
-                ScpVerdict::Allowed => None,
+                ScpVerdict::Allowed | ScpVerdict::Partial { .. } => None,
+            })
+    }
+
+    /// The first of `actions` the SCPs allow for `principal` on some resources only: why.
+    pub fn first_partial(&self, principal: &RequestPrincipal, actions: &[&str]) -> Option<String> {
+        actions
+            .iter()
+            .find_map(|a| match self.check(principal, a, "*") {
+                ScpVerdict::Partial { why, .. } => Some(why),
+                _ => None,
             })
     }
 }

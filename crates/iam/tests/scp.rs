@@ -48,7 +48,7 @@ fn role(name: &str) -> RequestPrincipal {
 fn blocked(c: &ScpChain, p: &RequestPrincipal, action: &str) -> Option<String> {
     match c.check(p, action, "*") {
         ScpVerdict::Blocked(why) => Some(why),
-        ScpVerdict::Allowed => None,
+        ScpVerdict::Allowed | ScpVerdict::Partial { .. } => None,
     }
 }
 
@@ -280,5 +280,211 @@ fn findings_only_an_scp_stops_are_downgraded_with_the_scp_as_evidence() {
         f.iter()
             .filter(|f| f.rule_id == "iam-privilege-escalation-path" && f.subject == helpdesk)
             .all(|f| f.severity == Severity::Low)
+    );
+}
+
+const BUCKET_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"OnlyData","Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::data","arn:aws:s3:::data/*"]}]}"#;
+
+#[test]
+fn a_resource_scoped_allow_allows_some_resources_on_a_what_if_on_star() {
+    let c = parse(&chain(
+        vec![full()],
+        vec![policy("p-data", "DataOnly", BUCKET_ONLY)],
+        vec![full()],
+    ));
+    let u = user("alice");
+    match c.check(&u, "s3:GetObject", "*") {
+        ScpVerdict::Partial { resources, why } => {
+            assert_eq!(resources, ["arn:aws:s3:::data", "arn:aws:s3:::data/*"]);
+            assert!(
+                why.starts_with(
+                    "SCPs attached to OU Prod (ou-ab12-prod) allow s3:GetObject only on arn:aws:s3:::data"
+                ),
+                "{why}"
+            );
+        }
+        v => panic!("{v:?}"),
+    }
+    assert!(!c.check(&u, "s3:GetObject", "*").is_blocked());
+    assert_eq!(
+        c.check(&u, "s3:GetObject", "arn:aws:s3:::data/report.csv"),
+        ScpVerdict::Allowed
+    );
+    assert!(
+        c.check(&u, "s3:GetObject", "arn:aws:s3:::other/x")
+            .is_blocked()
+    );
+    // Not covered by the scoped Allow at all: blocked, naming the level.
+    let why = blocked(&c, &u, "ec2:RunInstances").expect("blocked");
+    assert!(why.contains("no SCP attached to OU Prod"), "{why}");
+    // Partial is not a block for the downgrade questions, and is reported as such.
+    assert_eq!(c.first_blocked(&u, &["s3:GetObject"]), None);
+    assert!(c.first_partial(&u, &["s3:GetObject"]).is_some());
+    // A Deny on the only allowed resources leaves nothing: blocked.
+    let deny_data = policy(
+        "p-nodata",
+        "NoData",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::data*"}]}"#,
+    );
+    let c = parse(&chain(
+        vec![full(), deny_data],
+        vec![policy("p-data", "DataOnly", BUCKET_ONLY)],
+        vec![full()],
+    ));
+    assert!(c.check(&u, "s3:GetObject", "*").is_blocked());
+}
+
+#[test]
+fn scoped_allows_intersect_across_levels() {
+    let other = policy(
+        "p-other",
+        "OtherOnly",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::other/*"}]}"#,
+    );
+    let wide = policy(
+        "p-s3",
+        "AnyBucket",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::*"}]}"#,
+    );
+    let u = user("alice");
+    // Root: any bucket; OU: data only → allowed on data's resources.
+    let c = parse(&chain(
+        vec![wide.clone()],
+        vec![policy("p-data", "DataOnly", BUCKET_ONLY)],
+        vec![full()],
+    ));
+    assert!(matches!(
+        c.check(&u, "s3:PutObject", "*"),
+        ScpVerdict::Partial { ref resources, .. } if resources.len() == 2
+    ));
+    // Root: other only; OU: data only → no resource both allow.
+    let c = parse(&chain(
+        vec![other],
+        vec![policy("p-data", "DataOnly", BUCKET_ONLY)],
+        vec![full()],
+    ));
+    assert!(c.check(&u, "s3:PutObject", "*").is_blocked());
+    // A resource-scoped Deny leaves the action allowed elsewhere.
+    let c = parse(&chain(
+        vec![
+            full(),
+            policy(
+                "p-d",
+                "NoSecrets",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::secrets/*"}]}"#,
+            ),
+        ],
+        vec![full()],
+        vec![full()],
+    ));
+    assert_eq!(c.check(&u, "s3:GetObject", "*"), ScpVerdict::Allowed);
+    assert!(
+        c.check(&u, "s3:GetObject", "arn:aws:s3:::secrets/k")
+            .is_blocked()
+    );
+}
+
+/// An account where admin and data access come only through groups.
+fn group_account(scps: Value) -> rampart_iam::Analysis {
+    let doc = |stmt: Value| json!({"Version": "2012-10-17", "Statement": [stmt]});
+    let v = json!({
+        "UserDetailList": [
+            {"UserName": "gadmin", "UserId": "AIDA1", "Path": "/",
+             "Arn": format!("arn:aws:iam::{ACCT}:user/gadmin"), "GroupList": ["admins"],
+             "UserPolicyList": [], "AttachedManagedPolicies": []},
+            {"UserName": "analyst", "UserId": "AIDA2", "Path": "/",
+             "Arn": format!("arn:aws:iam::{ACCT}:user/analyst"), "GroupList": ["readers"],
+             "UserPolicyList": [], "AttachedManagedPolicies": []}
+        ],
+        "GroupDetailList": [
+            {"GroupName": "admins", "GroupId": "AGPA1", "Path": "/",
+             "Arn": format!("arn:aws:iam::{ACCT}:group/admins"), "GroupPolicyList": [],
+             "AttachedManagedPolicies": [{"PolicyName": "AdministratorAccess",
+                                          "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]},
+            {"GroupName": "readers", "GroupId": "AGPA2", "Path": "/",
+             "Arn": format!("arn:aws:iam::{ACCT}:group/readers"),
+             "GroupPolicyList": [{"PolicyName": "read-all", "PolicyDocument":
+                 doc(json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}))}],
+             "AttachedManagedPolicies": []}
+        ],
+        "RoleDetailList": [],
+        "Policies": [{"PolicyName": "AdministratorAccess", "PolicyId": "ANPA1", "Path": "/",
+                      "Arn": "arn:aws:iam::aws:policy/AdministratorAccess", "DefaultVersionId": "v1",
+                      "AttachmentCount": 1, "IsAttachable": true,
+                      "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+                          "Document": doc(json!({"Effect": "Allow", "Action": "*", "Resource": "*"}))}]}],
+        "ServiceControlPolicies": scps,
+    });
+    let account = Account::from_value(&v).expect("account");
+    analyze(&account, &Options::default())
+}
+
+#[test]
+fn a_group_grant_is_judged_for_each_member_under_the_scps() {
+    let deny_iam = policy(
+        "p-deny",
+        "DenyIamWrites",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoIamWrites","Effect":"Deny","Action":["iam:Attach*","iam:Put*","iam:Create*","iam:Update*","iam:PassRole"],"Resource":"*"}]}"#,
+    );
+    let data = policy("p-data", "DataOnly", BUCKET_ONLY);
+    let a = group_account(chain(
+        vec![full()],
+        vec![full(), deny_iam],
+        vec![full(), data],
+    ));
+    let member = a
+        .principals
+        .iter()
+        .find(|p| p.name == "gadmin")
+        .expect("member");
+    assert!(!member.admin);
+    let why = member.scp_limited.as_deref().expect("limited");
+    assert!(why.contains("SCP DenyIamWrites (p-deny)"), "{why}");
+    let f = findings(&a);
+    let admin = f
+        .iter()
+        .find(|f| f.rule_id == "iam-admin-equivalent" && f.subject.ends_with("user/gadmin"))
+        .expect("admin finding");
+    assert_eq!(admin.severity, Severity::Medium);
+    assert!(
+        admin
+            .evidence
+            .iter()
+            .any(|e| e.label == "limited by SCP" && e.detail.contains("DenyIamWrites")),
+        "{:?}",
+        admin.evidence
+    );
+    assert!(
+        admin
+            .evidence
+            .iter()
+            .any(|e| e.label == "via group" && e.detail.contains("group/admins")),
+        "{:?}",
+        admin.evidence
+    );
+    // The readers' s3:GetObject on "*" is narrowed by the account's DataOnly SCP (a FullAWSAccess
+    // sits beside it, so here it is allowed everywhere): nothing narrowed.
+    let analyst = a.principals.iter().find(|p| p.name == "analyst").unwrap();
+    assert!(analyst.scp_narrowed.is_empty() && analyst.scp_blocked.is_empty());
+    // With only DataOnly at the account level, the category is limited to the data bucket.
+    let a = group_account(chain(
+        vec![full()],
+        vec![full()],
+        vec![policy("p-data", "DataOnly", BUCKET_ONLY)],
+    ));
+    let analyst = a.principals.iter().find(|p| p.name == "analyst").unwrap();
+    let (cat, why) = analyst.scp_narrowed.iter().next().expect("narrowed");
+    assert_eq!(cat.slug(), "data-exfiltration");
+    assert!(why.contains("only on arn:aws:s3:::data"), "{why}");
+    let f = findings(&a);
+    let narrowed = f
+        .iter()
+        .find(|f| f.rule_id == "iam-data-exfiltration" && f.subject.ends_with("user/analyst"))
+        .expect("narrowed finding");
+    assert_eq!(narrowed.severity, Severity::Low);
+    assert!(
+        narrowed
+            .title
+            .ends_with("limited by SCPs to specific resources")
     );
 }

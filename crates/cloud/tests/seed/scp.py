@@ -1,6 +1,6 @@
 """An organization on moto: the default account (123456789012) is the management account; a member account
-in OU Prod, whose SCP DenyIamWrites denies IAM changes. Each account gets an admin user and a role with
-iam:PassRole on "*". Prints the member account's id and credentials as JSON."""
+in OU Prod, whose SCP DenyIamWrites denies IAM changes. Each account gets an admin user, a group holding
+AdministratorAccess with one member, and a role with iam:PassRole on "*". Prints the member account's id and credentials as JSON."""
 import json
 
 import boto3
@@ -43,6 +43,11 @@ for kw, account in ((mgmt, "123456789012"), (dict(mgmt, **creds), member)):
     iam = boto3.client("iam", **kw)
     iam.create_user(UserName="org-admin")
     iam.attach_user_policy(UserName="org-admin", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    # Admin through a group only: judged for its member under the SCPs.
+    iam.create_group(GroupName="org-admins")
+    iam.attach_group_policy(GroupName="org-admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.create_user(UserName="group-admin")
+    iam.add_user_to_group(GroupName="org-admins", UserName="group-admin")
     iam.create_role(RoleName="esc-role", AssumeRolePolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                                   "Action": "sts:AssumeRole"}]}))

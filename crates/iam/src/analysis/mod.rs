@@ -56,6 +56,8 @@ pub struct PrincipalReport {
     pub admin: bool,
     /// Policies (names or ARNs) that apply.
     pub policies: Vec<String>,
+    /// ARNs of the groups a user is in (their policies are among `policies`).
+    pub groups: Vec<String>,
     /// Number of catalogue actions allowed on `*` without conditions, per access level.
     pub unrestricted_by_level: BTreeMap<AccessLevel, usize>,
     /// Number of catalogue actions allowed on some resource.
@@ -68,6 +70,9 @@ pub struct PrincipalReport {
     pub scp_limited: Option<String>,
     /// Categories its policies grant that SCPs block entirely, with what blocks them.
     pub scp_blocked: BTreeMap<RiskCategory, String>,
+    /// Categories its policies grant on every resource that SCPs allow only on specific resources
+    /// ([`crate::ScpVerdict::Partial`]), with the SCP level and the resources.
+    pub scp_narrowed: BTreeMap<RiskCategory, String>,
 }
 
 /// An escalation path the principal's policies allow but SCPs block.
@@ -213,6 +218,7 @@ pub fn analyze(account: &Account, opts: &Options) -> Analysis {
             risk_sources.insert(*cat, sources);
         }
         let mut scp_blocked = BTreeMap::new();
+        let mut scp_narrowed = BTreeMap::new();
         if let (Some(c), Some((_, be))) = (idx.scps, &base)
             && !admin_base[i]
             && !n.scp_exempt
@@ -226,10 +232,19 @@ pub fn analyze(account: &Account, opts: &Options) -> Analysis {
                     .take(50)
                     .map(|a| catalog.actions[a].name.as_str())
                     .collect();
-                let why = c
-                    .first_blocked(n.principal(), &names)
-                    .unwrap_or_else(|| "the SCPs over the account".to_string());
-                scp_blocked.insert(cat, why);
+                match c.first_blocked(n.principal(), &names) {
+                    Some(why) => {
+                        scp_blocked.insert(cat, why);
+                    }
+                    None => match c.first_partial(n.principal(), &names) {
+                        Some(why) => {
+                            scp_narrowed.insert(cat, why);
+                        }
+                        None => {
+                            scp_blocked.insert(cat, "the SCPs over the account".to_string());
+                        }
+                    },
+                }
             }
         }
         principals.push(PrincipalReport {
@@ -238,12 +253,18 @@ pub fn analyze(account: &Account, opts: &Options) -> Analysis {
             kind: n.kind,
             admin: is_admin,
             policies: n.identity.iter().map(|p| p.name.clone()).collect(),
+            groups: n
+                .groups
+                .iter()
+                .map(|&g| idx.nodes[g].arn.to_string())
+                .collect(),
             unrestricted_by_level: by_level,
             allowed_actions: e.any.count(),
             risks,
             risk_sources,
             scp_limited: scp_limit[i].clone(),
             scp_blocked,
+            scp_narrowed,
         });
     }
 

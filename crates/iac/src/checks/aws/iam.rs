@@ -16,26 +16,32 @@ const POLICY_TYPES: &[&str] = &[
     "aws_iam_policy_document",
 ];
 
-/// Every policy document a resource holds: its `policy`, or the `inline_policy` blocks of roles, users and
-/// groups.
-fn documents(r: &Resource) -> Vec<Doc> {
+/// The policy documents a resource holds, as attribute values: its `policy` (the policy types), or the
+/// `policy` of each `inline_policy` block (roles, users, groups), [`Attr::Unknown`] for a block list
+/// Terraform cannot know. Shared with the live collector's SCP judgement (`rampart_cloud::scp`), which
+/// decodes the same values with the IAM evaluation engine.
+pub fn policy_attrs(r: &Resource) -> Vec<Attr<'_>> {
     if POLICY_TYPES.contains(&r.resource_type.as_str()) {
         return match r.get("policy") {
             Attr::Absent => Vec::new(),
-            a => vec![policy::parse(a.known())],
+            a => vec![a],
         };
     }
-    let mut docs = Vec::new();
-    if let Attr::Known(Json::Array(ps)) = r.get("inline_policy") {
-        for (i, _) in ps.iter().enumerate() {
-            docs.push(policy::parse(
-                r.get(&format!("inline_policy.{i}.policy")).known(),
-            ));
-        }
-    } else if r.get("inline_policy") == Attr::Unknown {
-        docs.push(Doc::Unknown);
+    match r.get("inline_policy") {
+        Attr::Known(Json::Array(ps)) => (0..ps.len())
+            .map(|i| r.get(&format!("inline_policy.{i}.policy")))
+            .collect(),
+        Attr::Unknown => vec![Attr::Unknown],
+        _ => Vec::new(),
     }
-    docs
+}
+
+/// Every policy document a resource holds (see [`policy_attrs`]), parsed.
+fn documents(r: &Resource) -> Vec<Doc> {
+    policy_attrs(r)
+        .into_iter()
+        .map(|a| policy::parse(a.known()))
+        .collect()
 }
 
 /// Fails when some Allow statement satisfies `bad` (which returns a description), unknown when a statement
@@ -101,7 +107,8 @@ fn grants_on_star(s: &Json, targets: &[&str], what: &str) -> Option<Result<Strin
     Some(Ok(format!("allows {hit} on \"*\" ({what})")))
 }
 
-const PRIVESC: &[&str] = &[
+/// Actions that let a principal grant itself more (AWS-IAM-009; the live SCP judgement asks about them too).
+pub const PRIVESC: &[&str] = &[
     "iam:PassRole",
     "iam:CreatePolicyVersion",
     "iam:SetDefaultPolicyVersion",
@@ -120,7 +127,8 @@ const PRIVESC: &[&str] = &[
     "glue:UpdateDevEndpoint",
     "cloudformation:CreateStack",
 ];
-const CREDENTIALS: &[&str] = &[
+/// Actions that mint or reveal credentials (AWS-IAM-010; the live SCP judgement asks about them too).
+pub const CREDENTIALS: &[&str] = &[
     "iam:CreateAccessKey",
     "iam:UpdateAccessKey",
     "iam:CreateLoginProfile",
