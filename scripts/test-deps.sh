@@ -44,6 +44,8 @@ APT_PKGS=(debootstrap docker-registry hyperfine python3-venv jq ca-certificates 
 APT_PKGS+=(skopeo umoci podman runc)
 # Registry with basic auth (crates/image/tests/registry.rs, crates/cli/tests/image_auth.rs): htpasswd.
 APT_PKGS+=(apache2-utils)
+# CRI metadata of the eBPF agent (crates/runtime/tests/agent_cri.rs): a containerd of the test's own.
+APT_PKGS+=(containerd)
 # HTTPS endpoints and webhook (crates/runtime/tests/agent_tls.rs): a test CA and certificates.
 APT_PKGS+=(openssl)
 # eBPF: scripts/build-bpf.sh (clang, llvm-strip, bpf_helpers.h; bpftool regenerates bpf/vmlinux.h)

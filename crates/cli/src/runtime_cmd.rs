@@ -321,6 +321,11 @@ pub struct RuntimeRunArgs {
     /// `tracepoint`.
     #[arg(long, value_name = "HOOK", default_value = "auto", value_parser = ["auto", "fexit", "tracepoint"])]
     pub syscall_hook: String,
+    /// The CRI socket asked for container and Kubernetes pod metadata (default:
+    /// /run/containerd/containerd.sock, then /run/crio/crio.sock; `RAMPART_CRI_SOCKET` also sets
+    /// it). Podman containers are looked up with `podman inspect`.
+    #[arg(long, value_name = "PATH")]
+    pub cri_socket: Option<PathBuf>,
     /// Outputs (repeatable): json, text, file:PATH, text-file:PATH, syslog, syslog:udp://HOST:PORT,
     /// webhook:http://HOST:PORT/PATH, webhook:https://HOST:PORT/PATH.
     #[arg(long, value_name = "OUTPUT", default_value = "json")]
@@ -404,6 +409,7 @@ fn agent_options(a: &RuntimeRunArgs) -> Result<rampart_runtime::agent::AgentOpti
         cloudtrail_dir: a.cloudtrail_dir.clone(),
         record: a.record.clone(),
         syscall_hook: a.syscall_hook.clone(),
+        cri_socket: a.cri_socket.clone(),
         metrics_listen: a.metrics_listen.clone(),
         metrics_file: a.metrics_file.clone(),
         duration: a.duration.as_deref().map(parse_duration).transpose()?,

@@ -2,11 +2,14 @@
 //! ends it. Skips when eBPF is unavailable, except under `CI=true`, where it must run.
 #![cfg(all(target_os = "linux", feature = "ebpf"))]
 
+mod support;
+
 use rampart_runtime::agent::outputs::Collect;
 use rampart_runtime::agent::{Agent, AgentOptions, Responses};
 use rampart_runtime::sources::ebpf::preflight;
 use std::os::unix::process::ExitStatusExt;
 use std::time::{Duration, Instant};
+use support::{agent_with_stable_rules, alerts_of};
 
 const RULES: &str = r#"
 - rule: Victim started
@@ -101,22 +104,6 @@ fn podman_run(options: &[&str]) -> Option<std::process::Command> {
     Some(cmd)
 }
 
-/// Waits (5 s at most) for alerts of `rule`.
-fn alerts_of(collect: &Collect, rule: &str) -> Vec<rampart_runtime::Alert> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let hits: Vec<_> = collect
-            .alerts()
-            .into_iter()
-            .filter(|a| a.rule == rule)
-            .collect();
-        if !hits.is_empty() || Instant::now() > deadline {
-            return hits;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Drop and execute (event-generator's `syscall.DropAndExecuteNewBinaryInContainer`): a binary
 /// copied into the container's writable layer and run fires "Drop and execute new binary in
 /// container" (`proc.is_exe_upper_layer`, from the overlay upper directory podman reports); the
@@ -155,22 +142,6 @@ fn dropped_binary_in_container_fires_the_upper_layer_rule() {
     );
     let a = &found[0];
     assert_eq!(a.output_fields["proc.sname"], "sh", "{a:?}");
-}
-
-/// The agent with Falco's stable rules, alerts collected in memory.
-fn agent_with_stable_rules() -> (rampart_runtime::agent::Running, Collect) {
-    let rules = rampart_testkit::shared("testdata/falcosecurity-rules/rules/falco_rules.yaml")
-        .expect("falcosecurity rules");
-    let (ruleset, _) = rampart_runtime::rules::load(&[rules]).expect("rules load");
-    let collect = Collect::default();
-    let running = Agent::new(
-        rampart_runtime::Engine::new(ruleset),
-        AgentOptions::default(),
-    )
-    .output(Box::new(collect.clone()))
-    .start()
-    .expect("agent starts");
-    (running, collect)
 }
 
 /// Fileless execution (falcosecurity event-generator's `syscall.ExecutionFromMemfd`-style

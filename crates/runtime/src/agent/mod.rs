@@ -86,6 +86,8 @@ pub struct AgentOptions {
     /// How the eBPF source hooks syscalls: `auto` (fexit where the kernel allows it, else the
     /// tracepoint), `fexit` or `tracepoint`.
     pub syscall_hook: String,
+    /// The CRI socket asked for container and pod metadata (default: containerd's or CRI-O's).
+    pub cri_socket: Option<PathBuf>,
     /// PEM certificate chain and key: the audit and metrics endpoints speak HTTPS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -110,6 +112,7 @@ impl Default for AgentOptions {
             queue: 16_384,
             ebpf_channel: 65_536,
             syscall_hook: "auto".into(),
+            cri_socket: None,
             tls_cert: None,
             tls_key: None,
             audit_token: None,

@@ -513,6 +513,7 @@ mod syscall {
             let o = Options {
                 channel: opts.ebpf_channel.max(1),
                 hook: opts.syscall_hook.parse()?,
+                cri_socket: opts.cri_socket.clone(),
                 ..Options::default()
             };
             EbpfSource::start(o)

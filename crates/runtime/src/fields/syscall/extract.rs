@@ -153,6 +153,8 @@ field_table!(pub enum F, FIELDS {
     K8sPodName = "k8s.pod.name": Str/None,
     K8sPodId = "k8s.pod.id": Str/None,
     K8sPodUid = "k8s.pod.uid": Str/None,
+    K8sPodSandboxId = "k8s.pod.sandbox_id": Str/None,
+    K8sPodFullSandboxId = "k8s.pod.full_sandbox_id": Str/None,
     K8sPodLabel = "k8s.pod.label": Str/Required,
     K8sPodLabels = "k8s.pod.labels": Str/None,
     K8sNsLabel = "k8s.ns.label": Str/Required,
@@ -393,14 +395,23 @@ fn extract_more<'a>(e: &'a SyscallEvent, f: F, arg: &Arg) -> Val<'a> {
                 _ => &c.ip,
             })
         }
-        F::K8sNsName | F::K8sPodName | F::K8sPodId | F::K8sPodUid => {
+        F::K8sNsName
+        | F::K8sPodName
+        | F::K8sPodId
+        | F::K8sPodUid
+        | F::K8sPodSandboxId
+        | F::K8sPodFullSandboxId => {
             let Some(k) = &e.k8s else {
                 return Val::None;
             };
             non_empty(match f {
-                F::K8sNsName => &k.ns_name,
-                F::K8sPodName => &k.pod_name,
-                _ => &k.pod_uid,
+                F::K8sNsName => k.ns_name.as_str(),
+                F::K8sPodName => k.pod_name.as_str(),
+                // Falco: k8s.pod.sandbox_id is the truncated sandbox id
+                F::K8sPodSandboxId => k.sandbox_id.get(..12).unwrap_or(&k.sandbox_id),
+                F::K8sPodFullSandboxId => k.sandbox_id.as_str(),
+                // k8s.pod.id is Falco's legacy alias of k8s.pod.uid
+                _ => k.pod_uid.as_str(),
             })
         }
         F::K8sPodLabel | F::K8sNsLabel => {

@@ -192,6 +192,8 @@ pub struct K8sMeta {
     pub ns_name: String,
     pub pod_name: String,
     pub pod_uid: String,
+    /// The pod's sandbox id in the container runtime (full; `k8s.pod.sandbox_id` is 12 chars).
+    pub sandbox_id: String,
     pub pod_labels: Vec<(String, String)>,
     pub ns_labels: Vec<(String, String)>,
 }

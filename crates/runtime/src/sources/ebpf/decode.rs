@@ -1,39 +1,34 @@
 //! Raw kernel events into [`SyscallEvent`]s with Falco's field semantics.
 
+mod containers;
+
+pub use containers::{FIRST_SIGHT_WAIT, RETRY_MAX, RETRY_MIN};
+
 use super::fdtable::FdTable;
 use super::procs::split_args;
 use super::procs::{self, ProcInfo, Procs};
 use super::raw::{Kind, RawEvent, cstr, syscall_name};
-use crate::fields::syscall::{Ancestor, Container, Fd, Process, ProcessStamp, SyscallEvent};
+use crate::fields::syscall::{Ancestor, Fd, Process, ProcessStamp, SyscallEvent};
+use containers::Containers;
 use std::collections::HashMap;
 
 /// Appended to strings the kernel side cut at its buffer size.
 pub const TRUNCATED: &str = "...[truncated]";
 /// Ancestors attached to each event (`proc.aname[1..]`).
 const MAX_ANCESTORS: usize = 8;
-/// Most container metadata entries cached.
-const MAX_CONTAINERS: usize = 4096;
-
-/// A container's metadata and where its writable overlay layer is on the host.
-struct CachedContainer {
-    meta: Container,
-    upper_dir: Option<std::path::PathBuf>,
-}
 
 /// Decoder state: process table, names, container metadata.
 pub struct Decoder {
     pub procs: Procs,
     users: HashMap<u32, (String, String, String)>,
     groups: HashMap<u32, (String, String, String)>,
-    containers: HashMap<String, CachedContainer>,
-    podman: bool,
+    /// Container metadata, asked of the container runtime on a lookup thread.
+    containers: Containers,
     boot_offset: i64,
     num: u64,
     fds: FdTable,
     /// A file-descriptor record kept for reuse by the next event that has one.
     spare_fd: Option<Fd>,
-    /// Bumped when the container cache changes (part of an event's process stamp).
-    containers_version: u64,
 }
 
 fn boot_offset() -> i64 {
@@ -316,42 +311,29 @@ fn fill_ancestor(a: &mut Ancestor, pid: u32, info: &ProcInfo) {
 impl Decoder {
     /// A decoder with the process table seeded from /proc.
     pub fn new() -> Decoder {
+        Decoder::with_cri_socket(None)
+    }
+
+    /// A decoder asking the CRI runtime at `cri_socket` for container metadata (default: the
+    /// usual containerd and CRI-O sockets, or `RAMPART_CRI_SOCKET`).
+    pub fn with_cri_socket(cri_socket: Option<std::path::PathBuf>) -> Decoder {
         Decoder {
             procs: Procs::seed(),
             users: procs::id_names("/etc/passwd"),
             groups: procs::id_names("/etc/group"),
-            containers: HashMap::new(),
-            podman: which("podman"),
+            containers: Containers::with_cri_socket(cri_socket),
             boot_offset: boot_offset(),
             num: 0,
             fds: Default::default(),
             spare_fd: None,
-            containers_version: 0,
         }
     }
 
-    /// Makes sure the metadata of container `id` is cached (asks the runtime once per container;
-    /// the cache is emptied when it is full).
+    /// Makes sure the metadata of container `id` is cached or being looked up (see
+    /// [`containers`]: the first sight of a container waits at most [`FIRST_SIGHT_WAIT`] for the
+    /// runtime's answer; a failed lookup is retried after a backoff).
     fn cache_container(&mut self, id: &str) {
-        if id.is_empty() || self.containers.contains_key(id) {
-            return;
-        }
-        let mut meta = Container {
-            id: id.to_string(),
-            kind: "podman".into(),
-            ..Container::default()
-        };
-        let upper_dir = if self.podman {
-            inspect_podman(&mut meta)
-        } else {
-            None
-        };
-        if self.containers.len() >= MAX_CONTAINERS {
-            self.containers.clear();
-        }
-        self.containers
-            .insert(id.to_string(), CachedContainer { meta, upper_dir });
-        self.containers_version += 1;
+        self.containers.ensure(id);
     }
 
     /// The current version of what an event of `pid` copies from the tables.
@@ -359,7 +341,7 @@ impl Decoder {
         ProcessStamp {
             pid,
             procs: self.procs.version(),
-            containers: self.containers_version,
+            containers: self.containers.version(),
         }
     }
 
@@ -374,6 +356,8 @@ impl Decoder {
     /// `raw` gives no event.
     pub fn decode_into(&mut self, raw: &RawEvent<'_>, ev: &mut SyscallEvent) -> bool {
         let pid = raw.tgid;
+        // container metadata that arrived from the lookup thread, and retries that are due
+        self.containers.poll();
         match raw.kind {
             Kind::Fork => {
                 // the child pid is in args[0]; threads share the tgid and are not processes
@@ -442,14 +426,8 @@ impl Decoder {
             // the executable as the process sees it, looked up in the container's upper layer
             let exe = procs::exe_link(pid)
                 .or_else(|| info.exepath.starts_with('/').then(|| info.exepath.clone()));
-            info.exe_upper_layer = match (self.containers.get(&id), exe) {
-                (
-                    Some(CachedContainer {
-                        upper_dir: Some(upper),
-                        ..
-                    }),
-                    Some(exe),
-                ) => upper.join(exe.trim_start_matches('/')).is_file(),
+            info.exe_upper_layer = match (self.containers.upper_dir(&id, pid), exe) {
+                (Some(upper), Some(exe)) => upper.join(exe.trim_start_matches('/')).is_file(),
                 _ => false,
             };
         }
@@ -492,7 +470,7 @@ impl Decoder {
                 .procs
                 .peek(pid)
                 .map(|i| &i.container_id)
-                .filter(|id| !id.is_empty() && !self.containers.contains_key(id.as_str()))
+                .filter(|id| !id.is_empty() && self.containers.get(id.as_str()).is_none())
                 .cloned()
             {
                 self.cache_container(&id);
@@ -535,16 +513,18 @@ impl Decoder {
                     None => fill_ancestor(slot, apid, &unknown),
                 }
             }
-            match self
-                .containers
-                .get(info.container_id.as_str())
-                .map(|c| &c.meta)
-            {
-                Some(c) => match container {
-                    Some(dst) => dst.clone_from(c),
-                    None => *container = Some(c.clone()),
-                },
-                None => *container = None,
+            match self.containers.get(info.container_id.as_str()) {
+                Some(c) => {
+                    match container {
+                        Some(dst) => dst.clone_from(&c.meta),
+                        None => *container = Some(c.meta.clone()),
+                    }
+                    match (k8s.as_mut(), &c.k8s) {
+                        (Some(dst), Some(src)) => dst.clone_from(src),
+                        (_, src) => *k8s = src.clone(),
+                    }
+                }
+                None => (*container, *k8s) = (None, None),
             }
         }
         *ts = self.boot_offset.saturating_add(raw.ts_boot as i64);
@@ -560,7 +540,6 @@ impl Decoder {
         );
         *res = raw.ret;
         *buffer = None;
-        *k8s = None;
         user.uid = i64::from(raw.uid);
         match self.users.get(&raw.uid) {
             Some((n, home, shell)) => {
@@ -741,44 +720,6 @@ impl Default for Decoder {
     fn default() -> Self {
         Decoder::new()
     }
-}
-
-fn which(cmd: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
-        .unwrap_or(false)
-}
-
-/// Fills name and image of a podman container (`podman inspect`, bounded output) and returns
-/// its overlay upper directory (none for other storage drivers).
-fn inspect_podman(c: &mut Container) -> Option<std::path::PathBuf> {
-    let out = std::process::Command::new("podman")
-        .args([
-            "inspect",
-            "--format",
-            "{{.Name}}|{{.ImageName}}|{{.Id}}|{{.GraphDriver.Data.UpperDir}}",
-            &c.id,
-        ])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() || out.stdout.len() > 8192 {
-        return None;
-    }
-    let s = String::from_utf8_lossy(&out.stdout);
-    let mut f = s.trim().splitn(4, '|');
-    c.name = f.next().unwrap_or_default().to_string();
-    c.image = f.next().unwrap_or_default().to_string();
-    c.full_id = f.next().unwrap_or_default().to_string();
-    let (repo, tag) = match c.image.rsplit_once(':') {
-        Some((r, t)) if !t.contains('/') => (r.to_string(), t.to_string()),
-        _ => (c.image.clone(), String::new()),
-    };
-    c.image_repository = repo;
-    c.image_tag = tag;
-    f.next()
-        .filter(|u| u.starts_with('/'))
-        .map(std::path::PathBuf::from)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 //! println!("{:?}", src.stats());
 //! ```
 
+pub mod cri;
 pub mod decode;
 pub mod fdtable;
 pub mod procs;
@@ -45,6 +46,9 @@ pub struct Options {
     pub ignore_self: bool,
     /// How to hook syscalls.
     pub hook: HookChoice,
+    /// The CRI socket asked for container and pod metadata (default: containerd's or CRI-O's
+    /// usual socket, or `RAMPART_CRI_SOCKET`).
+    pub cri_socket: Option<std::path::PathBuf>,
 }
 
 /// Which syscall hook [`EbpfSource::start`] uses.
@@ -79,6 +83,7 @@ impl Default for Options {
             channel: 65_536,
             ignore_self: true,
             hook: HookChoice::Auto,
+            cri_socket: None,
         }
     }
 }
@@ -323,9 +328,10 @@ impl EbpfSource {
         };
         let thread = {
             let (counters, stop) = (counters.clone(), stop.clone());
+            let cri_socket = opts.cri_socket.clone();
             std::thread::Builder::new()
                 .name("rampart-ebpf".into())
-                .spawn(move || reader(ring, tx, pool, counters, stop, me))
+                .spawn(move || reader(ring, tx, pool, counters, stop, me, cri_socket))
                 .map_err(EbpfError::Thread)?
         };
         Ok(EbpfSource {
@@ -395,8 +401,9 @@ fn reader(
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
     me: u32,
+    cri_socket: Option<std::path::PathBuf>,
 ) {
-    let mut decoder = decode::Decoder::new();
+    let mut decoder = decode::Decoder::with_cri_socket(cri_socket);
     // an event not sent (ignored, or the channel was full) is refilled by the next record
     let mut spare: Option<Box<SyscallEvent>> = None;
     while !stop.load(Ordering::Relaxed) {

@@ -147,26 +147,51 @@ pub fn cwd_of(pid: u32) -> String {
         .unwrap_or_default()
 }
 
-/// Container id (12 hex chars) of a process from its cgroup path; empty for the host.
+/// Container id (full, as the runtime knows it) of a process from its cgroup path; empty for the
+/// host.
 pub fn container_of(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
         .map(|s| container_id_from_cgroup(&s))
         .unwrap_or_default()
 }
 
-/// Finds a 64-hex container id in a cgroup path (`libpod-<id>`, `docker-<id>`,
-/// `cri-containerd-<id>`, `crio-<id>`, or a bare `/docker/<id>` component).
+/// Finds the container id in the lines of `/proc/PID/cgroup`: a 64-hex component, bare or in a
+/// systemd scope (`libpod-<id>.scope`, `docker-<id>.scope`, `cri-containerd-<id>.scope`,
+/// `crio-<id>.scope`; cgroupfs drivers: `/kubepods/besteffort/pod<uid>/<id>`, `/docker/<id>`),
+/// else containerd's own `/<namespace>/<id>` for a container run outside Kubernetes (`ctr run`:
+/// any id, in the `default` or `k8s.io` namespace).
 pub fn container_id_from_cgroup(cgroup: &str) -> String {
-    for comp in cgroup.split(['/', '\n', ':']) {
-        let comp = comp.strip_suffix(".scope").unwrap_or(comp);
-        let id = ["libpod-", "docker-", "cri-containerd-", "crio-", ""]
-            .iter()
-            .find_map(|p| comp.strip_prefix(p).filter(|r| is_id(r)));
-        if let Some(id) = id {
-            return id[..12].to_string();
+    for line in cgroup.lines() {
+        let path = line.splitn(3, ':').nth(2).unwrap_or(line);
+        for comp in path.split('/') {
+            let comp = comp.strip_suffix(".scope").unwrap_or(comp);
+            let id = ["libpod-", "docker-", "cri-containerd-", "crio-", ""]
+                .iter()
+                .find_map(|p| comp.strip_prefix(p).filter(|r| is_id(r)));
+            if let Some(id) = id {
+                return id.to_string();
+            }
         }
     }
-    String::new()
+    cgroup
+        .lines()
+        .filter_map(|line| line.splitn(3, ':').nth(2))
+        .find_map(containerd_namespaced_id)
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
+/// `<id>` of a cgroup path `/<namespace>/<id>` of a containerd namespace.
+fn containerd_namespaced_id(path: &str) -> Option<&str> {
+    let mut parts = path.strip_prefix('/')?.split('/');
+    let (ns, id) = (parts.next()?, parts.next()?);
+    let valid = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
+    (parts.next().is_none()
+        && matches!(ns, "default" | "k8s.io")
+        && (1..=76).contains(&id.len())
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && id.bytes().all(valid))
+    .then_some(id)
 }
 
 fn is_id(s: &str) -> bool {
@@ -303,12 +328,38 @@ mod tests {
             format!("0::/system.slice/docker-{id}.scope"),
             format!("0::/kubepods/burstable/pod1/cri-containerd-{id}.scope"),
             format!("12:cpu:/docker/{id}"),
+            // containerd, systemd driver (kubelet's slices)
+            format!(
+                "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1f2e.slice/cri-containerd-{id}.scope"
+            ),
+            // containerd, cgroupfs driver, cgroup v1 (the controllers' lines) and v2
+            format!("4:memory:/kubepods/besteffort/pod1f2e-aa/{id}\n0::/"),
+            format!("0::/kubepods/burstable/pod1f2e-aa/{id}"),
+            // ctr run with a hex id: /<namespace>/<id>
+            format!("0::/default/{id}"),
+            // CRI-O, systemd driver
+            format!("0::/kubepods.slice/kubepods-pod1.slice/crio-{id}.scope"),
         ] {
-            assert_eq!(container_id_from_cgroup(&path), "3ad7b26ded6d", "{path}");
+            assert_eq!(container_id_from_cgroup(&path), id, "{path}");
         }
+        // ctr run with a name as the id, in containerd's namespaces only
         assert_eq!(
-            container_id_from_cgroup("0::/user.slice/session-1.scope"),
-            ""
+            container_id_from_cgroup("0::/default/my-ctr_1.0"),
+            "my-ctr_1.0"
         );
+        assert_eq!(
+            container_id_from_cgroup("5:cpu:/\n0::/k8s.io/nginx"),
+            "nginx"
+        );
+        for host in [
+            "0::/user.slice/session-1.scope",
+            "0::/system.slice/ssh.service",
+            "4:memory:/process_api/0da87e1c6b48494abc82ab00da8c74be\n0::/",
+            "0::/default/a/b",
+            "0::/default/",
+            "0::/",
+        ] {
+            assert_eq!(container_id_from_cgroup(host), "", "{host}");
+        }
     }
 }

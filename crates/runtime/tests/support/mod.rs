@@ -1,0 +1,54 @@
+//! Helpers shared by the agent's eBPF tests (`agent_ebpf.rs`, `agent_cri.rs`).
+// each test binary uses a part of them
+#![allow(dead_code)]
+
+use rampart_runtime::agent::outputs::Collect;
+use rampart_runtime::agent::{Agent, AgentOptions, Running};
+use std::time::{Duration, Instant};
+
+/// Waits (`wait` at most) for alerts of `rule`.
+pub fn alerts_within(collect: &Collect, rule: &str, wait: Duration) -> Vec<rampart_runtime::Alert> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let hits: Vec<_> = collect
+            .alerts()
+            .into_iter()
+            .filter(|a| a.rule == rule)
+            .collect();
+        if !hits.is_empty() || Instant::now() > deadline {
+            return hits;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits (5 s at most) for alerts of `rule`.
+pub fn alerts_of(collect: &Collect, rule: &str) -> Vec<rampart_runtime::Alert> {
+    alerts_within(collect, rule, Duration::from_secs(5))
+}
+
+/// The agent (eBPF source) with `ruleset`, alerts collected in memory.
+pub fn agent_with(ruleset: rampart_runtime::rules::Ruleset) -> (Running, Collect) {
+    agent_with_options(ruleset, AgentOptions::default())
+}
+
+/// [`agent_with`], with `options`.
+pub fn agent_with_options(
+    ruleset: rampart_runtime::rules::Ruleset,
+    options: AgentOptions,
+) -> (Running, Collect) {
+    let collect = Collect::default();
+    let running = Agent::new(rampart_runtime::Engine::new(ruleset), options)
+        .output(Box::new(collect.clone()))
+        .start()
+        .expect("agent starts");
+    (running, collect)
+}
+
+/// The agent with Falco's stable rules, alerts collected in memory.
+pub fn agent_with_stable_rules() -> (Running, Collect) {
+    let rules = rampart_testkit::shared("testdata/falcosecurity-rules/rules/falco_rules.yaml")
+        .expect("falcosecurity rules");
+    let (ruleset, _) = rampart_runtime::rules::load(&[rules]).expect("rules load");
+    agent_with(ruleset)
+}
