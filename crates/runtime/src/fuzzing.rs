@@ -85,6 +85,31 @@ fn extract_all(source: Source, ev: &dyn crate::fields::Event) {
     }
 }
 
+/// Decodes arbitrary bytes as a CRI runtime's four answers to a container lookup (split at the
+/// first three `0xff 0xfe` markers) and maps them into container and pod metadata.
+#[cfg(all(target_os = "linux", feature = "ebpf"))]
+pub fn fuzz_cri_responses(data: &[u8]) {
+    let mut parts = [&data[..0]; 4];
+    let mut rest = data;
+    for part in parts.iter_mut().take(3) {
+        match rest.windows(2).position(|w| w == [0xff, 0xfe]) {
+            Some(i) => {
+                *part = &rest[..i];
+                rest = &rest[i + 2..];
+            }
+            None => {
+                *part = rest;
+                rest = &rest[rest.len()..];
+            }
+        }
+    }
+    parts[3] = rest;
+    if let Ok(Some(found)) = crate::sources::ebpf::cri::decode_responses(parts) {
+        // the model must serialise (what outputs do with it)
+        let _ = serde_json::to_string(&found.container);
+    }
+}
+
 /// Parses arbitrary bytes as eBPF ring-buffer records (the input split into record-sized pieces)
 /// and decodes each into an event with one long-lived decoder, as the agent's reader thread does.
 #[cfg(all(target_os = "linux", feature = "ebpf"))]

@@ -54,3 +54,13 @@ fn audit_http_and_lines_with_odd_shapes_never_panic() {
     }
     fuzzing::fuzz_audit_lines(b"\x03{\"kind\":\"Event\"}\n\n\r\nnot json\n");
 }
+
+#[cfg(all(target_os = "linux", feature = "ebpf"))]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn cri_answers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        fuzzing::fuzz_cri_responses(&bytes);
+    }
+}

@@ -98,7 +98,7 @@ impl Conn {
 }
 
 /// A length-prefixed gRPC message (uncompressed).
-fn frame(msg: &impl prost::Message) -> Bytes {
+pub(super) fn frame(msg: &impl prost::Message) -> Bytes {
     let len = msg.encoded_len();
     let mut out = Vec::with_capacity(5 + len);
     out.push(0);
@@ -108,7 +108,10 @@ fn frame(msg: &impl prost::Message) -> Bytes {
 }
 
 /// The one message of a unary response body.
-fn unframe<R: prost::Message + Default>(method: &str, buf: &[u8]) -> Result<R, CriError> {
+pub(super) fn unframe<R: prost::Message + Default>(
+    method: &str,
+    buf: &[u8],
+) -> Result<R, CriError> {
     let malformed = |detail: String| CriError::Malformed {
         method: method.to_string(),
         detail,

@@ -293,6 +293,28 @@ impl Client {
     }
 }
 
+/// Decodes four framed gRPC response bodies (as a runtime would send them: `ListContainers`,
+/// `ContainerStatus`, `PodSandboxStatus`, `ImageStatus`) and maps them as [`Client::lookup`]
+/// does — the whole path of untrusted bytes from the socket to the model, for fuzzing and tests.
+pub fn decode_responses(bodies: [&[u8]; 4]) -> Result<Option<Found>, CriError> {
+    let list: ListContainersResponse = grpc::unframe("ListContainers", bodies[0])?;
+    let status: ContainerStatusResponse = grpc::unframe("ContainerStatus", bodies[1])?;
+    let sandbox: Option<PodSandboxStatusResponse> =
+        grpc::unframe("PodSandboxStatus", bodies[2]).ok();
+    let image: Option<ImageStatusResponse> = grpc::unframe("ImageStatus", bodies[3]).ok();
+    let sandbox = sandbox.and_then(|s| s.status);
+    let Some(listed) = list.containers.first() else {
+        return Ok(sandbox.as_ref().map(|s| sandbox_model("containerd", s)));
+    };
+    Ok(Some(to_model(
+        "containerd",
+        listed,
+        status.status.as_ref(),
+        sandbox.as_ref(),
+        image.and_then(|i| i.image).as_ref(),
+    )))
+}
+
 /// `container.type` for a runtime name (`Version`), else guessed from the socket's path.
 fn kind_of(runtime_name: &str, socket: &Path) -> String {
     match runtime_name {
@@ -569,6 +591,50 @@ mod tests {
             Some(&sandbox),
             Some(&image),
         );
+        // the same answers as framed bytes from a socket decode to the same model
+        let bodies = [
+            grpc::frame(&ListContainersResponse {
+                containers: vec![listed.clone()],
+            }),
+            grpc::frame(&ContainerStatusResponse {
+                status: Some(status.clone()),
+            }),
+            grpc::frame(&PodSandboxStatusResponse {
+                status: Some(sandbox.clone()),
+            }),
+            grpc::frame(&ImageStatusResponse {
+                image: Some(image.clone()),
+            }),
+        ];
+        let parts = [
+            &bodies[0][..],
+            &bodies[1][..],
+            &bodies[2][..],
+            &bodies[3][..],
+        ];
+        assert_eq!(decode_responses(parts).unwrap().as_ref(), Some(&found));
+        // hostile bodies: cut, compressed, lying lengths, garbage — errors, never panics
+        let cut = &bodies[1][..bodies[1].len() - 3];
+        assert!(decode_responses([parts[0], cut, parts[2], parts[3]]).is_err());
+        let mut compressed = bodies[0].to_vec();
+        compressed[0] = 1;
+        assert!(decode_responses([&compressed, parts[1], parts[2], parts[3]]).is_err());
+        let lying = [0u8, 0xff, 0xff, 0xff, 0xff, 1, 2];
+        assert!(decode_responses([&lying, parts[1], parts[2], parts[3]]).is_err());
+        assert!(
+            decode_responses([
+                b"\0\0\0\0\x05\xff\xff\xff\xff\xff",
+                parts[1],
+                parts[2],
+                parts[3]
+            ])
+            .is_err()
+        );
+        // a missing pod or image answer leaves the container's own metadata standing
+        let partial = decode_responses([parts[0], parts[1], b"", b"x"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(partial.container.name, "web");
         let c = &found.container;
         assert_eq!((c.id.as_str(), c.full_id.as_str()), (&ID[..12], ID));
         assert_eq!((c.name.as_str(), c.kind.as_str()), ("web", "containerd"));
