@@ -35,6 +35,8 @@ static __always_inline int watched(__u64 id)
 	case NR_memfd_create: case NR_init_module: case NR_finit_module: case NR_bpf:
 	case NR_kill: case NR_symlink: case NR_symlinkat: case NR_dup2: case NR_dup3:
 	case NR_execve: case NR_execveat: case NR_truncate: case NR_ftruncate: case NR_link: case NR_linkat:
+	case NR_socket: case NR_dup: case NR_fchmod: case NR_mkdir: case NR_mkdirat: case NR_rmdir:
+	case NR_setns: case NR_unshare: case NR_userfaultfd:
 		return 1;
 	}
 	return 0;
@@ -73,6 +75,10 @@ static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
 		e->tty = (major << 20) | minor;
 	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	const struct cred *cred = task->cred;
+	e->cap_effective = cred->cap_effective.val;
+	e->cap_permitted = cred->cap_permitted.val;
+	e->cap_inheritable = cred->cap_inheritable.val;
 	e->s1[0] = 0;
 	e->s2[0] = 0;
 	e->s1_len = 0;
@@ -84,9 +90,10 @@ static __always_inline int str_arg_index(__u64 id, int which)
 	// Index of the first (which=0) / second (which=1) user string argument, or -1.
 	switch (id) {
 	case NR_open: case NR_creat: case NR_unlink: case NR_chmod: case NR_chown:
-	case NR_memfd_create: case NR_truncate:
+	case NR_memfd_create: case NR_truncate: case NR_mkdir: case NR_rmdir:
 		return which == 0 ? 0 : -1;
 	case NR_openat: case NR_openat2: case NR_unlinkat: case NR_fchmodat: case NR_fchownat:
+	case NR_mkdirat:
 		return which == 0 ? 1 : -1;
 	case NR_rename: case NR_symlink: case NR_link:
 		return which == 0 ? 0 : 1;
@@ -142,6 +149,14 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 	if (i1 >= 0 && i1 < 6) {
 		long n = bpf_probe_read_user_str(e->s2, sizeof(e->s2), (void *)args[i1]);
 		e->s2_len = n > 0 ? n : 0;
+	}
+	if (id == NR_openat2 && args[2]) {
+		// struct open_how: flags and mode replace the pointer and size (read like openat's)
+		struct open_how how = {};
+		if (bpf_probe_read_user(&how, sizeof(how), (void *)args[2]) == 0) {
+			e->args[2] = how.flags;
+			e->args[3] = how.mode;
+		}
 	}
 	if (id == NR_connect || id == NR_bind || id == NR_accept || id == NR_accept4) {
 		// sockaddr (up to 28 bytes) into s2; for accept the peer address is written at exit.
@@ -202,6 +217,15 @@ WATCH(truncate, NR_truncate)
 WATCH(ftruncate, NR_ftruncate)
 WATCH(link, NR_link)
 WATCH(linkat, NR_linkat)
+WATCH(socket, NR_socket)
+WATCH(dup, NR_dup)
+WATCH(fchmod, NR_fchmod)
+WATCH(mkdir, NR_mkdir)
+WATCH(mkdirat, NR_mkdirat)
+WATCH(rmdir, NR_rmdir)
+WATCH(setns, NR_setns)
+WATCH(unshare, NR_unshare)
+WATCH(userfaultfd, NR_userfaultfd)
 
 // The fallback: one BTF raw tracepoint at every syscall exit (the syscall number from orig_ax).
 // It puts every task on the syscall slow path, so unwatched syscalls cost one load and a switch.

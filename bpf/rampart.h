@@ -11,7 +11,9 @@
 
 // x86_64 syscall numbers.
 #define NR_open 2
+#define NR_dup 32
 #define NR_dup2 33
+#define NR_socket 41
 #define NR_connect 42
 #define NR_accept 43
 #define NR_bind 49
@@ -22,11 +24,14 @@
 #define NR_truncate 76
 #define NR_ftruncate 77
 #define NR_rename 82
+#define NR_mkdir 83
+#define NR_rmdir 84
 #define NR_creat 85
 #define NR_link 86
 #define NR_unlink 87
 #define NR_symlink 88
 #define NR_chmod 90
+#define NR_fchmod 91
 #define NR_chown 92
 #define NR_ptrace 101
 #define NR_setuid 105
@@ -37,19 +42,23 @@
 #define NR_init_module 175
 #define NR_exit_group 231
 #define NR_openat 257
+#define NR_mkdirat 258
 #define NR_fchownat 260
 #define NR_unlinkat 263
 #define NR_renameat 264
 #define NR_linkat 265
 #define NR_symlinkat 266
 #define NR_fchmodat 268
+#define NR_unshare 272
 #define NR_accept4 288
 #define NR_dup3 292
+#define NR_setns 308
 #define NR_finit_module 313
 #define NR_renameat2 316
 #define NR_memfd_create 319
 #define NR_bpf 321
 #define NR_execveat 322
+#define NR_userfaultfd 323
 #define NR_openat2 437
 
 struct event {
@@ -73,6 +82,10 @@ struct event {
 	char comm[16];
 	char s1[STR_MAX];
 	char s2[STR_MAX];
+	// capability sets of the thread (bit N: capability N)
+	__u64 cap_effective;
+	__u64 cap_permitted;
+	__u64 cap_inheritable;
 };
 
 #endif

@@ -50,6 +50,8 @@ APT_PKGS+=(containerd)
 APT_PKGS+=(openssl)
 # eBPF: scripts/build-bpf.sh (clang, llvm-strip, bpf_helpers.h; bpftool regenerates bpf/vmlinux.h)
 APT_PKGS+=(clang llvm libbpf-dev bpftool)
+# crates/runtime/tests/ebpf_e2e.rs builds a small static C program (packet socket in a container).
+APT_PKGS+=(gcc libc6-dev)
 # build-fixtures.sh's npm-1000 fixture needs npm (any npm >= 7 reads lockfile v3);
 # take Debian's only when the machine has none (e.g. no NodeSource node).
 if ! command -v npm >/dev/null 2>&1; then APT_PKGS+=(nodejs npm); fi

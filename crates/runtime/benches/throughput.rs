@@ -266,6 +266,7 @@ fn raw_openat(path: &str) -> Vec<u8> {
         s1: path.as_bytes(),
         s2: b"",
         truncated: false,
+        caps: [0; 3],
     })
 }
 

@@ -80,19 +80,50 @@ fn real_behaviours_fire_rules() {
     // Execution from /dev/shm.
     let shm = format!("/dev/shm/rampart-e2e-{me}");
     let shm_ok = std::fs::copy("/bin/true", &shm).is_ok();
+    assert!(
+        shm_ok || !rampart_testkit::in_ci(),
+        "cannot write {shm} (the /dev/shm case must run in CI)"
+    );
     if shm_ok {
         run(Path::new(&shm), &[]);
         let _ = std::fs::remove_file(&shm);
     }
 
+    // PTRACE anti-debug (TRACEME) and PTRACE attach, by a copied python under our own name.
+    let xpy = dir.path().join("rampart-xpy");
+    std::fs::copy("/usr/bin/python3", &xpy).expect("copy python3");
+    run(
+        &xpy,
+        &["-c", "import ctypes; ctypes.CDLL(None).ptrace(0, 0, 0, 0)"],
+    );
+    run(
+        &xpy,
+        &[
+            "-c",
+            "import ctypes, subprocess\np = subprocess.Popen(['sleep', '5'])\nctypes.CDLL(None).ptrace(16, p.pid, 0, 0)\np.kill()",
+        ],
+    );
+    // Set Setuid or Setgid bit.
+    let suid = dir.path().join("rampart-suid");
+    std::fs::write(&suid, "#!/bin/sh\n").expect("write");
+    run(Path::new("chmod"), &["4755", &suid.display().to_string()]);
+    // Mkdir binary dirs.
+    let bin_dir = format!("/usr/bin/.rampart-e2e-{me}");
+    run(Path::new("mkdir"), &[&bin_dir]);
+    let _ = std::fs::remove_dir(&bin_dir);
+
     // collect for a bounded time
     let mut alerts: Vec<Alert> = Vec::new();
     let mut events = 0u64;
+    let mut root_caps = String::new();
     let deadline = Instant::now() + Duration::from_secs(4);
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
         match src.events().recv_timeout(left) {
             Ok(ev) if ours(&ev, me) => {
                 events += 1;
+                if ev.user.uid == 0 && root_caps.is_empty() {
+                    root_caps.clone_from(&ev.proc.cap_effective);
+                }
                 alerts.extend(engine.process(&*ev));
             }
             Ok(_) => {}
@@ -109,12 +140,30 @@ fn real_behaviours_fire_rules() {
         .find(|a| field(a, "proc.name") == "rampart-xcat")
         .expect("Read sensitive file untrusted fired for rampart-xcat");
     assert_eq!(field(read, "fd.name"), "/etc/shadow");
+    // root's capabilities by name (this test runs as root with CAP_SYS_ADMIN)
+    assert!(
+        root_caps.contains("CAP_SYS_ADMIN"),
+        "thread.cap_effective {root_caps:?}"
+    );
+    let anti = fired("PTRACE anti-debug attempt")
+        .find(|a| field(a, "proc.name") == "rampart-xpy")
+        .expect("PTRACE anti-debug attempt fired for rampart-xpy");
+    assert_eq!(field(anti, "evt.type"), "ptrace");
+    assert!(
+        fired("PTRACE attached to process").any(|a| field(a, "proc.name") == "rampart-xpy"),
+        "PTRACE attached to process fired for rampart-xpy"
+    );
+    assert!(
+        fired("Mkdir binary dirs").any(|a| a.output.contains(&bin_dir)),
+        "Mkdir binary dirs fired for {bin_dir}"
+    );
     let mut missing = Vec::new();
     for rule in [
         "Write below etc",
         "Search Private Keys or Passwords",
         "Clear Log Activities",
         "Create Symlink Over Sensitive Files",
+        "Set Setuid or Setgid bit",
     ] {
         if fired(rule).next().is_none() {
             missing.push(rule);
@@ -126,14 +175,12 @@ fn real_behaviours_fire_rules() {
     assert!(missing.is_empty(), "rules that did not fire: {missing:?}");
 }
 
-/// A shell with a tty in a podman container (runc): "Terminal shell in container", or at least a
-/// container rule with `container.id` of that container.
-#[test]
-fn shell_in_podman_container() {
+/// Whether eBPF and podman are here (under CI both must be).
+fn ebpf_and_podman() -> bool {
     if let Err(e) = preflight() {
         assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
         eprintln!("skipping eBPF container test: {e}");
-        return;
+        return false;
     }
     let podman_ok = Command::new("podman")
         .arg("--version")
@@ -142,25 +189,20 @@ fn shell_in_podman_container() {
     if !podman_ok {
         assert!(!rampart_testkit::in_ci(), "podman must be installed in CI");
         eprintln!("skipping: no podman");
-        return;
+        return false;
     }
-    let engine = engine();
-    let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
-    let conf = rampart_testkit::shared("peers/containers.conf");
-    let name = format!("rampart-e2e-{}", std::process::id());
+    true
+}
+
+/// `podman run --rm --name NAME OPTIONS… localhost/rampart/app:1.0 COMMAND…` (runc, the shared
+/// containers.conf), which must succeed.
+fn podman_run(name: &str, options: &[&str], command: &[&str]) {
     let mut cmd = Command::new("timeout");
-    cmd.args([
-        "60",
-        "podman",
-        "run",
-        "--rm",
-        "-t",
-        "--name",
-        &name,
-        "localhost/rampart/app:1.0",
-    ])
-    .args(["sh", "-c", "cat /etc/shadow >/dev/null; sleep 1"]);
-    if let Some(conf) = conf {
+    cmd.args(["60", "podman", "run", "--rm", "--name", name])
+        .args(options)
+        .arg("localhost/rampart/app:1.0")
+        .args(command);
+    if let Some(conf) = rampart_testkit::shared("peers/containers.conf") {
         cmd.env("CONTAINERS_CONF", conf);
     }
     let out = cmd.output().expect("podman runs");
@@ -169,19 +211,21 @@ fn shell_in_podman_container() {
         "podman run failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut alerts: Vec<Alert> = Vec::new();
-    let mut ids = std::collections::BTreeSet::new();
+}
+
+/// The events of container `name` that arrive within 3 s, and the alerts they raise.
+fn container_events(
+    src: &EbpfSource,
+    engine: &Engine,
+    name: &str,
+) -> (Vec<SyscallEvent>, Vec<Alert>) {
+    let (mut events, mut alerts) = (Vec::new(), Vec::new());
     let deadline = Instant::now() + Duration::from_secs(3);
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
         match src.events().recv_timeout(left) {
             Ok(ev) if ev.container.as_ref().is_some_and(|c| c.name == name) => {
-                let fired = engine.process(&*ev);
-                if !fired.is_empty()
-                    && let Some(c) = &ev.container
-                {
-                    ids.insert(c.id.clone());
-                }
-                alerts.extend(fired);
+                alerts.extend(engine.process(&*ev));
+                events.push(*ev);
             }
             Ok(_) => {}
             Err(_) => break,
@@ -190,8 +234,31 @@ fn shell_in_podman_container() {
     for a in &alerts {
         eprintln!("alert: {} | {}", a.rule, a.message);
     }
+    (events, alerts)
+}
+
+/// A shell with a tty in a podman container (runc): "Terminal shell in container", with
+/// `container.id` of that container.
+#[test]
+fn shell_in_podman_container() {
+    if !ebpf_and_podman() {
+        return;
+    }
+    let engine = engine();
+    let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
+    let name = format!("rampart-e2e-{}", std::process::id());
+    podman_run(
+        &name,
+        &["-t"],
+        &["sh", "-c", "cat /etc/shadow >/dev/null; sleep 1"],
+    );
+    let (events, alerts) = container_events(&src, &engine, &name);
     assert!(!alerts.is_empty(), "no rule fired for container {name}");
     // container.id: the 12-hex id of the podman container (its cgroup is libpod-<id>)
+    let ids: std::collections::BTreeSet<String> = events
+        .iter()
+        .filter_map(|e| e.container.as_ref().map(|c| c.id.clone()))
+        .collect();
     assert_eq!(ids.len(), 1, "container ids {ids:?}");
     let id = ids.iter().next().cloned().unwrap_or_default();
     assert!(
@@ -204,6 +271,70 @@ fn shell_in_podman_container() {
             .any(|a| a.rule == "Terminal shell in container"),
         "Terminal shell in container did not fire"
     );
+}
+
+/// A privileged container whose first process (pid 1 in the container) opens a packet socket:
+/// "Launch Privileged Container" (`container.privileged`, `proc.vpid=1`) and "Packet socket
+/// created in container" (`evt.arg.domain`). The socket is opened by a small static C program
+/// mounted into the image, which has no interpreter.
+#[test]
+fn privileged_container_opens_a_packet_socket() {
+    if !ebpf_and_podman() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src_c = dir.path().join("pk.c");
+    std::fs::write(
+        &src_c,
+        "#include <sys/socket.h>\n#include <arpa/inet.h>\n#include <unistd.h>\n\
+         int main(void) { int s = socket(17 /* AF_PACKET */, SOCK_RAW, htons(3)); sleep(1); return s < 0; }\n",
+    )
+    .expect("write pk.c");
+    let pk = dir.path().join("pk");
+    let cc = Command::new("cc")
+        .args(["-static", "-O2", "-o"])
+        .arg(&pk)
+        .arg(&src_c)
+        .output()
+        .expect("cc runs");
+    assert!(
+        cc.status.success(),
+        "cc: {}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    let engine = engine();
+    let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
+    let name = format!("rampart-e2e-priv-{}", std::process::id());
+    let mount = format!("{}:/pk:ro", pk.display());
+    // pid 1 of the container sleeps first, so the runtime has answered the metadata lookup by the
+    // time it execs the program (the exec keeps pid 1)
+    podman_run(
+        &name,
+        &["--privileged", "-v", &mount],
+        &["sh", "-c", "sleep 1; exec /pk"],
+    );
+    let (events, alerts) = container_events(&src, &engine, &name);
+    assert!(
+        events.iter().any(|e| e.proc.vpid == 1 && e.proc.pid != 1),
+        "the container's first process has vpid 1"
+    );
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.proc.name == "pk")
+            .all(|e| e.container.as_ref().is_some_and(|c| c.privileged)),
+        "container.privileged"
+    );
+    let fired = |rule: &str| alerts.iter().any(|a| a.rule == rule);
+    assert!(
+        fired("Launch Privileged Container"),
+        "Launch Privileged Container did not fire"
+    );
+    let packet = alerts
+        .iter()
+        .find(|a| a.rule == "Packet socket created in container")
+        .expect("Packet socket created in container fired");
+    assert!(packet.output.contains("AF_PACKET"), "{}", packet.output);
 }
 
 /// The syscall hook choice: the tracepoint when asked for; fexit either attaches completely or

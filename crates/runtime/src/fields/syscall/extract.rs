@@ -455,9 +455,11 @@ fn ancestry<'a>(
     }
 }
 
+/// A mount field; a mount that is not there (or no container) is `N/A`, as libsinsp answers —
+/// the default rules test `not container.mount.dest[/proc*] in ("<NA>","N/A")`.
 fn mount_field<'a>(e: &'a SyscallEvent, f: F, arg: &Arg) -> Val<'a> {
     let Some(c) = &e.container else {
-        return Val::None;
+        return s("N/A");
     };
     let m = match arg {
         Arg::Index(i) => usize::try_from(*i).ok().and_then(|i| c.mounts.get(i)),
@@ -471,7 +473,7 @@ fn mount_field<'a>(e: &'a SyscallEvent, f: F, arg: &Arg) -> Val<'a> {
         }),
         Arg::None => None,
     };
-    let Some(m) = m else { return Val::None };
+    let Some(m) = m else { return s("N/A") };
     match f {
         F::ContainerMountSource => s(&m.source),
         F::ContainerMountDest => s(&m.dest),

@@ -242,6 +242,8 @@ pub struct Derived {
     /// Set by the eBPF decoder: which process-table state the event's process, ancestors and
     /// container were copied from, so a recycled event refilled for the same state skips the copy.
     pub(crate) process_stamp: Option<ProcessStamp>,
+    /// Set by the eBPF decoder: the capability bits `proc.cap_*` were rendered from.
+    pub(crate) cap_bits: Option<[u64; 3]>,
 }
 
 impl PartialEq for Derived {

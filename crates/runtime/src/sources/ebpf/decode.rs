@@ -228,15 +228,19 @@ fn fill_process(p: &mut Process, info: &ProcInfo, leaders: &Leaders<'_>, raw: &R
         exe_ino,
         exe_ino_ctime,
         exe_ino_mtime,
-        cap_permitted,
-        cap_effective,
-        cap_inheritable,
+        cap_permitted: _,
+        cap_effective: _,
+        cap_inheritable: _,
     } = p;
     *pid = i64::from(raw.tgid);
     *tid = i64::from(raw.tid);
     *ppid = i64::from(raw.ppid);
-    *vpid = *pid;
-    *vtid = *tid;
+    *vpid = if info.vpid != 0 {
+        i64::from(info.vpid)
+    } else {
+        *pid
+    };
+    *vtid = if raw.tid == raw.tgid { *vpid } else { *tid };
     name.clear();
     name.push_str(&String::from_utf8_lossy(raw.comm));
     set(exe, &info.exe);
@@ -255,14 +259,85 @@ fn fill_process(p: &mut Process, info: &ProcInfo, leaders: &Leaders<'_>, raw: &R
     *start_ts = info.start_ts;
     *is_exe_from_memfd = info.exe_from_memfd;
     *is_exe_upper_layer = info.exe_upper_layer;
-    for s in [cap_permitted, cap_effective, cap_inheritable] {
-        s.clear();
-    }
     env.clear();
     for n in [exe_ino, exe_ino_ctime, exe_ino_mtime] {
         *n = 0;
     }
-    *is_exe_writable = false;
+    *is_exe_writable = info.exe_writable;
+}
+
+/// Linux capability names by bit (`include/uapi/linux/capability.h`).
+const CAPS: [&str; 41] = [
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// Renders capability bits as Falco does: names separated by spaces, lowest bit first.
+pub fn push_caps(out: &mut String, bits: u64) {
+    for (i, name) in CAPS.iter().enumerate() {
+        if bits & (1 << i) != 0 {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(name);
+        }
+    }
+}
+
+/// `thread.cap_{effective,permitted,inheritable}`, re-rendered only when the bits differ from
+/// `rendered` (the bits the event's strings hold).
+fn fill_caps(p: &mut Process, rendered: &mut Option<[u64; 3]>, caps: [u64; 3]) {
+    if *rendered == Some(caps) {
+        return;
+    }
+    *rendered = Some(caps);
+    for (s, bits) in [
+        (&mut p.cap_effective, caps[0]),
+        (&mut p.cap_permitted, caps[1]),
+        (&mut p.cap_inheritable, caps[2]),
+    ] {
+        s.clear();
+        push_caps(s, bits);
+    }
 }
 
 /// The session and process-group leaders of an event's process, when known.
@@ -276,8 +351,8 @@ fn refresh_process(p: &mut Process, raw: &RawEvent<'_>) {
     p.pid = i64::from(raw.tgid);
     p.tid = i64::from(raw.tid);
     p.ppid = i64::from(raw.ppid);
-    p.vpid = p.pid;
-    p.vtid = p.tid;
+    // the process (and so its pid-namespace pid) is the one the event was filled for
+    p.vtid = if raw.tid == raw.tgid { p.vpid } else { p.tid };
     if p.name.as_bytes() != raw.comm {
         p.name.clear();
         p.name.push_str(&String::from_utf8_lossy(raw.comm));
@@ -409,6 +484,8 @@ impl Decoder {
             container_id: procs::container_of(pid),
             ..ProcInfo::default()
         };
+        info.vpid = procs::ns_pid(pid).filter(|v| *v != pid).unwrap_or(0);
+        info.exe_writable = procs::exe_writable(pid, raw.uid, raw.gid);
         let stat = procs::stat_ids(pid);
         if let Some(prev) = self.procs.get(pid) {
             // gone before we looked: keep what the fork inherited from the parent
@@ -495,7 +572,7 @@ impl Decoder {
             container,
             k8s,
             fd: _,
-            derived: _,
+            derived,
         } = ev;
         if unchanged {
             refresh_process(proc, raw);
@@ -527,6 +604,7 @@ impl Decoder {
                 None => (*container, *k8s) = (None, None),
             }
         }
+        fill_caps(proc, &mut derived.cap_bits, raw.caps);
         *ts = self.boot_offset.saturating_add(raw.ts_boot as i64);
         *num = self.num;
         set(
@@ -619,10 +697,10 @@ fn fill_args(
             args.str("cwd", cwd);
         }
         "open" | "openat" | "openat2" | "creat" => {
+            // openat2: the BPF side put `open_how.flags` and `.mode` in args 2 and 3
             let flags = match ev.evt_type.as_str() {
                 "open" => a[1],
                 "creat" => 0o1101,
-                "openat2" => 0,
                 _ => a[2],
             };
             args.num("fd", raw.ret);
@@ -631,18 +709,49 @@ fn fill_args(
             args.num("mode", format_args!("0{:o}", a[3]));
             ev.fd = Some(file_fd(take_fd(), raw.ret, raw.s1));
         }
+        "socket" => {
+            let (domain, kind, proto) = (a[0] as i32, a[1] as i32, a[2] as i32);
+            args.num("fd", raw.ret);
+            push_socket_domain(args.put("domain"), domain);
+            args.num("type", kind);
+            args.num("proto", proto);
+            if raw.ret >= 0 {
+                // remembered so a later connect/bind/accept knows the protocol
+                let mut fd = take_fd();
+                fd.num = raw.ret;
+                fd.kind.push_str(match domain {
+                    1 => "unix",
+                    2 => "ipv4",
+                    10 => "ipv6",
+                    16 => "netlink",
+                    _ => "socket",
+                });
+                fd.l4proto.push_str(socket_l4proto(domain, kind, proto));
+                fds.set(raw.tgid, raw.ret, &fd);
+                ev.fd = Some(fd);
+            }
+        }
         "connect" | "bind" | "accept" | "accept4" => {
             args.num("fd", a[0] as i64);
             if let Some((ip, port, kind)) = sockaddr(raw.s2) {
                 let server = ev.evt_type != "connect";
+                let accept = ev.evt_type.starts_with("accept");
+                let l4proto = fds
+                    .get(raw.tgid, a[0] as i32 as i64)
+                    .map(|f| f.l4proto.clone())
+                    .filter(|p| !p.is_empty());
                 let mut fd = take_fd();
-                fd.num = a[0] as i64;
+                fd.num = if accept { raw.ret } else { a[0] as i64 };
                 fd.kind.push_str(kind);
-                fd.l4proto.push_str("tcp");
+                fd.l4proto.push_str(l4proto.as_deref().unwrap_or("tcp"));
                 fd.is_server = server;
                 fd.connected = raw.ret >= 0;
                 if kind == "unix" {
                     fd.name = ip;
+                } else if accept {
+                    // the peer is the client (Falco: `fd.cip`, `fd.cport`)
+                    fd.cip = ip;
+                    fd.cport = port;
                 } else {
                     fd.sip = ip;
                     fd.sport = port;
@@ -650,7 +759,11 @@ fn fill_args(
                         fd.cip.push_str("0.0.0.0");
                     }
                 }
-                args.num("tuple", format_args!("{}:{}", fd.sip, fd.sport));
+                if accept {
+                    args.num("tuple", format_args!("{}:{}", fd.cip, fd.cport));
+                } else {
+                    args.num("tuple", format_args!("{}:{}", fd.sip, fd.sport));
+                }
                 // remember the socket for later dup2/dup3 of it
                 match ev.evt_type.as_str() {
                     // -115: EINPROGRESS (non-blocking connect)
@@ -663,10 +776,60 @@ fn fill_args(
                 ev.fd = Some(fd);
             }
         }
-        "unlink" | "unlinkat" | "chmod" | "fchmodat" | "chown" | "fchownat" | "truncate" => {
+        "chmod" | "fchmodat" => {
+            args.num("res", raw.ret);
+            if ev.evt_type == "fchmodat" {
+                args.num("dirfd", a[0] as i32);
+            }
+            push_text(args.put("filename"), raw.s1, raw.truncated);
+            let mode = if ev.evt_type == "chmod" { a[1] } else { a[2] };
+            push_chmod_mode(args.put("mode"), mode);
+            ev.fd = Some(file_fd(take_fd(), -1, raw.s1));
+        }
+        "fchmod" => {
+            args.num("res", raw.ret);
+            args.num("fd", a[0] as i32);
+            push_chmod_mode(args.put("mode"), a[1]);
+            ev.fd = fds.get(raw.tgid, a[0] as i32 as i64).cloned();
+        }
+        "unlink" | "unlinkat" | "chown" | "fchownat" | "truncate" => {
             push_text(args.put("path"), raw.s1, raw.truncated);
             push_text(args.put("name"), raw.s1, raw.truncated);
             ev.fd = Some(file_fd(take_fd(), -1, raw.s1));
+        }
+        "mkdir" | "mkdirat" | "rmdir" => {
+            args.num("res", raw.ret);
+            if ev.evt_type == "mkdirat" {
+                args.num("dirfd", a[0] as i32);
+            }
+            push_text(args.put("path"), raw.s1, raw.truncated);
+            match ev.evt_type.as_str() {
+                "mkdir" => args.num("mode", format_args!("0{:o}", a[1])),
+                "mkdirat" => args.num("mode", format_args!("0{:o}", a[2])),
+                _ => {}
+            }
+        }
+        "setns" => {
+            args.num("res", raw.ret);
+            args.num("fd", a[0] as i32);
+            push_clone_flags(args.put("nstype"), a[1]);
+        }
+        "unshare" => {
+            args.num("res", raw.ret);
+            push_clone_flags(args.put("flags"), a[0]);
+        }
+        "userfaultfd" => {
+            args.num("res", raw.ret);
+            args.num("flags", a[0]);
+        }
+        "dup" => {
+            let old = a[0] as i32 as i64;
+            if raw.ret >= 0 {
+                fds.dup(raw.tgid, old, raw.ret);
+            }
+            ev.fd = fds.get(raw.tgid, old).cloned();
+            args.num("res", raw.ret);
+            args.num("oldfd", a[0] as i32);
         }
         "rename" | "renameat" | "renameat2" | "link" | "linkat" => {
             push_text(args.put("oldpath"), raw.s1, raw.truncated);
@@ -686,8 +849,9 @@ fn fill_args(
             push_text(args.put("name"), raw.s1, raw.truncated);
         }
         "ptrace" => {
-            args.num("request", a[0]);
-            args.num("pid", a[1]);
+            args.num("res", raw.ret);
+            push_ptrace_request(args.put("request"), a[0]);
+            args.num("pid", a[1] as i32);
         }
         "setuid" | "setgid" => args.num(&ev.evt_type[3..], a[0]),
         "setresuid" | "setresgid" => {
@@ -716,6 +880,129 @@ fn fill_args(
     }
     args.finish();
 }
+use std::fmt::Write as _;
+
+/// A `ptrace` request as Falco names it (`PTRACE_ATTACH`), else its number.
+fn push_ptrace_request(out: &mut String, request: u64) {
+    let name = match request {
+        0 => "PTRACE_TRACEME",
+        1 => "PTRACE_PEEKTEXT",
+        2 => "PTRACE_PEEKDATA",
+        3 => "PTRACE_PEEKUSR",
+        4 => "PTRACE_POKETEXT",
+        5 => "PTRACE_POKEDATA",
+        6 => "PTRACE_POKEUSR",
+        7 => "PTRACE_CONT",
+        8 => "PTRACE_KILL",
+        9 => "PTRACE_SINGLESTEP",
+        12 => "PTRACE_GETREGS",
+        13 => "PTRACE_SETREGS",
+        14 => "PTRACE_GETFPREGS",
+        15 => "PTRACE_SETFPREGS",
+        16 => "PTRACE_ATTACH",
+        17 => "PTRACE_DETACH",
+        18 => "PTRACE_GETFPXREGS",
+        19 => "PTRACE_SETFPXREGS",
+        24 => "PTRACE_SYSCALL",
+        0x4200 => "PTRACE_SETOPTIONS",
+        0x4201 => "PTRACE_GETEVENTMSG",
+        0x4202 => "PTRACE_GETSIGINFO",
+        0x4203 => "PTRACE_SETSIGINFO",
+        0x4204 => "PTRACE_GETREGSET",
+        0x4205 => "PTRACE_SETREGSET",
+        0x4206 => "PTRACE_SEIZE",
+        0x4207 => "PTRACE_INTERRUPT",
+        0x4208 => "PTRACE_LISTEN",
+        0x4209 => "PTRACE_PEEKSIGINFO",
+        _ => {
+            let _ = write!(out, "{request}");
+            return;
+        }
+    };
+    out.push_str(name);
+}
+
+/// A chmod mode as Falco renders it: the set bits' names joined by `|` (`S_IRUSR|S_ISUID`).
+fn push_chmod_mode(out: &mut String, mode: u64) {
+    const BITS: [(u64, &str); 12] = [
+        (0o1, "S_IXOTH"),
+        (0o2, "S_IWOTH"),
+        (0o4, "S_IROTH"),
+        (0o10, "S_IXGRP"),
+        (0o20, "S_IWGRP"),
+        (0o40, "S_IRGRP"),
+        (0o100, "S_IXUSR"),
+        (0o200, "S_IWUSR"),
+        (0o400, "S_IRUSR"),
+        (0o1000, "S_ISVTX"),
+        (0o2000, "S_ISGID"),
+        (0o4000, "S_ISUID"),
+    ];
+    push_flag_names(out, mode, &BITS);
+}
+
+/// Namespace flags of `unshare`/`setns` (`CLONE_NEWNS|CLONE_NEWUSER`).
+fn push_clone_flags(out: &mut String, flags: u64) {
+    const BITS: [(u64, &str); 8] = [
+        (0x80, "CLONE_NEWTIME"),
+        (0x20000, "CLONE_NEWNS"),
+        (0x0200_0000, "CLONE_NEWCGROUP"),
+        (0x0400_0000, "CLONE_NEWUTS"),
+        (0x0800_0000, "CLONE_NEWIPC"),
+        (0x1000_0000, "CLONE_NEWUSER"),
+        (0x2000_0000, "CLONE_NEWPID"),
+        (0x4000_0000, "CLONE_NEWNET"),
+    ];
+    push_flag_names(out, flags, &BITS);
+}
+
+/// The names of the bits of `value` found in `table`, joined by `|`; `0` when none is set.
+fn push_flag_names(out: &mut String, value: u64, table: &[(u64, &str)]) {
+    let start = out.len();
+    for (bit, name) in table {
+        if value & bit != 0 {
+            if out.len() > start {
+                out.push('|');
+            }
+            out.push_str(name);
+        }
+    }
+    if out.len() == start {
+        out.push('0');
+    }
+}
+
+/// A socket's address family as Falco names it (`AF_INET`, `AF_PACKET`, …).
+fn push_socket_domain(out: &mut String, domain: i32) {
+    let name = match domain {
+        0 => "AF_UNSPEC",
+        1 => "AF_LOCAL",
+        2 => "AF_INET",
+        10 => "AF_INET6",
+        16 => "AF_NETLINK",
+        17 => "AF_PACKET",
+        _ => {
+            let _ = write!(out, "{domain}");
+            return;
+        }
+    };
+    out.push_str(name);
+}
+
+/// `fd.l4proto` of a new socket from its family, type and protocol.
+fn socket_l4proto(domain: i32, kind: i32, proto: i32) -> &'static str {
+    if domain != 2 && domain != 10 {
+        return "";
+    }
+    match (kind & 0xf, proto) {
+        (_, 6) | (1, 0) => "tcp",
+        (_, 17) | (2, 0) => "udp",
+        (_, 1) | (_, 58) => "icmp",
+        (3, _) => "raw",
+        _ => "",
+    }
+}
+
 impl Default for Decoder {
     fn default() -> Self {
         Decoder::new()
@@ -753,7 +1040,100 @@ mod tests {
             s1,
             s2,
             truncated: false,
+            caps: [0; 3],
         })
+    }
+
+    /// Decodes one syscall record with `caps` and returns the event.
+    fn decoded(
+        nr: i64,
+        ret: i64,
+        args: [u64; 6],
+        s1: &[u8],
+        s2: &[u8],
+        caps: [u64; 3],
+    ) -> SyscallEvent {
+        let me = std::process::id();
+        let mut rec = record(Kind::Syscall, me, nr, args, s1, s2);
+        let mut raw = super::super::raw::parse(&rec).expect("record");
+        raw.ret = ret;
+        raw.caps = caps;
+        rec = super::super::raw::encode(&raw);
+        let raw = super::super::raw::parse(&rec).expect("record");
+        Decoder::new().decode(&raw).expect("an event")
+    }
+
+    fn arg<'a>(ev: &'a SyscallEvent, name: &str) -> &'a str {
+        ev.args
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("arg {name} in {:?}", ev.args))
+    }
+
+    #[test]
+    fn arguments_render_as_the_default_rules_test_them() {
+        // ptrace requests by name (PTRACE attached to process / anti-debug)
+        let ev = decoded(101, 0, [16, 1234, 0, 0, 0, 0], b"", b"", [0; 3]);
+        assert_eq!(
+            (ev.evt_type.as_str(), arg(&ev, "request")),
+            ("ptrace", "PTRACE_ATTACH")
+        );
+        let ev = decoded(101, 0, [0, 0, 0, 0, 0, 0], b"", b"", [0; 3]);
+        assert_eq!(arg(&ev, "request"), "PTRACE_TRACEME");
+        // chmod modes by bit name (Set Setuid or Setgid bit), with the filename
+        let ev = decoded(90, 0, [0, 0o4755, 0, 0, 0, 0], b"/tmp/x\0", b"", [0; 3]);
+        assert_eq!(arg(&ev, "filename"), "/tmp/x");
+        let mode = arg(&ev, "mode");
+        assert!(
+            mode.contains("S_ISUID") && !mode.contains("S_ISGID"),
+            "{mode}"
+        );
+        let ev = decoded(268, 0, [3, 0, 0o2750, 0, 0, 0], b"f\0", b"", [0; 3]);
+        assert!(arg(&ev, "mode").contains("S_ISGID"));
+        let ev = decoded(91, 0, [4, 0o644, 0, 0, 0, 0], b"", b"", [0; 3]);
+        assert_eq!(arg(&ev, "mode"), "S_IROTH|S_IRGRP|S_IWUSR|S_IRUSR");
+        // socket families and the protocol a later connect inherits
+        let ev = decoded(41, 5, [17, 3, 768, 0, 0, 0], b"", b"", [0; 3]);
+        assert_eq!(arg(&ev, "domain"), "AF_PACKET");
+        let ev = decoded(41, 6, [2, 2, 0, 0, 0, 0], b"", b"", [0; 3]);
+        assert_eq!(ev.fd.as_ref().map(|f| f.l4proto.as_str()), Some("udp"));
+        // mkdir paths (Mkdir binary dirs), namespaces (unshare)
+        let ev = decoded(83, 0, [0, 0o755, 0, 0, 0, 0], b"/usr/bin/.x\0", b"", [0; 3]);
+        assert_eq!(
+            (arg(&ev, "path"), arg(&ev, "mode")),
+            ("/usr/bin/.x", "0755")
+        );
+        let ev = decoded(272, 0, [0x1002_0000, 0, 0, 0, 0, 0], b"", b"", [0; 3]);
+        assert_eq!(arg(&ev, "flags"), "CLONE_NEWNS|CLONE_NEWUSER");
+        // accept: the peer is the client
+        let peer = [2u8, 0, 0x1f, 0x90, 10, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0];
+        let ev = decoded(43, 7, [3, 0, 0, 0, 0, 0], b"", &peer, [0; 3]);
+        let fd = ev.fd.as_ref().expect("fd");
+        assert_eq!((fd.cip.as_str(), fd.cport, fd.num), ("10.1.2.3", 8080, 7));
+        // capability sets by name (Linux Kernel Module Injection, release_agent escape)
+        let ev = decoded(
+            257,
+            3,
+            [0; 6],
+            b"/x\0",
+            b"",
+            [(1 << 16) | (1 << 21), 1 << 21, 0],
+        );
+        assert_eq!(ev.proc.cap_effective, "CAP_SYS_MODULE CAP_SYS_ADMIN");
+        assert_eq!(ev.proc.cap_permitted, "CAP_SYS_ADMIN");
+        assert_eq!(ev.proc.cap_inheritable, "");
+    }
+
+    #[test]
+    fn pid_namespace_pids_and_writable_executables() {
+        assert_eq!(procs::ns_pid_in("Name:\tx\nNSpid:\t4242\t1\n"), Some(1));
+        assert_eq!(procs::ns_pid_in("NSpid:\t77\n"), Some(77));
+        assert_eq!(procs::ns_pid_in("Name:\tx\n"), None);
+        // this test binary is writable by root (its file is on a writable filesystem)
+        assert!(procs::exe_writable(std::process::id(), 0, 0));
+        // and not by an unrelated user when it is not world-writable
+        assert!(!procs::exe_writable(std::process::id(), 54321, 54321));
     }
 
     #[test]

@@ -25,6 +25,57 @@ pub struct ProcInfo {
     pub start_ts: i64,
     /// The executable lives in the container's writable overlay layer (written after start).
     pub exe_upper_layer: bool,
+    /// The process's pid in its own pid namespace (`NSpid`; 0 when unknown: the host pid).
+    pub vpid: u32,
+    /// The executable file is writable by the process's user (`proc.is_exe_writable`).
+    pub exe_writable: bool,
+}
+
+/// The pid of `pid` in its innermost pid namespace (the last `NSpid:` field of
+/// `/proc/PID/status`).
+pub fn ns_pid(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    ns_pid_in(&status)
+}
+
+/// The last `NSpid:` field of a `/proc/PID/status` text.
+pub fn ns_pid_in(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("NSpid:"))?
+        .split_whitespace()
+        .last()?
+        .parse()
+        .ok()
+}
+
+/// Whether the executable of `pid` is writable by a process of `uid`/`gid`, as the kernel's
+/// permission check would answer: root may write any file on a writable filesystem, others by the
+/// owner, group and other write bits.
+pub fn exe_writable(pid: u32, uid: u32, gid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let path = format!("/proc/{pid}/exe");
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return false;
+    };
+    if uid == 0 {
+        return !read_only_fs(&path);
+    }
+    let mode = meta.mode();
+    (meta.uid() == uid && mode & 0o200 != 0)
+        || (meta.gid() == gid && mode & 0o020 != 0)
+        || mode & 0o002 != 0
+}
+
+/// Whether `path` is on a read-only mount.
+fn read_only_fs(path: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(path) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    rc == 0 && st.f_flag & libc::ST_RDONLY != 0
 }
 
 /// Session id, process group id and start time (ns since the epoch) from `/proc/PID/stat`.
@@ -116,6 +167,11 @@ fn read_proc(pid: u32) -> Option<ProcInfo> {
         } else if let Some(v) = line.strip_prefix("PPid:\t") {
             info.ppid = v.trim().parse().unwrap_or(0);
         }
+    }
+    if let Some(v) = ns_pid_in(&status)
+        && v != pid
+    {
+        info.vpid = v;
     }
     let cmdline = std::fs::read(format!("{base}/cmdline")).unwrap_or_default();
     let mut parts = split_args(&cmdline);
@@ -264,6 +320,12 @@ impl Procs {
         let mut info = self.get(parent).cloned().unwrap_or_default();
         info.ppid = parent;
         info.start_ts = start_ts;
+        // a child of a process in a pid namespace has a pid of its own there
+        info.vpid = if info.vpid != 0 {
+            ns_pid(child).filter(|v| *v != child).unwrap_or(0)
+        } else {
+            0
+        };
         self.insert(child, info);
     }
 

@@ -2,8 +2,10 @@
 
 /// Longest string field in a raw event, bytes (`STR_MAX`).
 pub const STR_MAX: usize = 512;
+/// Offset of the capability sets, after the strings.
+const CAPS: usize = 144 + 2 * STR_MAX;
 /// Size of one raw event.
-pub const EVENT_SIZE: usize = 144 + 2 * STR_MAX;
+pub const EVENT_SIZE: usize = CAPS + 24;
 
 /// What produced the raw event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +39,8 @@ pub struct RawEvent<'a> {
     pub s2: &'a [u8],
     /// A string argument filled its buffer (it may have been cut).
     pub truncated: bool,
+    /// The thread's effective, permitted and inheritable capability sets (bit N: capability N).
+    pub caps: [u64; 3],
 }
 
 fn u32_at(b: &[u8], off: usize) -> u32 {
@@ -99,6 +103,7 @@ pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
         truncated: s1_len >= STR_MAX || s2_len >= STR_MAX,
         s1,
         s2,
+        caps: [u64_at(b, CAPS), u64_at(b, CAPS + 8), u64_at(b, CAPS + 16)],
     })
 }
 
@@ -144,6 +149,9 @@ pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
     for (i, a) in ev.args.iter().enumerate() {
         put64(&mut b, 80 + 8 * i, *a);
     }
+    for (i, c) in ev.caps.iter().enumerate() {
+        put64(&mut b, CAPS + 8 * i, *c);
+    }
     let comm = &ev.comm[..ev.comm.len().min(15)];
     b[128..128 + comm.len()].copy_from_slice(comm);
     b[144..144 + s1.len()].copy_from_slice(s1);
@@ -155,7 +163,9 @@ pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
 pub fn syscall_name(nr: i64) -> &'static str {
     match nr {
         2 => "open",
+        32 => "dup",
         33 => "dup2",
+        41 => "socket",
         42 => "connect",
         43 => "accept",
         49 => "bind",
@@ -166,11 +176,14 @@ pub fn syscall_name(nr: i64) -> &'static str {
         76 => "truncate",
         77 => "ftruncate",
         82 => "rename",
+        83 => "mkdir",
+        84 => "rmdir",
         85 => "creat",
         86 => "link",
         87 => "unlink",
         88 => "symlink",
         90 => "chmod",
+        91 => "fchmod",
         92 => "chown",
         101 => "ptrace",
         105 => "setuid",
@@ -181,19 +194,23 @@ pub fn syscall_name(nr: i64) -> &'static str {
         175 => "init_module",
         231 => "procexit",
         257 => "openat",
+        258 => "mkdirat",
         260 => "fchownat",
         263 => "unlinkat",
         264 => "renameat",
         265 => "linkat",
         266 => "symlinkat",
         268 => "fchmodat",
+        272 => "unshare",
         288 => "accept4",
         292 => "dup3",
+        308 => "setns",
         313 => "finit_module",
         316 => "renameat2",
         319 => "memfd_create",
         321 => "bpf",
         322 => "execveat",
+        323 => "userfaultfd",
         437 => "openat2",
         _ => "unknown",
     }
@@ -224,8 +241,10 @@ mod tests {
             s1: b"/etc/shadow\0",
             s2: b"",
             truncated: false,
+            caps: [1 << 21, u64::MAX >> 23, 0],
         };
         let bytes = encode(&ev);
+        assert_eq!(parse(&bytes).map(|r| r.caps), Some(ev.caps));
         let back = parse(&bytes).expect("parses");
         assert_eq!(
             (

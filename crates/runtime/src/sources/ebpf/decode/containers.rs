@@ -340,13 +340,13 @@ fn which(cmd: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Name and image of a podman container (`podman inspect`, bounded output).
+/// Name, image and privilege of a podman container (`podman inspect`, bounded output).
 fn inspect_podman(id: &str) -> Option<cri::Found> {
     let out = std::process::Command::new("podman")
         .args([
             "inspect",
             "--format",
-            "{{.Name}}|{{.ImageName}}|{{.Id}}|{{.Image}}",
+            "{{.HostConfig.Privileged}}|{{.Name}}|{{.ImageName}}|{{.Id}}|{{.Image}}",
             id,
         ])
         .stderr(std::process::Stdio::null())
@@ -356,9 +356,11 @@ fn inspect_podman(id: &str) -> Option<cri::Found> {
         return None;
     }
     let s = String::from_utf8_lossy(&out.stdout);
-    let mut f = s.trim().splitn(4, '|').map(str::to_string);
+    let mut f = s.trim().splitn(5, '|').map(str::to_string);
+    let privileged = f.next().is_some_and(|p| p == "true");
     let mut c = Container {
         kind: "podman".into(),
+        privileged,
         name: f.next().unwrap_or_default(),
         image: f.next().unwrap_or_default(),
         full_id: f.next().unwrap_or_default(),
