@@ -230,3 +230,56 @@ fn reverse_shell_in_container_fires_the_redirect_rule() {
     assert_eq!(f("process"), "", "output fields are keyed by field name");
     assert_eq!(a.output_fields["proc.name"], "bash");
 }
+
+/// A consumer that cannot keep up (a one-slot channel) under a burst of opens: the reader drops
+/// and counts, the drop alert names the count, and the metrics file shows it.
+#[test]
+fn drops_raise_the_drop_alert_and_the_metric() {
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let metrics = dir.path().join("metrics.prom");
+    let options = AgentOptions {
+        ebpf_channel: 1,
+        metrics_file: Some(metrics.clone()),
+        ..AgentOptions::default()
+    };
+    let collect = Collect::default();
+    let rules = rampart_testkit::shared("testdata/falcosecurity-rules/rules/falco_rules.yaml")
+        .expect("falcosecurity rules");
+    let (ruleset, _) = rampart_runtime::rules::load(&[rules]).expect("rules load");
+    let running = Agent::new(rampart_runtime::Engine::new(ruleset), options)
+        .output(Box::new(collect.clone()))
+        .start()
+        .expect("agent starts");
+    let burst = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import os\nfor _ in range(20000):\n    os.close(os.open('/etc/hostname', os.O_RDONLY))",
+        ])
+        .status()
+        .expect("python3 runs");
+    assert!(burst.success());
+    // the agent reports drops once a second
+    let drops = support::alerts_within(
+        &collect,
+        "Falco internal: syscall event drop",
+        Duration::from_secs(5),
+    );
+    let text = std::fs::read_to_string(&metrics).unwrap_or_default();
+    running.stop();
+    running.wait();
+    let a = drops.first().expect("the drop alert");
+    let n = |k: &str| a.output_fields.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+    assert!(n("n_drops") > 0 && n("n_drops_channel_total") > 0, "{a:?}");
+    assert_eq!(a.priority.name(), "Critical");
+    let channel = text
+        .lines()
+        .find(|l| l.starts_with("rampart_drops_total{stage=\"channel\"}"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(channel.is_some_and(|c| c > 0), "metrics: {text}");
+}
