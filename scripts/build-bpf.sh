@@ -19,4 +19,6 @@ llvm-strip -g "$out/rampart.bpf.o" 2>/dev/null || true
     printf '%s\n%s\n' "$f" "$(sha256sum "bpf/$f" | cut -d' ' -f1)"
   done
 } | sha256sum | cut -d' ' -f1 > "$out/SOURCE_HASH"
-echo "built $out/rampart.bpf.o ($(stat -c %s "$out/rampart.bpf.o") bytes), hash $(cat "$out/SOURCE_HASH")"
+# second line: the object built from them (a stale object with a refreshed first line fails too)
+sha256sum "$out/rampart.bpf.o" | cut -d' ' -f1 >> "$out/SOURCE_HASH"
+echo "built $out/rampart.bpf.o ($(stat -c %s "$out/rampart.bpf.o") bytes), hashes $(paste -sd' ' "$out/SOURCE_HASH")"

@@ -624,6 +624,12 @@ fn kill_response_kills_a_real_child_process() {
 
 #[test]
 fn syscall_source_unavailable_is_an_error_unless_excluded() {
+    fn ebpf_available() -> bool {
+        #[cfg(all(target_os = "linux", feature = "ebpf"))]
+        return rampart_runtime::sources::ebpf::preflight().is_ok();
+        #[cfg(not(all(target_os = "linux", feature = "ebpf")))]
+        return false;
+    }
     // without root or BTF the syscall source must fail to start, naming why; as root here it starts
     let res = Agent::new(
         engine(),
@@ -633,14 +639,16 @@ fn syscall_source_unavailable_is_an_error_unless_excluded() {
         },
     )
     .start();
-    match res {
-        Ok(r) => {
+    match (res, ebpf_available()) {
+        (Ok(r), true) => {
             r.wait();
         }
-        Err(e) => assert!(
+        (Err(e), false) => assert!(
             e.to_string().contains("syscall source is unavailable"),
             "{e}"
         ),
+        (Ok(_), false) => panic!("the agent started a syscall source without eBPF"),
+        (Err(e), true) => panic!("eBPF is available but the syscall source failed: {e}"),
     }
     let none = Agent::new(engine(), opts()).start();
     assert!(none.is_err(), "no source at all is an error");

@@ -1,5 +1,5 @@
-//! The committed BPF object must match its sources: recompute the hash `scripts/build-bpf.sh`
-//! records in `crates/runtime/bpf/SOURCE_HASH`.
+//! The committed BPF object must match its sources: recompute the hashes `scripts/build-bpf.sh`
+//! records in `crates/runtime/bpf/SOURCE_HASH` (line 1: the sources, line 2: the object).
 
 use sha2::{Digest, Sha256};
 
@@ -23,9 +23,16 @@ fn bpf_object_matches_sources() {
         listing.push_str(&format!("{n}\n{}\n", hex(&Sha256::digest(&data))));
     }
     let got = hex(&Sha256::digest(listing.as_bytes()));
-    let recorded = include_str!("../bpf/SOURCE_HASH").trim();
+    let mut recorded = include_str!("../bpf/SOURCE_HASH").lines();
     assert_eq!(
-        got, recorded,
+        Some(got.as_str()),
+        recorded.next(),
         "BPF sources changed: run scripts/build-bpf.sh"
+    );
+    let object = hex(&Sha256::digest(include_bytes!("../bpf/rampart.bpf.o")));
+    assert_eq!(
+        Some(object.as_str()),
+        recorded.next(),
+        "the committed object is not the one scripts/build-bpf.sh built from these sources"
     );
 }

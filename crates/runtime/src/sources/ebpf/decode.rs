@@ -1126,6 +1126,17 @@ mod tests {
     }
 
     #[test]
+    fn a_path_that_filled_its_buffer_is_marked_truncated() {
+        let long = vec![b'a'; super::super::raw::STR_MAX];
+        let mut path = b"/".to_vec();
+        path.extend_from_slice(&long);
+        let ev = decoded(257, 3, [0; 6], &path, b"", [0; 3]);
+        let name = &ev.fd.as_ref().expect("fd").name;
+        assert!(name.ends_with(TRUNCATED), "{name}");
+        assert!(arg(&ev, "name").ends_with(TRUNCATED));
+    }
+
+    #[test]
     fn pid_namespace_pids_and_writable_executables() {
         assert_eq!(procs::ns_pid_in("Name:\tx\nNSpid:\t4242\t1\n"), Some(1));
         assert_eq!(procs::ns_pid_in("NSpid:\t77\n"), Some(77));

@@ -34,7 +34,7 @@ use std::time::Duration;
 
 /// The compiled BPF object (see `scripts/build-bpf.sh`).
 pub static BPF_OBJECT: &[u8] = include_bytes!("../../../bpf/rampart.bpf.o");
-/// sha256 of the BPF sources the object was built from.
+/// sha256 of the BPF sources the object was built from, then (second line) of the object.
 pub static BPF_SOURCE_HASH: &str = include_str!("../../../bpf/SOURCE_HASH");
 
 /// Options of [`EbpfSource::start`].

@@ -1,0 +1,160 @@
+//! Every filter operator and transformer the rule files use, evaluated on one syscall event: each
+//! condition becomes a rule, and exactly the rules whose condition holds must fire. Also
+//! `warn_evttypes`.
+
+use rampart_runtime::fields::syscall::{Ancestor, Fd, Process, SyscallEvent, User};
+use rampart_runtime::{Engine, Loader};
+
+fn event() -> SyscallEvent {
+    let mut ev = SyscallEvent {
+        ts: 1_700_000_000_000_000_000,
+        num: 1,
+        evt_type: "openat".into(),
+        res: 3,
+        args: vec![
+            ("fd".into(), "3".into()),
+            ("name".into(), "/etc/Shadow.bak".into()),
+            ("flags".into(), "O_RDONLY|O_CLOEXEC".into()),
+        ],
+        proc: Process {
+            pid: 42,
+            tid: 42,
+            name: "cat".into(),
+            exe: "cat".into(),
+            exepath: "/usr/bin/cat".into(),
+            // "aGVsbG8=" is base64 of "hello"
+            args: vec!["aGVsbG8=".into()],
+            ..Default::default()
+        },
+        ancestors: vec![
+            Ancestor {
+                pid: 41,
+                name: "bash".into(),
+                exepath: "/usr/bin/bash".into(),
+                ..Default::default()
+            },
+            Ancestor {
+                pid: 1,
+                name: "sshd".into(),
+                exepath: "/usr/sbin/sshd".into(),
+                ..Default::default()
+            },
+        ],
+        user: User {
+            uid: 0,
+            name: "root".into(),
+            ..Default::default()
+        },
+        fd: Some(Fd {
+            num: 3,
+            kind: "file".into(),
+            name: "/etc/Shadow.bak".into(),
+            nameraw: "/etc/Shadow.bak".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    ev.prepare();
+    ev
+}
+
+/// (condition, whether it holds on [`event`]).
+const CASES: &[(&str, bool)] = &[
+    ("fd.name = /etc/Shadow.bak", true),
+    ("fd.name != /etc/Shadow.bak", false),
+    (
+        "proc.pid < 43 and proc.pid <= 42 and proc.pid > 41 and proc.pid >= 42",
+        true,
+    ),
+    ("proc.pid > 42", false),
+    ("fd.name contains Shadow", true),
+    ("fd.name contains shadow", false),
+    ("fd.name icontains SHADOW", true),
+    ("fd.name bcontains 536861646f77", true), // "Shadow" in hex
+    ("fd.name bcontains 736861646f77", false),
+    ("fd.name startswith /etc/", true),
+    ("fd.name bstartswith 2f657463", true), // "/etc"
+    ("fd.name bstartswith 2f757372", false),
+    ("fd.name endswith .bak", true),
+    ("fd.name endswith .conf", false),
+    ("fd.name glob '/etc/*.bak'", true),
+    ("fd.name glob '/etc/s*'", false),
+    ("fd.name iglob '/ETC/s*'", true),
+    ("fd.name in (/etc/passwd, /etc/Shadow.bak)", true),
+    ("fd.name in (/etc/passwd)", false),
+    ("proc.aname intersects (sshd, nginx)", true),
+    ("proc.aname intersects (nginx, apache)", false),
+    ("fd.name pmatch (/etc, /var)", true),
+    ("fd.name pmatch (/usr, /var)", false),
+    ("fd.name exists", true),
+    ("fd.sip exists", false),
+    ("fd.name regex '^/etc/[A-Z][a-z]+\\.bak$'", true),
+    ("fd.name regex '^/tmp/'", false),
+    ("proc.aname[1] = bash and proc.aname[2] = sshd", true),
+    ("proc.aname[3] = sshd", false),
+    ("evt.arg.flags contains O_CLOEXEC", true),
+    ("evt.arg[1] = /etc/Shadow.bak", true),
+    ("evt.arg[0] = 4", false),
+    ("tolower(fd.name) = /etc/shadow.bak", true),
+    ("toupper(proc.name) = CAT", true),
+    ("b64(proc.args) contains hello", true),
+    // not base64: the transformer gives no value, so no comparison holds
+    ("b64(fd.name) contains e", false),
+    ("basename(fd.name) = Shadow.bak", true),
+    ("len(proc.aname) = 2", true),
+    ("not fd.name contains Shadow", false),
+    (
+        "(fd.name contains nope or proc.name = cat) and not user.uid != 0",
+        true,
+    ),
+];
+
+#[test]
+fn each_operator_and_transformer_evaluates_as_falco_does() {
+    // each condition goes in as a plain YAML scalar (none contains ": " or starts with a quote)
+    let mut yaml = String::new();
+    for (i, (condition, _)) in CASES.iter().enumerate() {
+        yaml.push_str(&format!(
+            "- rule: r{i}\n  desc: case {i}\n  condition: evt.type = openat and ({condition})\n  output: r{i}\n  priority: INFO\n"
+        ));
+    }
+    let mut loader = Loader::new();
+    loader.add_str("operators.yaml", &yaml);
+    let ruleset = match loader.finish() {
+        Ok(r) => r,
+        Err(report) => panic!("rules load: {:?}", report.errors().collect::<Vec<_>>()),
+    };
+    let engine = Engine::new(ruleset);
+    let fired: std::collections::BTreeSet<String> = engine
+        .process(&event())
+        .into_iter()
+        .map(|a| a.rule)
+        .collect();
+    let mut wrong = Vec::new();
+    for (i, (condition, expected)) in CASES.iter().enumerate() {
+        if fired.contains(&format!("r{i}")) != *expected {
+            wrong.push(format!("{condition:?} should be {expected}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn warn_evttypes_controls_the_no_event_type_warning() {
+    let rule = |warn: &str| {
+        format!(
+            "- rule: any\n  desc: d\n  condition: proc.name = cat\n  output: o\n  priority: INFO\n{warn}"
+        )
+    };
+    let warnings = |text: &str| {
+        let mut loader = Loader::new();
+        loader.add_str("w.yaml", text);
+        loader
+            .report()
+            .warnings()
+            .map(|w| w.code.name())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(warnings(&rule("")), ["LOAD_NO_EVTTYPE"]);
+    assert!(warnings(&rule("  warn_evttypes: false\n")).is_empty());
+}
