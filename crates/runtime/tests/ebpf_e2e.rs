@@ -112,6 +112,44 @@ fn real_behaviours_fire_rules() {
     run(Path::new("mkdir"), &[&bin_dir]);
     let _ = std::fs::remove_dir(&bin_dir);
 
+    // More of the event-generator's host behaviours.
+    let d = dir.path().display().to_string();
+    // Create Hardlink Over Sensitive Files (the link may fail across filesystems; the attempt is
+    // what the rule sees)
+    run(
+        Path::new("ln"),
+        &["/etc/shadow", &format!("{d}/shadow-hard")],
+    );
+    // Find AWS Credentials
+    run(
+        Path::new("find"),
+        &["/nonexistent-rampart", "-path", "*/.aws/credentials"],
+    );
+    // Delete or rename shell history
+    let history = format!("{d}/.bash_history");
+    std::fs::write(&history, "ls\n").expect("history");
+    run(Path::new("rm"), &["-f", &history]);
+    // Modify Shell Configuration File (by a non-shell program)
+    run(
+        &xpy,
+        &[
+            "-c",
+            &format!("open('{d}/.bashrc', 'a').write('alias x=y')"),
+        ],
+    );
+    // Directory traversal monitored file read
+    run(&xcat, &["/etc/../../etc/shadow"]);
+    // Create files below dev
+    let dev_file = format!("/dev/rampart-e2e-{me}");
+    run(&xtouch, &[&dev_file]);
+    let _ = std::fs::remove_file(&dev_file);
+    // User mgmt binaries
+    run(Path::new("useradd"), &["--help"]);
+    // Remove Bulk Data from Disk
+    let junk = format!("{d}/junk");
+    std::fs::write(&junk, "data").expect("junk");
+    run(Path::new("shred"), &["-u", &junk]);
+
     // collect for a bounded time
     let mut alerts: Vec<Alert> = Vec::new();
     let mut events = 0u64;
@@ -164,6 +202,14 @@ fn real_behaviours_fire_rules() {
         "Clear Log Activities",
         "Create Symlink Over Sensitive Files",
         "Set Setuid or Setgid bit",
+        "Create Hardlink Over Sensitive Files",
+        "Find AWS Credentials",
+        "Delete or rename shell history",
+        "Modify Shell Configuration File",
+        "Directory traversal monitored file read",
+        "Create files below dev",
+        "User mgmt binaries",
+        "Remove Bulk Data from Disk",
     ] {
         if fired(rule).next().is_none() {
             missing.push(rule);
