@@ -43,7 +43,7 @@ fn a_live_recording_replays_to_the_same_alerts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let record = dir.path().join("events.jsonl");
     let live = dir.path().join("alerts.jsonl");
-    let mut agent = Command::new(env!("CARGO_BIN_EXE_rampart"))
+    let agent = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["runtime", "run", "--source", "syscall", "--duration", "30s"])
         .arg("--rules")
         .arg(&rules)

@@ -122,7 +122,8 @@ fn dropped_binary_in_container_fires_the_upper_layer_rule() {
     cmd.args([
         "sh",
         "-c",
-        "cp /bin/sleep /tmp/rampart-dropped && /tmp/rampart-dropped 2",
+        // the first second lets the runtime answer the metadata lookup even on a loaded machine
+        "sleep 1; cp /bin/sleep /tmp/rampart-dropped && /tmp/rampart-dropped 2",
     ]);
     let out = cmd.output().expect("podman runs");
     let found = alerts_of(&collect, "Drop and execute new binary in container");

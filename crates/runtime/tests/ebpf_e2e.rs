@@ -221,6 +221,25 @@ fn real_behaviours_fire_rules() {
     assert!(missing.is_empty(), "rules that did not fire: {missing:?}");
 }
 
+/// Compiles C `source` into a static program `dir/name` (for images without the tool).
+fn static_program(dir: &Path, name: &str, source: &str) -> std::path::PathBuf {
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, source).expect("write C source");
+    let out = dir.join(name);
+    let cc = Command::new("cc")
+        .args(["-static", "-O2", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .expect("cc runs");
+    assert!(
+        cc.status.success(),
+        "cc: {}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    out
+}
+
 /// Whether eBPF and podman are here (under CI both must be).
 fn ebpf_and_podman() -> bool {
     if let Err(e) = preflight() {
@@ -329,24 +348,11 @@ fn privileged_container_opens_a_packet_socket() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let src_c = dir.path().join("pk.c");
-    std::fs::write(
-        &src_c,
+    let pk = static_program(
+        dir.path(),
+        "pk",
         "#include <sys/socket.h>\n#include <arpa/inet.h>\n#include <unistd.h>\n\
          int main(void) { int s = socket(17 /* AF_PACKET */, SOCK_RAW, htons(3)); sleep(1); return s < 0; }\n",
-    )
-    .expect("write pk.c");
-    let pk = dir.path().join("pk");
-    let cc = Command::new("cc")
-        .args(["-static", "-O2", "-o"])
-        .arg(&pk)
-        .arg(&src_c)
-        .output()
-        .expect("cc runs");
-    assert!(
-        cc.status.success(),
-        "cc: {}",
-        String::from_utf8_lossy(&cc.stderr)
     );
     let engine = engine();
     let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
@@ -381,6 +387,12 @@ fn privileged_container_opens_a_packet_socket() {
         .find(|a| a.rule == "Packet socket created in container")
         .expect("Packet socket created in container fired");
     assert!(packet.output.contains("AF_PACKET"), "{}", packet.output);
+    // /pk is bind-mounted, not written into the container: its empty mount-point file in the
+    // upper layer is not the executable
+    assert!(
+        !fired("Drop and execute new binary in container"),
+        "a bind-mounted program is not a dropped binary"
+    );
 }
 
 /// The syscall hook choice: the tracepoint when asked for; fexit either attaches completely or
@@ -436,4 +448,48 @@ fn syscall_hook_choices() {
     }
     let _ = std::fs::remove_file(&path);
     assert!(seen, "the open of {path} arrived");
+}
+
+/// The event-generator's container behaviours, the way it performs them: programs named like the
+/// tools the rules look for (a do-nothing static program copied under each name, since the image
+/// has none of them) started with the arguments the rules test, plus a real `base64 -d`.
+#[test]
+fn container_tool_launches_fire_their_rules() {
+    if !ebpf_and_podman() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tools = dir.path().join("tools");
+    std::fs::create_dir(&tools).expect("tools dir");
+    let noop = static_program(dir.path(), "noop", "int main(void) { return 0; }\n");
+    for name in ["nc", "nmap", "scp", "apt-get"] {
+        std::fs::copy(&noop, tools.join(name)).expect("copy tool");
+    }
+    let engine = engine();
+    let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
+    let name = format!("rampart-e2e-tools-{}", std::process::id());
+    let mount = format!("{}:/x:ro", tools.display());
+    podman_run(
+        &name,
+        &["-v", &mount],
+        &[
+            "sh",
+            "-c",
+            // the first second lets the runtime answer the metadata lookup on a loaded machine
+            "sleep 1; echo aGk= | base64 -d; /x/nc -e /bin/sh 127.0.0.1 9; \
+             /x/nmap -sS 127.0.0.1; /x/scp a b:c; /x/apt-get update; true",
+        ],
+    );
+    let (_, alerts) = container_events(&src, &engine, &name);
+    let missing: Vec<&str> = [
+        "Netcat Remote Code Execution in Container",
+        "Launch Suspicious Network Tool in Container",
+        "Launch Remote File Copy Tools in Container",
+        "Launch Package Management Process in Container",
+        "Decoding Payload in Container",
+    ]
+    .into_iter()
+    .filter(|rule| !alerts.iter().any(|a| a.rule == *rule))
+    .collect();
+    assert!(missing.is_empty(), "rules that did not fire: {missing:?}");
 }

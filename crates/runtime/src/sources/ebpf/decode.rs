@@ -504,7 +504,9 @@ impl Decoder {
             let exe = procs::exe_link(pid)
                 .or_else(|| info.exepath.starts_with('/').then(|| info.exepath.clone()));
             info.exe_upper_layer = match (self.containers.upper_dir(&id, pid), exe) {
-                (Some(upper), Some(exe)) => upper.join(exe.trim_start_matches('/')).is_file(),
+                (Some(upper), Some(exe)) => {
+                    procs::same_file(&upper.join(exe.trim_start_matches('/')), pid)
+                }
                 _ => false,
             };
         }

@@ -2,6 +2,7 @@
 //! kept by exec/fork/exit), user and group names, container ids from cgroup paths.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 /// Most processes tracked (further ones are looked up in /proc on demand, not kept).
 pub const MAX_PROCS: usize = 131_072;
@@ -65,6 +66,20 @@ pub fn exe_writable(pid: u32, uid: u32, gid: u32) -> bool {
     (meta.uid() == uid && mode & 0o200 != 0)
         || (meta.gid() == gid && mode & 0o020 != 0)
         || mode & 0o002 != 0
+}
+
+/// Whether `upper` (a file in a container's writable layer) is the executable `pid` runs: same
+/// size and modification time as `/proc/PID/exe`. A bind-mounted executable leaves an empty
+/// mount-point file in the upper layer, which does not match.
+pub fn same_file(upper: &Path, pid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(u), Ok(e)) = (
+        std::fs::metadata(upper),
+        std::fs::metadata(format!("/proc/{pid}/exe")),
+    ) else {
+        return false;
+    };
+    u.is_file() && (u.len(), u.mtime(), u.mtime_nsec()) == (e.len(), e.mtime(), e.mtime_nsec())
 }
 
 /// Whether `path` is on a read-only mount.
