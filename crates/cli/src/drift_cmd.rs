@@ -77,8 +77,9 @@ pub fn run(args: &DriftArgs) -> Result<ExitCode> {
     }
     let mut drift = rampart_cloud::drift(&declared, &inventory);
     if state {
-        // State records every attribute; the collector reads only those the checks need, so an
-        // attribute missing live says nothing about drift.
+        // State and a plan's planned values record every attribute (`force_destroy`, `tags_all`…);
+        // the collector reads only those the checks need, so an attribute missing live says
+        // nothing about drift.
         for (_, _, changes) in &mut drift.changed {
             changes.retain(|c| c.live.is_some());
         }
@@ -114,7 +115,7 @@ pub fn run(args: &DriftArgs) -> Result<ExitCode> {
     })
 }
 
-/// The declared resources, a name for them, and whether they came from state.
+/// The declared resources, a name for them, and whether they record every attribute (state, plan).
 fn declared(args: &DriftArgs) -> Result<(String, ResourceSet, bool)> {
     if let Some(state) = &args.state {
         let resources = load_state(state)?;
@@ -156,7 +157,7 @@ fn declared(args: &DriftArgs) -> Result<(String, ResourceSet, bool)> {
     Ok((
         path.display().to_string(),
         ResourceSet::new(scanned.resources),
-        false,
+        args.plan.is_some(),
     ))
 }
 

@@ -161,6 +161,7 @@ async fn volumes(c: &Client, region: &str, sink: &mut Sink, out: &mut Vec<rampar
             "size": v.size(),
             "snapshot_id": v.snapshot_id(),
             "availability_zone": v.availability_zone(),
+            "region": region,
         });
         out.push(live_resource("aws_ebs_volume", id, attrs));
     }
@@ -200,6 +201,7 @@ async fn volumes(c: &Client, region: &str, sink: &mut Sink, out: &mut Vec<rampar
             "kms_key_id": s.kms_key_id(),
             "public": public,
             "shared_with_accounts": shared,
+            "region": region,
         });
         out.push(live_resource("aws_ebs_snapshot", id, attrs));
     }
@@ -215,6 +217,7 @@ async fn volumes(c: &Client, region: &str, sink: &mut Sink, out: &mut Vec<rampar
             "id": id,
             "name": i.name(),
             "public": i.public().unwrap_or(false),
+            "region": region,
         });
         out.push(live_resource("aws_ami", id, attrs));
     }

@@ -1,7 +1,11 @@
 //! IAM: users (inline and attached policies, access keys with last use, MFA devices), roles (trust
 //! policy, inline and attached policies), groups (inline and attached policies, members), customer
-//! managed policies with their default version, the account password policy, and the roles holding
-//! AWSSupportAccess and SecurityAudit (`aws_iam_account`).
+//! managed policies with every version (`versions`: a non-default version can be made the default with
+//! `iam:SetDefaultPolicyVersion`), the account password policy, and `aws_iam_account.account`: the
+//! roles holding AWSSupportAccess and SecurityAudit, the account summary (root MFA and access keys)
+//! and the credential report's root row. The credential report's user rows are merged into the
+//! `aws_iam_user` documents (`credential_report`; null when the report could not be read or does not
+//! list the user).
 //!
 //! The per-user, per-role and per-group calls (policies, access keys and their last use, MFA devices,
 //! members) run through [`each_bounded`], `AwsOptions::concurrency` principals at a time (default
@@ -49,7 +53,20 @@ pub(crate) async fn collect(conf: &SdkConfig, concurrency: usize) -> ServiceOut 
     );
     policies(&c, &mut sink, &mut resources).await;
     password_policy(&c, &mut sink, &mut resources).await;
-    account_roles(&c, &mut sink, &mut resources).await;
+    let report = credential_report(&c, &mut sink).await;
+    for u in resources
+        .iter_mut()
+        .filter(|r| r.resource_type == "aws_iam_user")
+    {
+        let row = report
+            .as_ref()
+            .and_then(|r| r.users.iter().find(|(n, _)| *n == u.name))
+            .map_or(Json::Null, |(_, row)| row.clone());
+        if let Some(m) = u.attributes.as_object_mut() {
+            m.insert("credential_report".into(), row);
+        }
+    }
+    account(&c, &mut sink, &mut resources, report.and_then(|r| r.root)).await;
     ServiceOut {
         service: "iam",
         resources,
@@ -273,6 +290,7 @@ async fn policies(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resour
                 Err(e) => sink.warn(format!("GetPolicyVersion {arn}"), describe(&e)),
             }
         }
+        let versions = policy_versions(c, sink, arn, p.default_version_id(), &doc).await;
         let attrs = json!({
             "name": name,
             "arn": arn,
@@ -280,10 +298,124 @@ async fn policies(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resour
             "policy": doc,
             "default_version_id": p.default_version_id(),
             "attachment_count": p.attachment_count(),
+            "versions": versions,
         });
         out.push(live_resource("aws_iam_policy", name, attrs));
     }
 }
+
+/// Every version of a customer managed policy (`ListPolicyVersions`), `{version_id, is_default,
+/// create_date, policy}`, the non-default ones' documents read with `GetPolicyVersion` (the default's
+/// is `default_doc`, already read). Null when the versions could not be listed, so nothing is judged
+/// on a partial list.
+async fn policy_versions(
+    c: &Client,
+    sink: &mut Sink,
+    arn: &str,
+    default: Option<&str>,
+    default_doc: &Json,
+) -> Json {
+    let before = sink.warnings.len();
+    let listed = paginate!(
+        sink,
+        format!("ListPolicyVersions {arn}"),
+        c.list_policy_versions().policy_arn(arn),
+        |p| p.versions().to_vec()
+    );
+    if sink.warnings.len() != before {
+        return Json::Null;
+    }
+    let mut out = Vec::new();
+    for v in listed {
+        let Some(id) = v.version_id() else { continue };
+        let is_default = v.is_default_version() || Some(id) == default;
+        let doc = if is_default {
+            default_doc.clone()
+        } else {
+            match c
+                .get_policy_version()
+                .policy_arn(arn)
+                .version_id(id)
+                .send()
+                .await
+            {
+                Ok(r) => r
+                    .policy_version()
+                    .and_then(|pv| pv.document())
+                    .map_or(Json::Null, policy_string),
+                Err(e) => {
+                    sink.warn(format!("GetPolicyVersion {arn} {id}"), describe(&e));
+                    Json::Null
+                }
+            }
+        };
+        out.push(json!({
+            "version_id": id,
+            "is_default": is_default,
+            "create_date": v.create_date().map(|d| d.to_string()),
+            "policy": doc,
+        }));
+    }
+    Json::Array(out)
+}
+
+/// The credential report: generated (`GenerateCredentialReport`, polled until complete, at most
+/// [`REPORT_POLLS`] times) and read (`GetCredentialReport`); `None`, with a warning, when it could not be.
+async fn credential_report(
+    c: &Client,
+    sink: &mut Sink,
+) -> Option<crate::credential_report::Report> {
+    use aws_sdk_iam::primitives::{DateTime, DateTimeFormat};
+    let as_of = DateTime::from(std::time::SystemTime::now())
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_default();
+    let mut last = String::from("the report was not complete after polling");
+    for attempt in 0..REPORT_POLLS {
+        if let Err(e) = c.generate_credential_report().send().await {
+            sink.warn("GenerateCredentialReport", describe(&e));
+            return None;
+        }
+        match c.get_credential_report().send().await {
+            Ok(r) => {
+                let content = r.content().map(|b| b.as_ref()).unwrap_or_default();
+                return match crate::credential_report::parse(content, &as_of) {
+                    Ok(report) => {
+                        if report.skipped > 0 {
+                            sink.warn(
+                                "GetCredentialReport",
+                                format!("{} rows could not be read", report.skipped),
+                            );
+                        }
+                        Some(report)
+                    }
+                    Err(e) => {
+                        sink.warn("GetCredentialReport", e);
+                        None
+                    }
+                };
+            }
+            // Still being generated (or not yet started): wait and ask again.
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some("ReportInProgress" | "ReportNotPresent" | "ReportExpired")
+                ) =>
+            {
+                last = describe(&e);
+                tokio::time::sleep(std::time::Duration::from_millis(500 << attempt.min(3))).await;
+            }
+            Err(e) => {
+                sink.warn("GetCredentialReport", describe(&e));
+                return None;
+            }
+        }
+    }
+    sink.warn("GetCredentialReport", last);
+    None
+}
+
+/// Times the credential report is asked for before giving up (about 15 s in all).
+const REPORT_POLLS: u32 = 6;
 
 async fn password_policy(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>) {
     let attrs = match c.get_account_password_policy().send().await {
@@ -336,9 +468,45 @@ const ACCOUNT_ROLE_POLICIES: &[(&str, &str)] = &[
 ];
 
 /// `aws_iam_account.account`: the roles each policy of [`ACCOUNT_ROLE_POLICIES`] is attached to
-/// (null when they could not be listed).
-async fn account_roles(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>) {
+/// (null when they could not be listed); from `GetAccountSummary`, `account_mfa_enabled` and
+/// `account_access_keys_present` (the root user's MFA and access keys) and `summary` (every count
+/// and quota); `root_credentials`, the credential report's `<root_account>` row (null when absent).
+async fn account(
+    c: &Client,
+    sink: &mut Sink,
+    out: &mut Vec<rampart_iac::Resource>,
+    root: Option<Json>,
+) {
     let mut attrs = serde_json::Map::new();
+    let (mfa, keys, summary) = match c.get_account_summary().send().await {
+        Ok(r) => {
+            let map = r.summary_map().cloned().unwrap_or_default();
+            let flag = |k: &str| {
+                map.iter()
+                    .find(|(key, _)| key.as_str() == k)
+                    .map_or(Json::Null, |(_, v)| Json::Bool(*v != 0))
+            };
+            let summary: serde_json::Map<String, Json> = map
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), json!(v)))
+                .collect::<std::collections::BTreeMap<_, _>>()
+                .into_iter()
+                .collect();
+            (
+                flag("AccountMFAEnabled"),
+                flag("AccountAccessKeysPresent"),
+                Json::Object(summary),
+            )
+        }
+        Err(e) => {
+            sink.warn("GetAccountSummary", describe(&e));
+            (Json::Null, Json::Null, Json::Null)
+        }
+    };
+    attrs.insert("account_mfa_enabled".into(), mfa);
+    attrs.insert("account_access_keys_present".into(), keys);
+    attrs.insert("summary".into(), summary);
+    attrs.insert("root_credentials".into(), root.unwrap_or(Json::Null));
     for (key, arn) in ACCOUNT_ROLE_POLICIES {
         let before = sink.warnings.len();
         let roles = paginate!(

@@ -12,7 +12,8 @@
 //! versioning, logging, object lock),
 //! IAM (users with inline/attached policies, access keys and last use, MFA devices; roles with trust,
 //! inline and attached policies; groups with inline/attached policies and members; customer managed
-//! policies with their default version; the password policy), EC2 (instances with IMDS options, security groups, EBS volumes, snapshots and their sharing,
+//! policies with every version; the password policy; the credential report, parsed with bounds by
+//! [`credential_report`]; the account summary), EC2 (instances with IMDS options, security groups, EBS volumes, snapshots and their sharing,
 //! EBS default encryption, VPCs, flow logs, network ACLs, AMIs owned by the account), KMS (customer managed
 //! keys, rotation, key policy), CloudTrail (trails, logging status, multi-region, validation, selectors),
 //! RDS (instances, snapshot sharing), Lambda (functions with masked environments, URLs, resource
@@ -55,6 +56,7 @@ mod auth_details;
 mod aws;
 mod cloudtrail;
 pub mod cloudtrail_s3;
+pub mod credential_report;
 mod doc;
 mod ec2;
 mod eks;

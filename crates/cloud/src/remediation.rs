@@ -16,7 +16,9 @@ fn placeholders(resource_type: &str) -> &'static [(&'static str, &'static [&'sta
             ("REGION", &["home_region"]),
         ],
         "aws_instance" => &[("ID", &["id"]), ("REGION", &["region"])],
-        "aws_ebs_volume" | "aws_ebs_snapshot" => &[("REGION", &["region"])],
+        "aws_ebs_volume" | "aws_ebs_snapshot" | "aws_ami" => {
+            &[("ID", &["id"]), ("REGION", &["region"])]
+        }
         "aws_ebs_encryption_by_default" => &[("REGION", &["region"])],
         "aws_db_instance" => &[("DB", &["identifier"]), ("REGION", &["region"])],
         "aws_db_snapshot" => &[

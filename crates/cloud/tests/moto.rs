@@ -902,3 +902,297 @@ fn prowler_gap_checks_pass_and_fail_on_moto() {
         serde_json::json!(["security-audit"])
     );
 }
+
+/// The resource of `resource_type` whose `key` attribute is `value`.
+fn find<'a>(
+    inv: &'a Inventory,
+    resource_type: &str,
+    key: &str,
+    value: &str,
+) -> &'a rampart_iac::Resource {
+    inv.resources
+        .iter()
+        .find(|r| r.resource_type == resource_type && r.str(key) == Some(value))
+        .unwrap_or_else(|| panic!("no {resource_type} with {key} = {value}"))
+}
+
+/// The credential report (GenerateCredentialReport + GetCredentialReport), the account summary and
+/// every policy version are collected into the documents the CIS IAM checks read. moto's report has no
+/// `<root_account>` row and dates every credential "now"; the 45/90-day checks are judged again on the
+/// same documents as of a later date.
+#[test]
+fn credential_report_account_summary_and_policy_versions() {
+    let Some(moto) = Moto::seeded() else { return };
+    let ids = run_seed(&moto, "iam_ec2.py", &[]);
+    assert!(!ids.is_empty());
+    let opts = AwsOptions {
+        services: vec!["iam".into()],
+        ..options(&moto)
+    };
+    let mut inv = collect_blocking(&opts).expect("collect");
+    assert!(warnings(&inv).is_empty(), "{:#?}", inv.warnings);
+
+    let console = find(&inv, "aws_iam_user", "name", "cnapp-console");
+    let row = &console.attributes["credential_report"];
+    assert_eq!(row["password_enabled"], true, "{row}");
+    assert_eq!(row["mfa_active"], false);
+    assert_eq!(row["access_keys"][0]["active"], true);
+    assert!(row["access_keys"][0]["last_rotated"].is_string(), "{row}");
+    assert_eq!(row["access_keys"][1]["active"], false);
+    assert!(row["as_of"].as_str().is_some_and(|s| s.len() >= 20));
+    let admin = find(&inv, "aws_iam_user", "name", "cnapp-admin");
+    assert_eq!(
+        admin.attributes["credential_report"]["password_enabled"],
+        false
+    );
+
+    let account = inv
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_iam_account.account")
+        .expect("aws_iam_account.account");
+    // moto: AccountMFAEnabled and AccountAccessKeysPresent are always 0; no root row in the report.
+    assert_eq!(account.attributes["account_mfa_enabled"], false);
+    assert_eq!(account.attributes["account_access_keys_present"], false);
+    assert!(account.attributes["summary"]["Users"].as_i64() >= Some(2));
+    assert!(account.attributes["root_credentials"].is_null());
+
+    let versioned = find(&inv, "aws_iam_policy", "name", "cnapp-versioned");
+    let versions = versioned.attributes["versions"]
+        .as_array()
+        .expect("versions");
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    let v1 = versions
+        .iter()
+        .find(|v| v["version_id"] == "v1")
+        .expect("v1");
+    assert_eq!(v1["is_default"], false);
+    assert!(v1["policy"].as_str().is_some_and(|p| p.contains("\"*\"")));
+
+    let report = scan(&inv, "aws:test", &[]);
+    let found: BTreeSet<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule_id.clone(), f.subject.clone()))
+        .collect();
+    let has = |rule: &str, subject: &str| found.contains(&(rule.to_string(), subject.to_string()));
+    assert!(has("AWS-IAM-019", "aws_iam_account.account"), "{found:?}");
+    assert!(!has("AWS-IAM-018", "aws_iam_account.account"), "{found:?}");
+    assert!(
+        has("AWS-IAM-023", "aws_iam_policy.cnapp-versioned"),
+        "{found:?}"
+    );
+    assert!(
+        !has("AWS-IAM-023", "aws_iam_policy.cnapp-clean"),
+        "{found:?}"
+    );
+    // Fresh credentials pass; root use is unknown without the report's root row.
+    for user in ["aws_iam_user.cnapp-console", "aws_iam_user.cnapp-admin"] {
+        assert!(!has("AWS-IAM-021", user), "{found:?}");
+        assert!(!has("AWS-IAM-022", user), "{found:?}");
+    }
+    assert!(
+        report
+            .unknown
+            .iter()
+            .any(|u| u.check_id == "AWS-IAM-020" && u.address == "aws_iam_account.account"),
+        "{:#?}",
+        report.unknown
+    );
+
+    // The same documents judged as of 2099: every never-used credential is stale.
+    for r in inv
+        .resources
+        .iter_mut()
+        .filter(|r| r.resource_type == "aws_iam_user")
+    {
+        if let Some(row) = r.attributes["credential_report"].as_object_mut() {
+            row.insert("as_of".into(), "2099-01-01T00:00:00Z".into());
+        }
+    }
+    let later = scan(&inv, "aws:test", &[]);
+    let finding = |rule: &str, subject: &str| {
+        later
+            .findings
+            .iter()
+            .find(|f| f.rule_id == rule && f.subject == subject)
+            .unwrap_or_else(|| panic!("no {rule} on {subject}"))
+    };
+    let unused = finding("AWS-IAM-021", "aws_iam_user.cnapp-console");
+    let text = format!("{unused:?}");
+    assert!(text.contains("console password never used"), "{text}");
+    assert!(text.contains("access key 1 never used"), "{text}");
+    finding("AWS-IAM-021", "aws_iam_user.cnapp-admin");
+    finding("AWS-IAM-022", "aws_iam_user.cnapp-admin");
+    finding("AWS-IAM-022", "aws_iam_user.cnapp-console");
+}
+
+/// Public snapshots and AMIs, network ACLs and unencrypted volumes, seeded in moto, fail the right
+/// checks; their private or encrypted twins pass.
+#[test]
+fn ec2_snapshots_amis_network_acls_and_volumes() {
+    let Some(moto) = Moto::start() else { return };
+    let out = run_seed(&moto, "iam_ec2.py", &[]);
+    let ids: serde_json::Value = serde_json::from_slice(&out).expect("iam_ec2.py prints JSON");
+    let id = |k: &str| ids[k].as_str().expect(k).to_string();
+    let opts = AwsOptions {
+        services: vec!["ec2".into()],
+        ..options(&moto)
+    };
+    let inv = collect_blocking(&opts).expect("collect");
+    assert!(warnings(&inv).is_empty(), "{:#?}", inv.warnings);
+    let found = hits(&inv);
+    let has = |rule: &str, t: &str, k: &str| {
+        found.contains(&(rule.to_string(), format!("{t}.{}", id(k))))
+    };
+    assert!(
+        has("AWS-EBS-001", "aws_ebs_volume", "plain_volume"),
+        "{found:?}"
+    );
+    assert!(
+        !has("AWS-EBS-001", "aws_ebs_volume", "encrypted_volume"),
+        "{found:?}"
+    );
+    assert!(
+        has("AWS-EBS-004", "aws_ebs_snapshot", "public_snapshot"),
+        "{found:?}"
+    );
+    assert!(
+        has("AWS-EBS-005", "aws_ebs_snapshot", "public_snapshot"),
+        "{found:?}"
+    );
+    assert!(
+        !has("AWS-EBS-004", "aws_ebs_snapshot", "private_snapshot"),
+        "{found:?}"
+    );
+    assert!(
+        !has("AWS-EBS-005", "aws_ebs_snapshot", "private_snapshot"),
+        "{found:?}"
+    );
+    assert!(has("AWS-EC2-008", "aws_ami", "public_ami"), "{found:?}");
+    assert!(!has("AWS-EC2-008", "aws_ami", "private_ami"), "{found:?}");
+    assert!(has("AWS-VPC-012", "aws_network_acl", "acl"), "{found:?}");
+    assert!(has("AWS-VPC-013", "aws_network_acl", "acl"), "{found:?}");
+    let acl = inv
+        .resources
+        .iter()
+        .find(|r| r.address == format!("aws_network_acl.{}", id("acl")))
+        .expect("acl");
+    assert_eq!(acl.attributes["ingress"][0]["from_port"], 22, "{acl:?}");
+    // The remediation names the snapshot and its region.
+    let report = scan(&inv, "aws:test", &[]);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "AWS-EBS-004")
+        .expect("public snapshot finding");
+    assert!(
+        f.remediation
+            .contains(&format!("--snapshot-id {} ", id("public_snapshot")))
+            && f.remediation.contains("--region us-east-1"),
+        "{}",
+        f.remediation
+    );
+}
+
+/// `--role-arn`: the scan runs with the assumed role's credentials, so it reads the role's account
+/// (moto switches accounts on AssumeRole) and not the caller's.
+#[test]
+fn role_arn_scans_as_the_assumed_role() {
+    let Some(moto) = Moto::seeded() else { return };
+    run_seed(&moto, "accounts.py", &[]);
+    let opts = AwsOptions {
+        services: vec!["iam".into()],
+        role_arn: Some("arn:aws:iam::222222222222:role/rampart-audit".into()),
+        ..options(&moto)
+    };
+    let inv = collect_blocking(&opts).expect("collect");
+    assert!(warnings(&inv).is_empty(), "{:#?}", inv.warnings);
+    let users: Vec<(&str, &str)> = inv
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == "aws_iam_user")
+        .map(|r| {
+            (
+                r.str("name").unwrap_or_default(),
+                r.str("arn").unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        users,
+        vec![(
+            "member-auditor",
+            "arn:aws:iam::222222222222:user/member-auditor"
+        )]
+    );
+    // Without the role: the caller's own account.
+    let own = collect_blocking(&AwsOptions {
+        role_arn: None,
+        ..opts
+    })
+    .expect("collect");
+    assert!(
+        own.resources
+            .iter()
+            .any(|r| r.address == "aws_iam_user.cnapp-admin")
+    );
+    assert!(
+        !own.resources
+            .iter()
+            .any(|r| r.address == "aws_iam_user.member-auditor")
+    );
+}
+
+/// `--all-regions`: DescribeRegions, then the regional services in each; resources seeded in two
+/// regions are both reported, each with its region.
+#[test]
+fn all_regions_reads_every_region() {
+    let Some(moto) = Moto::start() else { return };
+    run_seed(&moto, "accounts.py", &[]);
+    let opts = AwsOptions {
+        services: vec!["ec2".into()],
+        ..options(&moto)
+    };
+    let home = collect_blocking(&opts).expect("collect");
+    let sg = |inv: &Inventory, name: &str| {
+        inv.resources
+            .iter()
+            .find(|r| r.resource_type == "aws_security_group" && r.str("name") == Some(name))
+            .and_then(|r| r.str("region").map(str::to_string))
+    };
+    assert_eq!(sg(&home, "cnapp-us-sg").as_deref(), Some("us-east-1"));
+    assert_eq!(
+        sg(&home, "cnapp-eu-sg"),
+        None,
+        "one region without --all-regions"
+    );
+    let all = collect_blocking(&AwsOptions {
+        all_regions: true,
+        ..opts
+    })
+    .expect("collect");
+    assert!(warnings(&all).is_empty(), "{:#?}", all.warnings);
+    assert_eq!(sg(&all, "cnapp-us-sg").as_deref(), Some("us-east-1"));
+    assert_eq!(sg(&all, "cnapp-eu-sg").as_deref(), Some("eu-west-1"));
+    let regions: BTreeSet<&str> = all
+        .coverage
+        .services
+        .iter()
+        .filter(|(s, _, _)| s == "ec2")
+        .map(|(_, r, _)| r.as_str())
+        .collect();
+    assert!(
+        regions.contains("us-east-1") && regions.contains("eu-west-1") && regions.len() > 2,
+        "{regions:?}"
+    );
+    let found = hits(&all);
+    assert!(
+        found.iter().any(|(r, s)| r == "AWS-VPC-LIVE-001"
+            && all
+                .resources
+                .iter()
+                .any(|x| x.address == *s && x.str("name") == Some("cnapp-eu-sg"))),
+        "the eu-west-1 group is judged: {found:?}"
+    );
+}

@@ -151,3 +151,65 @@ fn explicit_deny_cuts_the_path() {
                 {"Effect": "Deny", "Action": "iam:AddUserToGroup", "Resource": format!("{A}:group/admins")}]))}]})]});
     assert_eq!(techniques(v, "user/denied"), None);
 }
+
+/// Glue (dev endpoint; job created and started) and CloudFormation (stack) run code as a role they
+/// are passed: each route needs iam:PassRole, its launch actions and a role trusting that service.
+#[test]
+fn pass_role_to_glue_and_cloudformation() {
+    let admin_for = |name: &str, service: &str| {
+        role(
+            name,
+            json!({ "Service": service }),
+            json!({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+        )
+    };
+    let actor = |name: &str, actions: &[&str]| {
+        let mut all = vec!["iam:PassRole"];
+        all.extend_from_slice(actions);
+        user(
+            name,
+            json!({"Effect": "Allow", "Action": all, "Resource": "*"}),
+            &[],
+            &[],
+        )
+    };
+    let v = json!({
+        "RoleDetailList": [
+            admin_for("glue-admin", "glue.amazonaws.com"),
+            admin_for("cfn-admin", "cloudformation.amazonaws.com"),
+        ],
+        "UserDetailList": [
+            actor("glue-dev", &["glue:CreateDevEndpoint"]),
+            actor("glue-job", &["glue:CreateJob", "glue:StartJobRun"]),
+            actor("glue-half", &["glue:CreateJob"]),
+            actor("cfn", &["cloudformation:CreateStack"]),
+            actor("cfn-no-pass", &[]),
+        ],
+    });
+    assert_eq!(
+        techniques(v.clone(), "user/glue-dev").expect("dev endpoint path")[0],
+        "PassRole+GlueDevEndpoint"
+    );
+    assert_eq!(
+        techniques(v.clone(), "user/glue-job").expect("job path")[0],
+        "PassRole+GlueJob"
+    );
+    assert_eq!(
+        techniques(v.clone(), "user/glue-half"),
+        None,
+        "a job that cannot be started runs nothing"
+    );
+    assert_eq!(
+        techniques(v.clone(), "user/cfn").expect("stack path")[0],
+        "PassRole+CloudFormation"
+    );
+    assert_eq!(techniques(v.clone(), "user/cfn-no-pass"), None);
+
+    // Without a role trusting the service, nothing to pass.
+    let untrusted = json!({
+        "RoleDetailList": [admin_for("lambda-admin", "lambda.amazonaws.com")],
+        "UserDetailList": [actor("glue-dev", &["glue:CreateDevEndpoint"]), actor("cfn", &["cloudformation:CreateStack"])],
+    });
+    assert_eq!(techniques(untrusted.clone(), "user/glue-dev"), None);
+    assert_eq!(techniques(untrusted, "user/cfn"), None);
+}

@@ -250,3 +250,81 @@ fn truncated_fixtures_never_panic() {
         }
     }
 }
+
+/// Bindings to `system:anonymous` (a User) and `system:authenticated` (a Group) are public bindings like
+/// `system:unauthenticated`: critical when the role holds a risky permission, high otherwise, none when
+/// the role grants nothing.
+#[test]
+fn anonymous_and_all_authenticated_bindings_are_public() {
+    let text = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules: [{apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: config-reader, namespace: web}
+rules: [{apiGroups: [""], resources: ["configmaps"], verbs: ["get"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: nothing}
+rules: []
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: anon-secrets}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:anonymous"}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: everyone-config, namespace: web}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: config-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:authenticated"}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: everyone-nothing}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nothing}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:authenticated"}]
+"#;
+    let loaded = load_str(text, "public.yaml", &LoadOptions::default());
+    let a = rbac::analyze(&loaded.objects);
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    let public: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "rbac:public-binding")
+        .collect();
+    let anon = public
+        .iter()
+        .find(|f| f.subject.starts_with("User system:anonymous"))
+        .expect("binding to system:anonymous reported");
+    assert_eq!(anon.severity, rampart_core::Severity::Critical);
+    assert!(
+        format!("{anon:?}").contains("anon-secrets"),
+        "names the binding: {anon:?}"
+    );
+    let all = public
+        .iter()
+        .filter(|f| f.subject.starts_with("Group system:authenticated"))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        all.len(),
+        1,
+        "only the binding that grants something: {all:?}"
+    );
+    assert_eq!(all[0].severity, rampart_core::Severity::High);
+    assert!(format!("{:?}", all[0]).contains("everyone-config"));
+    // who-can answers with the public subjects themselves.
+    assert!(
+        who(&loaded.objects, "get", "secrets", Some("web"), None)
+            .contains(&Subject::User("system:anonymous".into()))
+    );
+    assert!(
+        who(&loaded.objects, "get", "configmaps", Some("web"), None)
+            .contains(&Subject::Group("system:authenticated".into()))
+    );
+}

@@ -1,9 +1,25 @@
-//! EC2 instances, launch templates and launch configurations.
+//! EC2 instances, launch templates and launch configurations; AMIs shared publicly.
 
 use super::{Fact, bool_at, require_set, require_true, str_at};
 use crate::checks::Check;
 use crate::resource::{Attr, Outcome, Resource, ResourceSet};
 use serde_json::Value as Json;
+
+/// A live AMI marked `public`, or a launch permission for the group `all`.
+fn public_ami(r: &Resource, _: &ResourceSet) -> Outcome {
+    if r.resource_type == "aws_ami_launch_permission" {
+        return match str_at(r, "group") {
+            Fact::Known("all") => Outcome::fail("launch permission for group \"all\""),
+            Fact::Unknown => Outcome::unknown("group"),
+            _ => Outcome::Pass,
+        };
+    }
+    match bool_at(r, "public") {
+        Fact::Known(true) => Outcome::fail("the AMI is public (launch permission group all)"),
+        Fact::Unknown => Outcome::unknown("public"),
+        _ => Outcome::Pass,
+    }
+}
 
 fn imdsv2(r: &Resource, _: &ResourceSet) -> Outcome {
     if r.resource_type == "aws_instance" && r.get("launch_template") != Attr::Absent {
@@ -178,5 +194,17 @@ pub const CHECKS: &[Check] = &[
         "aws ec2 associate-iam-instance-profile --instance-id ID --iam-instance-profile Name=PROFILE",
         "iam_instance_profile = aws_iam_instance_profile.X.name",
         instance_profile
+    ),
+    check!(
+        "AWS-EC2-008",
+        High,
+        "AMI is public",
+        "A public AMI can be launched by any AWS account, with whatever the image holds (code, keys, data).",
+        ["aws_ami", "aws_ami_launch_permission"],
+        [],
+        "EC2 > AMIs > AMI > Actions > Edit AMI permissions: Private.",
+        "aws ec2 modify-image-attribute --image-id ID --launch-permission \"Remove=[{Group=all}]\" --region REGION",
+        "Remove aws_ami_launch_permission with group = \"all\"; share with account_id instead.",
+        public_ami
     ),
 ];

@@ -1,5 +1,7 @@
-//! IAM: policy documents (managed, inline, role/user/group inline policies), users, roles' trust policies and
-//! the account password policy.
+//! IAM: policy documents (managed, inline, role/user/group inline policies, and the non-default
+//! versions of customer managed policies), users (with the live credential report: unused and
+//! unrotated credentials), roles' trust policies, the account password policy and the root user (live
+//! `aws_iam_account`: account summary and the credential report's root row).
 
 use super::policy::{self, Doc, allowed_actions};
 use super::{Fact, bool_at, num_at};
@@ -358,6 +360,258 @@ fn user_mfa(r: &Resource, _: &ResourceSet) -> Outcome {
     }
 }
 
+/// Days since 1970-01-01 of an RFC 3339 date or date-time (`2024-05-01T…`); `None` when it is not one.
+pub fn day_number(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// Whole days from the date at `field` of `row` to the row's `as_of` (when the account was read);
+/// `None` when either is missing or not a date.
+fn age_days(row: &Json, field: &str) -> Option<i64> {
+    day_diff(row, row, field)
+}
+
+/// The credential report row of a user (`credential_report`), or the outcome when there is none:
+/// pass for a declaration (Terraform has no such thing), unknown for a live user whose row could not
+/// be read (null).
+fn report_row(r: &Resource) -> Result<&Json, Outcome> {
+    match r.get("credential_report") {
+        Attr::Known(v @ Json::Object(_)) => Ok(v),
+        Attr::Absent => Err(Outcome::Pass),
+        _ => Err(Outcome::unknown(
+            "credential_report (the IAM credential report could not be read)",
+        )),
+    }
+}
+
+/// CIS 1.12: a console password or an active access key unused for 45 days or more (never used and
+/// set 45 or more days ago counts as unused).
+const UNUSED_DAYS: i64 = 45;
+/// CIS 1.14: an active access key older than 90 days.
+const ROTATION_DAYS: i64 = 90;
+
+fn unused_credentials(r: &Resource, _: &ResourceSet) -> Outcome {
+    let row = match report_row(r) {
+        Ok(row) => row,
+        Err(o) => return o,
+    };
+    let mut bad = Vec::new();
+    let mut unknown = false;
+    if row.get("password_enabled") == Some(&Json::Bool(true)) {
+        let since = age_days(row, "password_last_used")
+            .map(|d| (d, "last used"))
+            .or_else(|| {
+                age_days(row, "password_last_changed")
+                    .or_else(|| age_days(row, "user_creation_time"))
+                    .map(|d| (d, "never used, set"))
+            });
+        match since {
+            Some((d, how)) if d >= UNUSED_DAYS => {
+                bad.push(format!("console password {how} {d} days ago"));
+            }
+            Some(_) => {}
+            None => unknown = true,
+        }
+    }
+    for k in row
+        .get("access_keys")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if k.get("active") != Some(&Json::Bool(true)) {
+            continue;
+        }
+        let n = k.get("n").and_then(Json::as_u64).unwrap_or(0);
+        let since = if k.get("last_used_date").is_some_and(Json::is_string) {
+            day_diff(row, k, "last_used_date").map(|d| (d, "last used"))
+        } else {
+            day_diff(row, k, "last_rotated").map(|d| (d, "never used, created"))
+        };
+        match since {
+            Some((d, how)) if d >= UNUSED_DAYS => {
+                bad.push(format!("access key {n} {how} {d} days ago"));
+            }
+            Some(_) => {}
+            None => unknown = true,
+        }
+    }
+    if !bad.is_empty() {
+        Outcome::fail(bad.join("; "))
+    } else if unknown {
+        Outcome::unknown("credential_report dates")
+    } else {
+        Outcome::Pass
+    }
+}
+
+/// Days from `item[field]` (a field of the row or of one of its access keys) to `row.as_of`.
+fn day_diff(row: &Json, item: &Json, field: &str) -> Option<i64> {
+    let as_of = day_number(row.get("as_of")?.as_str()?)?;
+    Some(as_of - day_number(item.get(field)?.as_str()?)?)
+}
+
+fn key_rotation(r: &Resource, _: &ResourceSet) -> Outcome {
+    let row = match report_row(r) {
+        Ok(row) => row,
+        Err(o) => return o,
+    };
+    let mut bad = Vec::new();
+    for k in row
+        .get("access_keys")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|k| k.get("active") == Some(&Json::Bool(true)))
+    {
+        let n = k.get("n").and_then(Json::as_u64).unwrap_or(0);
+        match day_diff(row, k, "last_rotated") {
+            Some(d) if d > ROTATION_DAYS => {
+                bad.push(format!("access key {n} created {d} days ago"))
+            }
+            Some(_) => {}
+            None => return Outcome::unknown("access key last_rotated"),
+        }
+    }
+    Outcome::check(bad.is_empty(), bad.join("; "))
+}
+
+/// A root fact from the account summary (`summary_key`, live) or, failing that, from the credential
+/// report's root row (`from_row`).
+fn root_fact(
+    r: &Resource,
+    summary_key: &str,
+    from_row: impl Fn(&Json) -> Option<bool>,
+) -> Option<(bool, &'static str)> {
+    if let Attr::Known(Json::Bool(b)) = r.get(summary_key) {
+        return Some((*b, "account summary"));
+    }
+    match r.get("root_credentials") {
+        Attr::Known(row @ Json::Object(_)) => from_row(row).map(|b| (b, "credential report")),
+        _ => None,
+    }
+}
+
+fn root_access_keys(r: &Resource, _: &ResourceSet) -> Outcome {
+    let from_row = |row: &Json| {
+        let keys = row.get("access_keys")?.as_array()?;
+        Some(
+            keys.iter()
+                .any(|k| k.get("active") == Some(&Json::Bool(true))),
+        )
+    };
+    match root_fact(r, "account_access_keys_present", from_row) {
+        Some((true, src)) => Outcome::fail(format!("the root user has access keys ({src})")),
+        Some((false, _)) => Outcome::Pass,
+        None => Outcome::unknown("account_access_keys_present"),
+    }
+}
+
+fn root_mfa(r: &Resource, _: &ResourceSet) -> Outcome {
+    let from_row = |row: &Json| row.get("mfa_active")?.as_bool();
+    match root_fact(r, "account_mfa_enabled", from_row) {
+        Some((false, src)) => {
+            Outcome::fail(format!("MFA is not enabled for the root user ({src})"))
+        }
+        Some((true, _)) => Outcome::Pass,
+        None => Outcome::unknown("account_mfa_enabled"),
+    }
+}
+
+/// CIS 1.7: the root user signed in or used an access key within the last day of the report.
+fn root_used(r: &Resource, _: &ResourceSet) -> Outcome {
+    let row = match r.get("root_credentials") {
+        Attr::Known(row @ Json::Object(_)) => row,
+        _ => return Outcome::unknown("root_credentials (the credential report has no root row)"),
+    };
+    let mut uses = vec![("password", age_days(row, "password_last_used"))];
+    for k in row
+        .get("access_keys")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let n = k.get("n").and_then(Json::as_u64).unwrap_or(0);
+        let what = if n == 2 {
+            "access key 2"
+        } else {
+            "access key 1"
+        };
+        uses.push((what, day_diff(row, k, "last_used_date")));
+    }
+    match uses
+        .iter()
+        .find_map(|(w, d)| d.filter(|d| *d <= 1).map(|d| (w, d)))
+    {
+        Some((w, d)) => Outcome::fail(format!(
+            "the root user's {w} was used {} ago",
+            if d <= 0 {
+                "today".to_string()
+            } else {
+                format!("{d} day")
+            }
+        )),
+        None => Outcome::Pass,
+    }
+}
+
+/// A customer managed policy with a non-default version granting full administrative rights: one
+/// `iam:SetDefaultPolicyVersion` away from being effective.
+fn admin_in_other_version(r: &Resource, _: &ResourceSet) -> Outcome {
+    let versions = match r.get("versions") {
+        Attr::Known(Json::Array(v)) => v,
+        Attr::Absent => return Outcome::Pass,
+        _ => return Outcome::unknown("versions (ListPolicyVersions could not be read)"),
+    };
+    let mut unknown = false;
+    for v in versions {
+        if v.get("is_default") == Some(&Json::Bool(true)) {
+            continue;
+        }
+        let id = v.get("version_id").and_then(Json::as_str).unwrap_or("?");
+        match policy::parse(v.get("policy")) {
+            Doc::Parsed(stmts) => {
+                for s in &stmts {
+                    for f in [all_actions, full_iam] {
+                        match f(s) {
+                            Some(Ok(why)) => {
+                                return Outcome::fail(format!(
+                                    "non-default version {id} {why}; iam:SetDefaultPolicyVersion makes it effective"
+                                ));
+                            }
+                            Some(Err(())) => unknown = true,
+                            None => {}
+                        }
+                    }
+                }
+            }
+            Doc::Unknown => unknown = true,
+            Doc::Invalid => {}
+        }
+    }
+    if unknown {
+        Outcome::unknown("policy version document")
+    } else {
+        Outcome::Pass
+    }
+}
+
 pub const CHECKS: &[Check] = &[
     check!(
         "AWS-IAM-001",
@@ -585,4 +839,244 @@ pub const CHECKS: &[Check] = &[
         "MFA devices cannot be declared for IAM users in Terraform; enforce with a policy denying actions when aws:MultiFactorAuthPresent is false.",
         user_mfa
     ),
+    check!(
+        "AWS-IAM-018",
+        Critical,
+        "Root user has access keys",
+        "Access keys of the root user cannot be limited by any policy; CIS requires that none exist.",
+        ["aws_iam_account"],
+        ["1.4"],
+        "Sign in as root > Security credentials > Access keys: delete every key.",
+        "aws iam delete-access-key --access-key-id KEY_ID (run with the root user's credentials)",
+        "Root access keys cannot be managed in Terraform; delete them in the console.",
+        root_access_keys
+    ),
+    check!(
+        "AWS-IAM-019",
+        Critical,
+        "Root user has no MFA",
+        "Without MFA the root user's password alone gives unrestricted access to the account.",
+        ["aws_iam_account"],
+        ["1.5"],
+        "Sign in as root > Security credentials > Multi-factor authentication: Assign MFA device (hardware preferred).",
+        "aws iam enable-mfa-device --user-name root --serial-number SERIAL --authentication-code1 CODE1 --authentication-code2 CODE2 (as root)",
+        "Root MFA cannot be managed in Terraform; enable it in the console.",
+        root_mfa
+    ),
+    check!(
+        "AWS-IAM-020",
+        Medium,
+        "Root user was used in the last day",
+        "The root user should be kept for the few tasks only it can do; daily use exposes its credentials.",
+        ["aws_iam_account"],
+        ["1.7"],
+        "Create administrators in IAM Identity Center (or IAM roles) and stop using the root user; review CloudTrail for root activity.",
+        "aws iam generate-credential-report && aws iam get-credential-report --query Content --output text | base64 -d | grep '<root_account>'",
+        "Use roles and Identity Center permission sets instead of the root user.",
+        root_used
+    ),
+    check!(
+        "AWS-IAM-021",
+        Medium,
+        "IAM user credentials unused for 45 days or more",
+        "A console password or an active access key nobody used for 45 days (or never used since it was set 45 days ago) is a standing credential to leak.",
+        ["aws_iam_user"],
+        ["1.12"],
+        "IAM > Users > user > Security credentials: disable console access and deactivate the unused access keys.",
+        "aws iam update-access-key --user-name USER --access-key-id KEY_ID --status Inactive && aws iam delete-login-profile --user-name USER",
+        "Remove aws_iam_user_login_profile and aws_iam_access_key resources for users who no longer sign in.",
+        unused_credentials
+    ),
+    check!(
+        "AWS-IAM-022",
+        Medium,
+        "IAM access key not rotated in 90 days",
+        "An active access key older than 90 days has had a long time to leak.",
+        ["aws_iam_user"],
+        ["1.14"],
+        "IAM > Users > user > Security credentials: create a new access key, switch the application to it, deactivate and delete the old one.",
+        "aws iam create-access-key --user-name USER && aws iam update-access-key --user-name USER --access-key-id OLD_KEY_ID --status Inactive",
+        "Replace the aws_iam_access_key resource (taint it) at least every 90 days.",
+        key_rotation
+    ),
+    check!(
+        "AWS-IAM-023",
+        High,
+        "Customer managed policy keeps a non-default version with administrative rights",
+        "Anyone allowed iam:SetDefaultPolicyVersion on the policy can make the old version effective and become administrator of the account.",
+        ["aws_iam_policy"],
+        [],
+        "IAM > Policies > policy > Policy versions: delete the versions granting \"*\" or iam:*.",
+        "aws iam delete-policy-version --policy-arn ARN --version-id VERSION",
+        "Terraform keeps only the default version; delete the old versions with the AWS CLI.",
+        admin_in_other_version
+    ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn live(t: &str, attributes: Json) -> Resource {
+        Resource {
+            resource_type: t.into(),
+            address: format!("{t}.x"),
+            name: "x".into(),
+            provider: "aws".into(),
+            attributes,
+            unknown: Default::default(),
+            references: Default::default(),
+            source: crate::resource::SourceSpan {
+                file: "x".into(),
+                start_line: 0,
+                end_line: 0,
+            },
+            root: "x".into(),
+            module: String::new(),
+            origin: crate::resource::Origin::Live,
+        }
+    }
+
+    fn eval(id: &str, r: &Resource) -> Outcome {
+        let c = CHECKS.iter().find(|c| c.id == id).expect("check");
+        (c.eval)(r, &ResourceSet::new(Vec::new()))
+    }
+
+    fn failed(o: &Outcome, text: &str) -> bool {
+        matches!(o, Outcome::Fail(d) if d.contains(text))
+    }
+
+    #[test]
+    fn day_numbers() {
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(day_number("2000-03-01T00:00:00Z"), Some(11_017));
+        assert_eq!(
+            day_number("2026-11-27T00:00:00+00:00").zip(day_number("2026-08-29")),
+            Some((20_784, 20_694))
+        );
+        assert_eq!(day_number("N/A"), None);
+        assert_eq!(day_number("2026-13-01"), None);
+    }
+
+    fn user(row: Json) -> Resource {
+        live(
+            "aws_iam_user",
+            json!({ "name": "u", "credential_report": row }),
+        )
+    }
+
+    #[test]
+    fn unused_and_unrotated_credentials() {
+        let as_of = "2026-11-27T10:00:00Z";
+        let key = |active, rotated: Option<&str>, used: Option<&str>| json!({"n": 1, "active": active, "last_rotated": rotated, "last_used_date": used});
+        // Password used 50 days ago, key used yesterday but created 100 days ago.
+        let u = user(json!({
+            "password_enabled": true, "password_last_used": "2026-10-08T00:00:00+00:00",
+            "access_keys": [key(true, Some("2026-08-19T00:00:00+00:00"), Some("2026-11-26T00:00:00+00:00"))],
+            "as_of": as_of,
+        }));
+        assert!(failed(
+            &eval("AWS-IAM-021", &u),
+            "console password last used 50 days ago"
+        ));
+        assert!(failed(
+            &eval("AWS-IAM-022", &u),
+            "access key 1 created 100 days ago"
+        ));
+        // A key never used, created 46 days ago; an inactive old key is ignored; no password.
+        let u = user(json!({
+            "password_enabled": false,
+            "access_keys": [key(true, Some("2026-10-12"), None),
+                            {"n": 2, "active": false, "last_rotated": "2020-01-01", "last_used_date": null}],
+            "as_of": as_of,
+        }));
+        assert!(failed(
+            &eval("AWS-IAM-021", &u),
+            "access key 1 never used, created 46 days ago"
+        ));
+        assert_eq!(eval("AWS-IAM-022", &u), Outcome::Pass);
+        // A password set 10 days ago and never used; a fresh key.
+        let u = user(json!({
+            "password_enabled": true, "password_last_used": null,
+            "password_last_changed": "2026-11-17T00:00:00+00:00",
+            "access_keys": [key(true, Some("2026-11-20"), None)], "as_of": as_of,
+        }));
+        assert_eq!(eval("AWS-IAM-021", &u), Outcome::Pass);
+        assert_eq!(eval("AWS-IAM-022", &u), Outcome::Pass);
+        // Terraform users have no report: pass; a live user whose row is missing: unknown.
+        let tf = live("aws_iam_user", json!({"name": "u"}));
+        assert_eq!(eval("AWS-IAM-021", &tf), Outcome::Pass);
+        assert!(matches!(
+            eval("AWS-IAM-021", &user(Json::Null)),
+            Outcome::Unknown(_)
+        ));
+        assert!(matches!(
+            eval("AWS-IAM-022", &user(Json::Null)),
+            Outcome::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn root_user_from_summary_or_report() {
+        let acct = |attrs: Json| live("aws_iam_account", attrs);
+        let summary =
+            acct(json!({"account_mfa_enabled": false, "account_access_keys_present": true}));
+        assert!(failed(&eval("AWS-IAM-019", &summary), "account summary"));
+        assert!(failed(&eval("AWS-IAM-018", &summary), "account summary"));
+        let ok = acct(json!({"account_mfa_enabled": true, "account_access_keys_present": false}));
+        assert_eq!(eval("AWS-IAM-019", &ok), Outcome::Pass);
+        assert_eq!(eval("AWS-IAM-018", &ok), Outcome::Pass);
+        // Summary unreadable: the report's root row decides.
+        let row = json!({"mfa_active": false, "password_last_used": "2026-11-27T08:00:00+00:00",
+            "access_keys": [{"n": 1, "active": true, "last_used_date": null}], "as_of": "2026-11-27T10:00:00Z"});
+        let report = acct(json!({"account_mfa_enabled": null, "root_credentials": row}));
+        assert!(failed(&eval("AWS-IAM-019", &report), "credential report"));
+        assert!(failed(&eval("AWS-IAM-018", &report), "credential report"));
+        assert!(failed(
+            &eval("AWS-IAM-020", &report),
+            "password was used today"
+        ));
+        // Neither: unknown, never a pass.
+        let none = acct(json!({"support_roles": []}));
+        for id in ["AWS-IAM-018", "AWS-IAM-019", "AWS-IAM-020"] {
+            assert!(matches!(eval(id, &none), Outcome::Unknown(_)), "{id}");
+        }
+    }
+
+    #[test]
+    fn admin_in_a_non_default_version() {
+        let admin = r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let read = r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+        let p = |versions: Json| {
+            live(
+                "aws_iam_policy",
+                json!({"policy": read, "versions": versions}),
+            )
+        };
+        let bad = p(json!([
+            {"version_id": "v2", "is_default": true, "policy": read},
+            {"version_id": "v1", "is_default": false, "policy": admin},
+        ]));
+        assert!(failed(
+            &eval("AWS-IAM-023", &bad),
+            "non-default version v1 allows Action"
+        ));
+        let ok = p(json!([
+            {"version_id": "v2", "is_default": true, "policy": admin},
+            {"version_id": "v1", "is_default": false, "policy": read},
+        ]));
+        assert_eq!(eval("AWS-IAM-023", &ok), Outcome::Pass);
+        assert!(matches!(
+            eval("AWS-IAM-023", &p(Json::Null)),
+            Outcome::Unknown(_)
+        ));
+        assert_eq!(
+            eval(
+                "AWS-IAM-023",
+                &live("aws_iam_policy", json!({"policy": read}))
+            ),
+            Outcome::Pass
+        );
+    }
+}
