@@ -40,6 +40,10 @@ pub struct RegistryScanArgs {
     /// Only images created within this duration (e.g. 30m, 12h, 7d, 2w).
     #[arg(long, value_name = "DURATION")]
     pub since: Option<String>,
+    /// Names asked for per request when listing repositories and tags (`n`; later pages follow the
+    /// registry's `Link` headers).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub page_size: usize,
     /// Recommended upgrades listed in the base summary at most (with --base-catalog).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub top: usize,
@@ -102,6 +106,7 @@ pub fn run(cmd: &RegistryCommand) -> Result<ExitCode> {
     let setup = crate::image_cmd::Setup::new(&a.image, a.scan.out.quiet, &db, Some(stash))?;
     let mut opts = RegistryScanOptions::new(a.target.clone());
     opts.concurrency = a.concurrency.max(1);
+    opts.page_size = a.page_size.max(1);
     if let Some(s) = &a.since {
         opts.since = Some(SystemTime::now() - parse_duration(s)?);
     }

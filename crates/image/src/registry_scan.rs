@@ -1,7 +1,8 @@
-//! Scanning a whole registry: enumerate repositories (`/v2/_catalog`, paginated) under a prefix and
-//! their tags, resolve each tag to its platform manifest digest (manifests only), deduplicate by
-//! digest, and analyse each distinct image once with bounded concurrency. Blobs shared between images
-//! are downloaded once per scan ([`BlobStash`]); images already in the [`Cache`] need no blob at all.
+//! Scanning a whole registry: enumerate repositories (`/v2/_catalog`, paginated: `n` names per page,
+//! then the `Link: <…>; rel="next"` header) under a prefix and their tags, resolve each tag to its
+//! platform manifest digest (manifests only), deduplicate by digest, and analyse each distinct image
+//! once with bounded concurrency. Blobs shared between images are downloaded once per scan
+//! ([`BlobStash`]); images already in the [`Cache`] need no blob at all.
 
 use crate::analyze::{Analysis, AnalyzeOptions, analyze_source_cached};
 use crate::cache::Cache;
@@ -27,6 +28,9 @@ pub struct RegistryScanOptions {
     pub max_repositories: usize,
     /// Tags per repository listed at most.
     pub max_tags: usize,
+    /// Names asked for per request of the catalog and tag listings (`n`; the registry may answer
+    /// fewer, and the `Link` header leads to the next page).
+    pub page_size: usize,
     /// Analysis options (platform, limits, registry access).
     pub analyze: AnalyzeOptions,
 }
@@ -40,6 +44,7 @@ impl RegistryScanOptions {
             since: None,
             max_repositories: 10_000,
             max_tags: 10_000,
+            page_size: crate::source::registry::DEFAULT_PAGE,
             analyze: AnalyzeOptions::default(),
         }
     }
@@ -97,14 +102,14 @@ pub fn scan_registry(opts: &RegistryScanOptions, cache: &Cache) -> Result<Regist
     let client = Arc::new(RegistryClient::new(&host, &opts.analyze.registry)?.with_stash(stash));
     let mut out = RegistryScan::default();
     let repos: Vec<String> = client
-        .catalog(opts.max_repositories)?
+        .catalog(opts.max_repositories, opts.page_size)?
         .into_iter()
         .filter(|r| prefix.is_empty() || r == &prefix || r.starts_with(&format!("{prefix}/")))
         .collect();
     // Resolve every tag to its platform manifest digest (manifests only) and group by digest.
     let mut by_digest: BTreeMap<Digest, (Vec<String>, RegistrySource)> = BTreeMap::new();
     for repo in &repos {
-        let tags = match client.list_tags(repo, opts.max_tags) {
+        let tags = match client.list_tags(repo, opts.max_tags, opts.page_size) {
             Ok(t) => t,
             Err(e) => {
                 out.errors.push((format!("{host}/{repo}"), e.to_string()));

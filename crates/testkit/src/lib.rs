@@ -7,6 +7,7 @@
 
 pub mod moto;
 pub mod registry;
+pub mod token;
 
 use std::path::{Path, PathBuf};
 

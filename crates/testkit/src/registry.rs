@@ -1,8 +1,10 @@
 //! Debian's `docker-registry` for tests: served on a free loopback port with temporary storage,
-//! optionally behind htpasswd basic auth, its access log kept (see [`Registry::blob_gets`]), killed
-//! on drop. Without the server (or `htpasswd` for an
-//! authenticated one) `start` prints a note and gives `None` — except under CI, where it fails.
+//! optionally behind htpasswd basic auth or token auth (a [`TokenServer`] of this crate), its access
+//! log kept (see [`Registry::blob_gets`]), killed on drop. Without the server (or `htpasswd` for
+//! basic auth, `openssl` for token auth) `start` prints a note and gives `None` — except under CI,
+//! where it fails.
 
+pub use crate::token::{TokenRequest, TokenServer};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,6 +18,24 @@ pub struct Registry {
     pub dir: tempfile::TempDir,
     /// The server's output, access log included.
     pub log: PathBuf,
+    /// The token service, in token mode.
+    token: Option<TokenServer>,
+}
+
+/// How a registry authenticates clients.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth<'a> {
+    /// Anyone may pull and push.
+    None,
+    /// htpasswd (bcrypt) basic auth for `(user, password)`.
+    Basic(&'a str, &'a str),
+    /// Bearer tokens from a [`TokenServer`] that grants `user`/`password` every scope asked for,
+    /// each token valid `expires_in` seconds.
+    Token {
+        user: &'a str,
+        password: &'a str,
+        expires_in: u64,
+    },
 }
 
 impl Drop for Registry {
@@ -38,9 +58,29 @@ pub fn have(tool: &str, package: &str) -> bool {
 impl Registry {
     /// Starts a registry; with `auth = Some((user, password))` it requires basic auth.
     pub fn start(auth: Option<(&str, &str)>) -> Option<Registry> {
-        if !have("docker-registry", "docker-registry")
-            || (auth.is_some() && !have("htpasswd", "apache2-utils"))
-        {
+        match auth {
+            Some((user, password)) => Registry::start_with(Auth::Basic(user, password)),
+            None => Registry::start_with(Auth::None),
+        }
+    }
+
+    /// Starts a registry behind token auth for `user`/`password` (tokens valid 300 s).
+    pub fn start_token(user: &str, password: &str) -> Option<Registry> {
+        Registry::start_with(Auth::Token {
+            user,
+            password,
+            expires_in: 300,
+        })
+    }
+
+    /// Starts a registry with `auth`.
+    pub fn start_with(auth: Auth<'_>) -> Option<Registry> {
+        let tools = match auth {
+            Auth::None => true,
+            Auth::Basic(..) => have("htpasswd", "apache2-utils"),
+            Auth::Token { .. } => have("openssl", "openssl"),
+        };
+        if !have("docker-registry", "docker-registry") || !tools {
             return None;
         }
         let dir = tempfile::tempdir().expect("scratch folder");
@@ -53,7 +93,24 @@ impl Registry {
             "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
             dir.path().join("data").display()
         );
-        if let Some((user, password)) = auth {
+        let mut token = None;
+        if let Auth::Token {
+            user,
+            password,
+            expires_in,
+        } = auth
+        {
+            let server = TokenServer::start(dir.path(), user, password, expires_in);
+            config.push_str(&format!(
+                "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+                server.realm,
+                crate::token::SERVICE,
+                crate::token::ISSUER,
+                server.cert.display()
+            ));
+            token = Some(server);
+        }
+        if let Auth::Basic(user, password) = auth {
             let out = Command::new("htpasswd")
                 .args(["-Bbn", user, password])
                 .output()
@@ -70,7 +127,7 @@ impl Registry {
         std::fs::write(&cfg, config).expect("registry config");
         let log = dir.path().join("registry.log");
         let out = std::fs::File::create(&log).expect("registry log");
-        let child = Command::new("docker-registry")
+        let mut child = Command::new("docker-registry")
             .arg("serve")
             .arg(&cfg)
             .stdin(Stdio::null())
@@ -80,6 +137,12 @@ impl Registry {
             .expect("docker-registry starts");
         let deadline = Instant::now() + Duration::from_secs(5);
         while std::net::TcpStream::connect(&host).is_err() && Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "docker-registry exited ({status}): {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
         Some(Registry {
@@ -87,7 +150,16 @@ impl Registry {
             host,
             dir,
             log,
+            token,
         })
+    }
+
+    /// The requests the token service answered (empty unless in token mode).
+    pub fn token_requests(&self) -> Vec<TokenRequest> {
+        self.token
+            .as_ref()
+            .map(TokenServer::requests)
+            .unwrap_or_default()
     }
 
     /// `skopeo copy oci:LAYOUT:TAG docker://HOST/DEST` (no TLS, no auth).

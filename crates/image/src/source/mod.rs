@@ -11,6 +11,7 @@ mod docker;
 pub(crate) mod oci;
 mod podman;
 pub mod registry;
+mod token;
 
 pub use archive::OciArchive;
 pub use dir::OciDir;

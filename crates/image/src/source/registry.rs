@@ -3,8 +3,16 @@
 //! blobs are streamed to a temporary file while hashed, verified, and only then walked — never held
 //! in memory. Transient failures (429, 5xx, timeouts, dropped connections) are retried with
 //! exponential back-off. Credentials are never logged or put into error messages.
+//!
+//! Repository and tag lists (`/v2/_catalog`, `/v2/NAME/tags/list`) are requested here directly, not
+//! through `oci-client`: its token dance asks for `repository:…:pull` only, while the catalog needs
+//! `registry:catalog:*`, and it hides the `Link` header pagination follows. On a 401 with a `Bearer`
+//! challenge the token service (the challenge's realm) is asked for the scope of the request, with
+//! the basic credentials when there are any; the token is kept per scope until its `expires_in`
+//! (see [`super::token`]).
 
 use super::oci::{BlobStore, pick_platform, resolve_manifest};
+use super::token::{self, Challenge, TokenCache};
 use super::{ImageSource, LayerBlob, Resolved};
 use crate::digest::{Digest, Hasher};
 use crate::error::{ImageError, Result};
@@ -15,11 +23,14 @@ use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
-use std::collections::HashMap;
+use reqwest::Url;
+use reqwest::header::{ACCEPT as ACCEPT_HEADER, LINK, WWW_AUTHENTICATE};
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Manifest media types asked for.
 const ACCEPT: &[&str] = &[
@@ -30,6 +41,10 @@ const ACCEPT: &[&str] = &[
 ];
 /// Nested indexes followed at most.
 const MAX_DEPTH: usize = 4;
+/// Names asked for per page of a listing unless the caller says otherwise.
+pub const DEFAULT_PAGE: usize = 100;
+/// The token scope of `/v2/_catalog`.
+const CATALOG_SCOPE: &str = "registry:catalog:*";
 
 /// How to talk to registries.
 #[derive(Clone)]
@@ -114,6 +129,14 @@ pub struct RegistryClient {
     host: String,
     opts: RegistryOptions,
     stash: Option<Arc<BlobStash>>,
+    /// For the listings requested directly (catalog, tags).
+    http: reqwest::Client,
+    /// `scheme://api-host/v2/`.
+    base: Url,
+    /// Tokens for the listings, per scope.
+    tokens: TokenCache,
+    /// The registry asked for basic auth once: send the credentials up front from then on.
+    basic_known: AtomicBool,
 }
 
 /// Why one attempt failed.
@@ -151,6 +174,21 @@ impl RegistryClient {
                 .map(|(u, p)| RegistryAuth::Basic(u, p))
                 .unwrap_or(RegistryAuth::Anonymous),
         };
+        let http = reqwest::Client::builder()
+            .connect_timeout(opts.timeout)
+            .read_timeout(opts.timeout)
+            .build()
+            .map_err(|e| ImageError::Registry {
+                what: format!("client for {host}"),
+                message: e.to_string(),
+            })?;
+        let scheme = if opts.insecure { "http" } else { "https" };
+        let base = Url::parse(&format!("{scheme}://{api_host}/v2/")).map_err(|e| {
+            ImageError::Reference {
+                input: host.to_string(),
+                reason: format!("not a registry host: {e}"),
+            }
+        })?;
         Ok(RegistryClient {
             rt,
             oci: Client::new(config),
@@ -158,6 +196,10 @@ impl RegistryClient {
             host: host.to_string(),
             opts: opts.clone(),
             stash: opts.stash.clone(),
+            http,
+            base,
+            tokens: TokenCache::default(),
+            basic_known: AtomicBool::new(false),
         })
     }
 
@@ -253,62 +295,249 @@ impl RegistryClient {
             .map_err(|e: String| ImageError::malformed(&what, format!("digest header: {e}")))
     }
 
-    /// Tags of `repo`, following `n`/`last` pagination (at most `max`).
-    pub fn list_tags(&self, repo: &str, max: usize) -> Result<Vec<String>> {
-        let reference = self.reference(repo, "latest");
+    /// Tags of `repo` (`/v2/REPO/tags/list`, `page` names per request, following `Link` headers;
+    /// at most `max`). Token scope `repository:REPO:pull`.
+    pub fn list_tags(&self, repo: &str, max: usize, page: usize) -> Result<Vec<String>> {
         let what = format!("tags of {}/{repo}", self.host);
-        self.paginate(&what, max, |last| {
-            let (reference, what) = (&reference, &what);
-            async move {
-                self.oci
-                    .list_tags(reference, &self.auth, Some(PAGE), last.as_deref())
-                    .await
-                    .map(|page| page.tags)
-                    .map_err(|e| classify(e, what))
-            }
-        })
+        let valid = !repo.is_empty()
+            && repo
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/".contains(&b))
+            && repo
+                .split('/')
+                .all(|s| !s.is_empty() && s != "." && s != "..");
+        if !valid {
+            return Err(ImageError::Reference {
+                input: repo.to_string(),
+                reason: "not a repository name".into(),
+            });
+        }
+        let first = self
+            .base
+            .join(&format!("{repo}/tags/list"))
+            .map_err(|e| ImageError::malformed(&what, e.to_string()))?;
+        let scope = format!("repository:{repo}:pull");
+        self.paginate(&what, first, &scope, "tags", max, page)
     }
 
-    /// Repositories of the registry (`/v2/_catalog`, paginated with `n`/`last`; at most `max`).
-    pub fn catalog(&self, max: usize) -> Result<Vec<String>> {
-        let reference = self.reference("library/catalog", "latest");
+    /// Repositories of the registry (`/v2/_catalog`, `page` names per request, following `Link`
+    /// headers; at most `max`). Token scope `registry:catalog:*`.
+    pub fn catalog(&self, max: usize, page: usize) -> Result<Vec<String>> {
         let what = format!("catalog of {}", self.host);
-        self.paginate(&what, max, |last| {
-            let (reference, what) = (&reference, &what);
-            async move {
-                self.oci
-                    .catalog(reference, &self.auth, Some(PAGE), last.as_deref())
-                    .await
-                    .map(|page| page.repositories)
-                    .map_err(|e| classify(e, what))
-            }
-        })
+        let first = self
+            .base
+            .join("_catalog")
+            .map_err(|e| ImageError::malformed(&what, e.to_string()))?;
+        self.paginate(&what, first, CATALOG_SCOPE, "repositories", max, page)
     }
 
-    /// Follows `n`/`last` pagination: asks `page(last)` for pages of [`PAGE`] names after `last` until a
-    /// short page, a page with nothing new, or `max` names.
-    fn paginate<F, Fut>(&self, what: &str, max: usize, page: F) -> Result<Vec<String>>
-    where
-        F: Fn(Option<String>) -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<Vec<String>, Failure>>,
-    {
+    /// Reads the pages of a listing: `first?n=PAGE`, then the `Link: <…>; rel="next"` target
+    /// (relative or absolute, same origin only), or — when a full page came without a link —
+    /// `first?n=PAGE&last=LAST`; until no next page, a page with nothing new, or `max` names.
+    fn paginate(
+        &self,
+        what: &str,
+        first: Url,
+        scope: &str,
+        key: &str,
+        max: usize,
+        page: usize,
+    ) -> Result<Vec<String>> {
+        let page = page.max(1);
+        let with = |last: Option<&str>| {
+            let mut u = first.clone();
+            {
+                let mut q = u.query_pairs_mut();
+                q.append_pair("n", &page.to_string());
+                if let Some(l) = last {
+                    q.append_pair("last", l);
+                }
+            }
+            u
+        };
+        let mut url = with(None);
         let mut all: Vec<String> = Vec::new();
-        loop {
-            let last = all.last().cloned();
-            let names = self.call(what, || page(last.clone()))?;
+        let mut seen: HashSet<String> = HashSet::new();
+        while all.len() < max {
+            let (names, next) = self.call(what, || self.list_page(&url, scope, key, what))?;
             let n = names.len();
-            let fresh: Vec<String> = names
-                .into_iter()
-                .filter(|name| last.as_deref().is_none_or(|l| l < name.as_str()))
-                .collect();
-            let progressed = !fresh.is_empty();
-            all.extend(fresh);
-            if n < PAGE || !progressed || all.len() >= max {
+            let before = all.len();
+            for name in names {
+                if seen.insert(name.clone()) {
+                    all.push(name);
+                }
+            }
+            if all.len() == before {
                 break;
             }
+            url = match next {
+                Some(u) => u,
+                None if n >= page => with(all.last().map(String::as_str)),
+                None => break,
+            };
         }
         all.truncate(max);
         Ok(all)
+    }
+
+    /// One page of a listing: the names under `key` and the next page's URL. Anonymous (or basic
+    /// once the registry asked for it) unless a token for `scope` is cached; on a 401 the token
+    /// flow (or basic auth) runs and the request is sent once more.
+    async fn list_page(
+        &self,
+        url: &Url,
+        scope: &str,
+        key: &str,
+        what: &str,
+    ) -> std::result::Result<(Vec<String>, Option<Url>), Failure> {
+        let mut retried = false;
+        loop {
+            let mut req = self
+                .http
+                .get(url.clone())
+                .header(ACCEPT_HEADER, "application/json");
+            if let Some(t) = self.tokens.get(scope) {
+                req = req.bearer_auth(t.expose());
+            } else if self.basic_known.load(Ordering::Relaxed)
+                && let Some((u, p)) = self.basic()
+            {
+                req = req.basic_auth(u, Some(p));
+            }
+            let res = req.send().await.map_err(|e| transport(e, what))?;
+            let status = res.status();
+            if status == reqwest::StatusCode::UNAUTHORIZED && !retried {
+                retried = true;
+                let challenge = res
+                    .headers()
+                    .get_all(WWW_AUTHENTICATE)
+                    .iter()
+                    .filter_map(|h| h.to_str().ok())
+                    .filter_map(token::parse_challenge)
+                    .find(|c| c.is_bearer() || c.is_basic());
+                match challenge {
+                    Some(c) if c.is_bearer() => {
+                        self.tokens.forget(scope);
+                        self.fetch_token(&c, scope, what).await?;
+                        continue;
+                    }
+                    Some(_)
+                        if self.basic().is_some() && !self.basic_known.load(Ordering::Relaxed) =>
+                    {
+                        self.basic_known.store(true, Ordering::Relaxed);
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            if status == reqwest::StatusCode::UNAUTHORIZED
+                || status == reqwest::StatusCode::FORBIDDEN
+            {
+                return Err(Failure::Fatal(unauthorized(what)));
+            }
+            if status.as_u16() == 429 || status.is_server_error() {
+                return Err(Failure::Retry(format!("HTTP {}", status.as_u16())));
+            }
+            if !status.is_success() {
+                let body = read_bounded(res, 4096, what).await.unwrap_or_default();
+                return Err(Failure::Fatal(ImageError::Registry {
+                    what: what.to_string(),
+                    message: format!(
+                        "HTTP {}: {}",
+                        status.as_u16(),
+                        truncate(&String::from_utf8_lossy(&body))
+                    ),
+                }));
+            }
+            let next = next_link(res.headers(), url)
+                .map_err(|m| Failure::Fatal(ImageError::malformed(what, m)))?;
+            let body = read_bounded(res, MAX_DOCUMENT, what).await?;
+            let doc: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                Failure::Fatal(ImageError::malformed(what, format!("not JSON: {e}")))
+            })?;
+            let names = match doc.get(key) {
+                None | Some(serde_json::Value::Null) => Vec::new(),
+                Some(serde_json::Value::Array(a)) => a
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<String>>>()
+                    .ok_or_else(|| {
+                        Failure::Fatal(ImageError::malformed(what, format!("{key}: not strings")))
+                    })?,
+                Some(_) => {
+                    return Err(Failure::Fatal(ImageError::malformed(
+                        what,
+                        format!("{key}: not a list"),
+                    )));
+                }
+            };
+            return Ok((names, next));
+        }
+    }
+
+    /// Asks the token service of a `Bearer` challenge for `scope` (with the basic credentials when
+    /// configured) and caches the token.
+    async fn fetch_token(
+        &self,
+        challenge: &Challenge,
+        scope: &str,
+        what: &str,
+    ) -> std::result::Result<(), Failure> {
+        let bad = |m: String| Failure::Fatal(ImageError::malformed(what, m));
+        let realm = challenge
+            .param("realm")
+            .ok_or_else(|| bad("Bearer challenge without a realm".into()))?;
+        let mut url =
+            Url::parse(realm).map_err(|e| bad(format!("token realm {}: {e}", truncate(realm))))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.opts.insecure => {}
+            s => return Err(bad(format!("token realm with scheme {s} (https needed)"))),
+        }
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(service) = challenge.param("service") {
+                q.append_pair("service", service);
+            }
+            q.append_pair("scope", scope);
+        }
+        let mut req = self.http.get(url);
+        if let Some((u, p)) = self.basic() {
+            req = req.basic_auth(u, Some(p));
+        }
+        let fetched = Instant::now();
+        let res = req.send().await.map_err(|e| transport(e, what))?;
+        let status = res.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            return Err(Failure::Fatal(ImageError::Registry {
+                what: what.to_string(),
+                message: format!(
+                    "unauthorized (the token service answered HTTP {}; check credentials: \
+                     --username/--password-stdin, ~/.docker/config.json or $REGISTRY_AUTH_FILE)",
+                    status.as_u16()
+                ),
+            }));
+        }
+        if status.as_u16() == 429 || status.is_server_error() {
+            return Err(Failure::Retry(format!(
+                "token service: HTTP {}",
+                status.as_u16()
+            )));
+        }
+        if !status.is_success() {
+            return Err(bad(format!("token service: HTTP {}", status.as_u16())));
+        }
+        let body = read_bounded(res, token::MAX_TOKEN_RESPONSE, what).await?;
+        let grant = token::parse_token_response(&body).map_err(bad)?;
+        self.tokens.put(scope, grant, fetched);
+        Ok(())
+    }
+
+    /// The basic credentials, if any.
+    fn basic(&self) -> Option<(&str, &str)> {
+        match &self.auth {
+            RegistryAuth::Basic(u, p) => Some((u, p)),
+            _ => None,
+        }
     }
 
     /// A blob, verified against `digest` (and `size` when given), as an open file positioned at 0.
@@ -444,10 +673,105 @@ fn api_host(host: &str) -> String {
     }
 }
 
-/// Sorts an `oci-client` error into retryable or final.
-/// Names asked for per page of a paginated listing.
-const PAGE: usize = 100;
+/// A refusal, with where credentials come from.
+fn unauthorized(what: &str) -> ImageError {
+    ImageError::Registry {
+        what: what.to_string(),
+        message: "unauthorized (check credentials: --username/--password-stdin, \
+                  ~/.docker/config.json or $REGISTRY_AUTH_FILE)"
+            .into(),
+    }
+}
 
+/// Sorts a transport error of a direct request into retryable or final.
+fn transport(e: reqwest::Error, what: &str) -> Failure {
+    let e = e.without_url();
+    if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() {
+        Failure::Retry(e.to_string())
+    } else {
+        Failure::Fatal(ImageError::Registry {
+            what: what.to_string(),
+            message: truncate(&e.to_string()),
+        })
+    }
+}
+
+/// A response body, refused when over `limit` bytes.
+async fn read_bounded(
+    mut res: reqwest::Response,
+    limit: u64,
+    what: &str,
+) -> std::result::Result<Vec<u8>, Failure> {
+    let over = || {
+        Failure::Fatal(ImageError::Limit(format!(
+            "{what}: more than {limit} bytes"
+        )))
+    };
+    if res.content_length().is_some_and(|l| l > limit) {
+        return Err(over());
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| transport(e, what))? {
+        if (out.len() + chunk.len()) as u64 > limit {
+            return Err(over());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// The `rel="next"` target of the `Link` headers, resolved against `base` (the request URL); an
+/// error when it leaves the registry's origin (scheme, host, port).
+fn next_link(
+    headers: &reqwest::header::HeaderMap,
+    base: &Url,
+) -> std::result::Result<Option<Url>, String> {
+    for value in headers.get_all(LINK) {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        let mut rest = value;
+        while let Some(open) = rest.find('<') {
+            let Some(close) = rest[open..].find('>') else {
+                break;
+            };
+            let target = &rest[open + 1..open + close];
+            let after = &rest[open + close + 1..];
+            let params_end = after.find('<').unwrap_or(after.len());
+            let params = &after[..params_end];
+            rest = &after[params_end..];
+            let is_next = params.split(';').any(|p| {
+                let Some((k, v)) = p.split_once('=') else {
+                    return false;
+                };
+                k.trim().eq_ignore_ascii_case("rel")
+                    && v.trim()
+                        .trim_matches('"')
+                        .split_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case("next"))
+            });
+            if !is_next {
+                continue;
+            }
+            let url = base
+                .join(target.trim())
+                .map_err(|e| format!("Link header target {}: {e}", truncate(target)))?;
+            let same = url.scheme() == base.scheme()
+                && url.host_str() == base.host_str()
+                && url.port_or_known_default() == base.port_or_known_default();
+            if !same {
+                return Err(format!(
+                    "Link header points outside the registry: {}",
+                    truncate(url.as_str())
+                ));
+            }
+            return Ok(Some(url));
+        }
+    }
+    Ok(None)
+}
+
+/// Sorts an `oci-client` error into retryable or final.
 fn classify(e: OciDistributionError, what: &str) -> Failure {
     match e {
         OciDistributionError::ServerError { code, message, .. } if code == 429 || code >= 500 => {
@@ -470,12 +794,7 @@ fn classify(e: OciDistributionError, what: &str) -> Failure {
             what: what.to_string(),
             message: format!("digest mismatch: {d}"),
         }),
-        OciDistributionError::UnauthorizedError { .. } => Failure::Fatal(ImageError::Registry {
-            what: what.to_string(),
-            message: "unauthorized (check credentials: --username/--password-stdin, \
-                      ~/.docker/config.json or $REGISTRY_AUTH_FILE)"
-                .into(),
-        }),
+        OciDistributionError::UnauthorizedError { .. } => Failure::Fatal(unauthorized(what)),
         other => Failure::Fatal(ImageError::Registry {
             what: what.to_string(),
             message: truncate(&other.to_string()),
@@ -606,5 +925,55 @@ impl ImageSource for RegistrySource {
             .client
             .blob(&self.reference.repository, digest, layer.size, &what)?;
         Ok(Box::new(f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn links(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(LINK, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn next_links_resolve_relative_and_stay_on_the_registry() {
+        let base = Url::parse("http://127.0.0.1:5000/v2/_catalog?n=2").unwrap();
+        let next = |v: &[&str]| next_link(&links(v), &base);
+        assert_eq!(
+            next(&[r#"</v2/_catalog?last=b&n=2>; rel="next""#])
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:5000/v2/_catalog?last=b&n=2"
+        );
+        assert_eq!(
+            next(&[r#"<http://127.0.0.1:5000/v2/_catalog?last=c>; rel=next"#])
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:5000/v2/_catalog?last=c"
+        );
+        // Several links in one header; `rel` lists.
+        assert_eq!(
+            next(&[r#"</v2/x?p=1>; rel="prev", <_catalog?last=d>; rel="last next""#])
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:5000/v2/_catalog?last=d"
+        );
+        assert_eq!(
+            next(&[r#"</v2/_catalog?last=b>; rel="prev""#]).unwrap(),
+            None
+        );
+        assert_eq!(next(&[]).unwrap(), None);
+        assert!(next(&[r#"<http://evil.example/v2/_catalog>; rel="next""#]).is_err());
+        assert!(next(&[r#"<https://127.0.0.1:5000/v2/_catalog>; rel="next""#]).is_err());
+        assert!(next(&[r#"<//127.0.0.1:5001/v2/_catalog>; rel="next""#]).is_err());
     }
 }

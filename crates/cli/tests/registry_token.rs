@@ -1,0 +1,164 @@
+//! `rampart registry scan` against Debian's `docker-registry` behind token auth (the testkit's
+//! token service): credentials from `--username/--password-stdin` reach the catalog
+//! (`registry:catalog:*`) page by page (`--page-size`), `--since` skips the old image, and without
+//! credentials the scan stops with a clear error.
+
+use rampart_testkit::registry::{Registry, have};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const USER: &str = "alice";
+const PASSWORD: &str = "t0ken-pass";
+
+fn run_ok(cmd: &mut Command) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A layout in `dir` with a small image per `(tag, created)` (one layer holding `srv/TAG.txt`).
+fn small_images(dir: &Path, images: &[(&str, &str)]) -> PathBuf {
+    let layout = dir.join("small");
+    run_ok(
+        Command::new("umoci")
+            .arg("init")
+            .arg("--layout")
+            .arg(&layout),
+    );
+    for (tag, created) in images {
+        let image = format!("{}:{tag}", layout.display());
+        run_ok(Command::new("umoci").args(["new", "--image", &image]));
+        let src = dir.join(format!("src-{tag}"));
+        std::fs::create_dir_all(src.join("srv")).unwrap();
+        std::fs::write(src.join("srv").join(format!("{tag}.txt")), tag).unwrap();
+        let tar = dir.join(format!("{tag}.tar"));
+        run_ok(
+            Command::new("tar")
+                .arg("-cf")
+                .arg(&tar)
+                .arg("-C")
+                .arg(&src)
+                .arg("srv"),
+        );
+        run_ok(
+            Command::new("umoci")
+                .args(["raw", "add-layer", "--image", &image])
+                .arg(&tar),
+        );
+        run_ok(Command::new("umoci").args(["config", "--image", &image, "--created", created]));
+    }
+    layout
+}
+
+/// `rampart ARGS` with a private home (cache, no credential files) and `stdin`.
+fn rampart(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("DOCKER_CONFIG")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("RAMPART_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn registry_scan_with_token_auth_pages_and_since() {
+    if !have("skopeo", "skopeo") || !have("umoci", "umoci") {
+        return;
+    }
+    let Some(reg) = Registry::start_token(USER, PASSWORD) else {
+        return;
+    };
+    let home_dir = tempfile::tempdir().unwrap();
+    let home = home_dir.path();
+    let db = home.join("demo.db");
+    run_ok(
+        Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["db", "build", "-q", "--from"])
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../examples/vulndb"
+            ))
+            .arg("--out")
+            .arg(&db),
+    );
+    let now = jiff::Timestamp::now().to_string();
+    let layout = small_images(home, &[("old", "2001-02-03T04:05:06Z"), ("new", &now)]);
+    let creds = format!("{USER}:{PASSWORD}");
+    reg.push_as(&layout, "old", "team/legacy:1", Some(&creds));
+    reg.push_as(&layout, "new", "team/app:1", Some(&creds));
+    reg.push_as(&layout, "new", "other/app:2", Some(&creds));
+    let host = reg.host.as_str();
+    let db = db.to_str().unwrap();
+    let base = [
+        "registry",
+        "scan",
+        host,
+        "--insecure",
+        "--db",
+        db,
+        "-f",
+        "json",
+    ];
+
+    let refused = rampart(home, &base, "");
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("catalog") && err.contains("unauthorized"),
+        "{err}"
+    );
+
+    let mut args = base.to_vec();
+    args.extend([
+        "--username",
+        USER,
+        "--password-stdin",
+        "--page-size",
+        "1",
+        "--since",
+        "7d",
+    ]);
+    let out = rampart(home, &args, &format!("{PASSWORD}\n"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 distinct images (1 skipped by --since, 0 errors)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("{host}/other/app:2")), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "the password was printed");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["findings"].is_array());
+    // Three repositories, one a page: the catalog token was asked for once, with the credentials.
+    let catalog: Vec<_> = reg
+        .token_requests()
+        .into_iter()
+        .filter(|t| t.scopes == ["registry:catalog:*"] && t.user.as_deref() == Some(USER))
+        .collect();
+    assert_eq!(catalog.len(), 1, "{catalog:?}");
+    assert_eq!(catalog[0].status, 200);
+    let pages = std::fs::read_to_string(&reg.log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"GET /v2/_catalog?") && l.contains("n=1"))
+        .count();
+    assert!(pages >= 3, "{pages} catalog requests");
+}
