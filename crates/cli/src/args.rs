@@ -27,8 +27,8 @@ pub enum Command {
     /// Build, update and inspect the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
-    /// Write an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) for a folder or lockfile, or scan one with
-    /// `rampart sbom scan FILE`.
+    /// Write an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) for a container image, root filesystem,
+    /// folder or lockfile, or scan one with `rampart sbom scan FILE`.
     Sbom(SbomArgs),
     /// Kubernetes posture of manifests, Helm/kustomize output (`-`) or a cluster snapshot; `rampart k8s
     /// node` runs the CIS node checks.
@@ -168,8 +168,10 @@ pub struct DbStatusArgs {
 pub struct SbomArgs {
     #[command(subcommand)]
     pub command: Option<SbomCommand>,
-    /// Root filesystem, project folder or lockfile to describe (a folder with an os-release file is
-    /// catalogued as a root filesystem).
+    /// What to describe: a root filesystem (a folder with an os-release file), a project folder or
+    /// lockfile, or a container image (oci:DIR[:tag], oci-archive:FILE, docker-archive:FILE,
+    /// podman:NAME, HOST[:PORT]/REPO[:TAG|@DIGEST]; anything that is not a file or folder here is
+    /// read as an image reference).
     #[arg(required = true)]
     pub target: Option<PathBuf>,
     /// cyclonedx or spdx.
@@ -180,6 +182,12 @@ pub struct SbomArgs {
     pub output: Option<PathBuf>,
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    // Images: platform and registry access.
+    #[command(flatten)]
+    pub source: crate::image_cmd::SourceArgs,
+    // Images: analysis limits.
+    #[command(flatten)]
+    pub limits: crate::image_cmd::LimitArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,7 +20,7 @@ use rampart_image::base::recommend::Candidate;
 use rampart_image::base::verdict::BaseVerdict;
 use rampart_image::compare::{Comparison, Scanned};
 use rampart_image::{
-    AnalyzeOptions, Cache, FileVisitor, ImageInfo, ImageRef, LayerFile, Platform, RegistryOptions,
+    AnalyzeOptions, Cache, FileVisitor, ImageInfo, ImageRef, LayerFile, Limits, Platform,
 };
 use rampart_vuln::Database;
 use std::io::Write;
@@ -99,6 +99,8 @@ pub struct CompareArgs {
 pub struct ImageOptions {
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Trusted-base catalogue (YAML list of allowed base images): detects the base by its layers,
     /// flags images on other bases and recommends a smaller allowed base with fewer findings.
     #[arg(long, value_name = "FILE")]
@@ -123,7 +125,82 @@ pub struct SourceArgs {
     pub password_stdin: bool,
 }
 
+/// Bounds on what analysing one image may read (hostile images, decompression bombs). SIZE takes
+/// K, M, G or T (powers of 1024). Cached analyses are answered without reading layers, so the
+/// bounds apply when an image is first analysed.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LimitArgs {
+    /// Uncompressed bytes over all layers of one image (default 64G); an image expanding to more
+    /// stops with an error naming the layer where the budget ran out.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Image limits")]
+    pub max_image_bytes: Option<u64>,
+    /// Tar entries over all layers of one image (default 4000000); more stop with an error naming
+    /// the layer.
+    #[arg(long, value_name = "N", help_heading = "Image limits")]
+    pub max_files: Option<u64>,
+    /// Largest file read into memory for a cataloger or the secret scanner (default 128M); larger
+    /// files are skipped with a warning naming the layer and the path.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Image limits")]
+    pub max_file_size: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The default [`Limits`] with the given bounds.
+    pub fn limits(&self) -> Limits {
+        let mut l = Limits::default();
+        if let Some(n) = self.max_image_bytes {
+            l.max_total_bytes = n;
+        }
+        if let Some(n) = self.max_files {
+            l.max_files = n;
+        }
+        if let Some(n) = self.max_file_size {
+            l.max_file_size = n;
+        }
+        l
+    }
+}
+
+/// `1024`, `512K`, `64M`, `2G`, `1T` (powers of 1024; a trailing `B`/`iB` is allowed).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (e.g. 4096, 512K, 64M, 2G)"))?;
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        other => return Err(format!("{s:?}: unknown unit {other:?} (K, M, G, T)")),
+    };
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+impl ImageOptions {
+    /// Analysis options: platform, registry access and limits.
+    pub fn analyze_options(&self) -> Result<AnalyzeOptions> {
+        self.source.analyze_options_with(&self.limits)
+    }
+}
+
 impl SourceArgs {
+    /// Analysis options: the platform, registry access and `limits`.
+    pub fn analyze_options_with(&self, limits: &LimitArgs) -> Result<AnalyzeOptions> {
+        Ok(AnalyzeOptions {
+            limits: limits.limits(),
+            ..self.analyze_options()?
+        })
+    }
+
     /// Analysis options: the platform and registry access.
     pub fn analyze_options(&self) -> Result<AnalyzeOptions> {
         Ok(AnalyzeOptions {
@@ -138,17 +215,31 @@ impl SourceArgs {
     }
 }
 
-/// What `inventory` needs beyond the pipeline's arguments, and what it learnt.
+/// What `inventory` needs beyond the pipeline's arguments (platform, registry access, limits, the
+/// trusted bases), and what it learnt.
 pub struct ImageContext {
-    registry: RegistryOptions,
+    analyze: AnalyzeOptions,
     known: Arc<Vec<KnownBase>>,
     observed: Mutex<Option<Observed>>,
+}
+
+impl ImageContext {
+    /// A context for analysing images with `analyze`, detecting bases among `known`.
+    pub fn new(analyze: AnalyzeOptions, known: Arc<Vec<KnownBase>>) -> ImageContext {
+        ImageContext {
+            analyze,
+            known,
+            observed: Mutex::new(None),
+        }
+    }
 }
 
 impl std::fmt::Debug for ImageContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ImageContext")
-            .field("insecure", &self.registry.insecure)
+            .field("platform", &self.analyze.platform)
+            .field("insecure", &self.analyze.registry.insecure)
+            .field("limits", &self.analyze.limits)
             .field("known_bases", &self.known.len())
             .finish_non_exhaustive()
     }
@@ -168,7 +259,6 @@ pub(crate) struct Setup {
     /// The analysed catalogue entries with their finding counts.
     candidates: Vec<Candidate>,
     pub(crate) warnings: Vec<rampart_core::ScanWarning>,
-    platform: Option<String>,
 }
 
 impl Setup {
@@ -180,14 +270,13 @@ impl Setup {
         db: &Database,
         stash: Option<Arc<rampart_image::BlobStash>>,
     ) -> Result<Setup> {
-        let mut analyze = opts.source.analyze_options()?;
+        let mut analyze = opts.analyze_options()?;
         analyze.registry.stash = stash;
         let mut setup = Setup {
             analyze,
             known: Arc::new(Vec::new()),
             candidates: Vec::new(),
             warnings: Vec::new(),
-            platform: opts.source.platform.clone(),
         };
         if let Some(path) = &opts.base_catalog {
             let catalog = BaseCatalog::load(path)
@@ -267,14 +356,12 @@ struct ImageScan {
 }
 
 fn scan_image(reference: &str, setup: &Setup, args: &ScanArgs, db: &Database) -> Result<ImageScan> {
-    let context = Arc::new(ImageContext {
-        registry: setup.analyze.registry.clone(),
-        known: setup.known.clone(),
-        observed: Mutex::new(None),
-    });
+    let context = Arc::new(ImageContext::new(
+        setup.analyze.clone(),
+        setup.known.clone(),
+    ));
     let target = Target::Image {
         reference: reference.to_string(),
-        platform: setup.platform.clone(),
         context: context.clone(),
     };
     let mut report = crate::scan::scan(&target, args, db)?;
@@ -559,10 +646,11 @@ impl FileVisitor for LayerSecrets<'_> {
 }
 
 /// Analyses the image (from the cache when it was analysed before and no layer content is needed),
-/// and returns the report (target, config and secret findings, warnings) and the packages.
+/// and returns the report (target, config and secret findings, warnings) and the packages. The
+/// image branch of [`crate::scan::inventory`], which `rampart image`, `rampart image compare` and
+/// `rampart sbom` share.
 pub fn inventory(
     reference: &str,
-    platform: Option<&str>,
     context: &ImageContext,
     scanners: &Scanners,
     secrets: Option<SecretCollector>,
@@ -570,11 +658,7 @@ pub fn inventory(
     let started = Instant::now();
     let r = ImageRef::parse(reference).with_context(|| format!("image reference {reference:?}"))?;
     let known = &context.known;
-    let opts = AnalyzeOptions {
-        platform: self::platform(platform)?,
-        registry: context.registry.clone(),
-        ..AnalyzeOptions::default()
-    };
+    let opts = &context.analyze;
     let cache = Cache::new(Cache::default_dir());
     let mut layer_hits = Vec::new();
     let analysis = match &secrets {
@@ -584,16 +668,19 @@ pub fn inventory(
                 scanner: collector.scanner(),
                 hits: Vec::new(),
             };
-            let a = rampart_image::analyze(&r, &opts, Some(&mut visitor))
+            let a = rampart_image::analyze(&r, opts, Some(&mut visitor))
                 .with_context(|| format!("analysing {reference}"))?;
-            if let Err(e) = cache.put(&a) {
+            // Under other than the default limits, not an analysis later runs may reuse.
+            if opts.limits.cacheable()
+                && let Err(e) = cache.put(&a)
+            {
                 eprintln!("warning: cannot cache the analysis of {reference}: {e}");
             }
             layer_hits = visitor.hits;
             a
         }
         None => {
-            rampart_image::analyze_cached(&r, &opts, &cache)
+            rampart_image::analyze_cached(&r, opts, &cache)
                 .with_context(|| format!("analysing {reference}"))?
                 .0
         }
@@ -634,4 +721,44 @@ pub fn inventory(
         base,
     });
     Ok((report, analysis.inventory.packages))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("64m"), Ok(64 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("1T"), Ok(1 << 40));
+        assert!(parse_size("2X").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+
+    #[test]
+    fn limit_flags_override_only_what_they_name() {
+        // The defaults the flags' help texts and docs/images.md state.
+        let d = Limits::default();
+        assert_eq!(
+            (d.max_total_bytes, d.max_files, d.max_file_size),
+            (64 << 30, 4_000_000, 128 << 20)
+        );
+        let l = LimitArgs {
+            max_files: Some(10),
+            ..LimitArgs::default()
+        }
+        .limits();
+        assert_eq!(l.max_files, 10);
+        assert_eq!(
+            Limits {
+                max_files: d.max_files,
+                ..l
+            },
+            d
+        );
+    }
 }

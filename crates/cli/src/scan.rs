@@ -1,4 +1,5 @@
-//! The scan pipeline for rootfs, fs and host targets: catalog → match → suppress → report → render.
+//! The scan pipeline of every target (rootfs, fs, host, SBOM, image): catalog → match → suppress →
+//! report → render. [`inventory`] is the catalog step alone, which `rampart sbom` uses too.
 
 use crate::args::ScanArgs;
 use crate::db_cmd::{database_info, default_db_path, open_db};
@@ -23,8 +24,8 @@ pub enum Target {
     /// A container image (`oci:DIR`, `oci-archive:FILE`, `docker-archive:FILE`, `podman:NAME`, …).
     Image {
         reference: String,
-        platform: Option<String>,
-        /// Registry options, the trusted-base catalogue, and what the analysis learnt.
+        /// Platform, registry options, limits, the trusted-base catalogue, and what the analysis
+        /// learnt.
         context: std::sync::Arc<crate::image_cmd::ImageContext>,
     },
 }
@@ -46,20 +47,7 @@ pub fn scan(target: &Target, args: &ScanArgs, db: &Database) -> Result<Report> {
         true => Some(SecretCollector::new(args)?),
         false => None,
     };
-    let (mut report, packages) = match target {
-        Target::Image {
-            reference,
-            platform,
-            context,
-        } => crate::image_cmd::inventory(
-            reference,
-            platform.as_deref(),
-            context,
-            &scanners,
-            secrets,
-        )?,
-        _ => inventory(target, args.out.quiet, secrets)?,
-    };
+    let (mut report, packages) = inventory(target, &scanners, args.out.quiet, secrets)?;
     let info = database_info(db);
     if info.age_hours > args.max_db_age as f64 && !args.out.quiet {
         eprintln!(
@@ -98,13 +86,18 @@ impl Target {
     }
 }
 
-/// Reads the target's packages (and, given a collector, its secrets) without any database: the report
-/// holds the target, secret findings, warnings and timings; the packages are returned beside it.
+/// Reads the target's packages (and, given a collector, its secrets; for images, the configuration
+/// findings `scanners` asks for) without any database: the report holds the target, those findings,
+/// warnings and timings; the packages are returned beside it.
 pub fn inventory(
     target: &Target,
+    scanners: &Scanners,
     quiet: bool,
     secrets: Option<SecretCollector>,
 ) -> Result<(Report, Vec<rampart_core::Package>)> {
+    if let Target::Image { reference, context } = target {
+        return crate::image_cmd::inventory(reference, context, scanners, secrets);
+    }
     let root = target.path();
     if !root.exists() {
         bail!("{} does not exist", root.display());
@@ -181,6 +174,13 @@ pub struct Scanners {
 }
 
 impl Scanners {
+    /// No content scanner and no configuration check: packages only (SBOMs).
+    pub const PACKAGES: Scanners = Scanners {
+        vuln: false,
+        secret: false,
+        config: false,
+    };
+
     fn from_args(list: &[String], target: &Target) -> Result<Scanners> {
         let is_image = matches!(target, Target::Image { .. });
         if list.is_empty() {

@@ -108,26 +108,32 @@ pub fn analyze_cached(
 }
 
 /// [`analyze_cached`] on an open source. A source with a cheap [`ImageSource::cache_key`] (a
-/// registry's manifest digest) is answered from the cache without reading any blob.
+/// registry's manifest digest) is answered from the cache without reading any blob. Only analyses
+/// under the default [`Limits`] are stored, and limits raised above them bypass the cache
+/// ([`Limits::cacheable`], [`Limits::answered_by_cache`]).
 pub fn analyze_source_cached(
     source: &dyn ImageSource,
     opts: &AnalyzeOptions,
     cache: &Cache,
 ) -> Result<(Analysis, bool)> {
-    if let Some(key) = source.cache_key(&opts.platform)?
+    let from_cache = opts.limits.answered_by_cache();
+    if from_cache
+        && let Some(key) = source.cache_key(&opts.platform)?
         && let Some(mut hit) = cache.get_by_manifest(&key)
     {
         hit.image.reference = source.describe();
         return Ok((hit, true));
     }
     let resolved = source.resolve(&opts.platform)?;
-    if let Some(mut hit) = cache.get(&resolved.config_digest) {
+    if from_cache && let Some(mut hit) = cache.get(&resolved.config_digest) {
         hit.image.repo_tags = resolved.repo_tags;
         hit.image.tag = hit.image.repo_tags.first().map(|t| tag_of(t));
         return Ok((hit, true));
     }
     let analysis = analyze_source(source, opts, None)?;
-    cache.put(&analysis)?;
+    if opts.limits.cacheable() {
+        cache.put(&analysis)?;
+    }
     Ok((analysis, false))
 }
 

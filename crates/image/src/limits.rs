@@ -35,6 +35,29 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Whether an analysis made under these limits goes into the shared analysis cache: only under
+    /// the defaults, so an analysis that tighter limits cut short (files skipped as too large) never
+    /// answers a later run.
+    pub fn cacheable(&self) -> bool {
+        *self == Limits::default()
+    }
+
+    /// Whether a cached analysis (made under the defaults) answers for these limits: when none of
+    /// them is above its default, the cached analysis read at least what these would let a fresh
+    /// one read, and answering from the cache reads no layer at all.
+    pub fn answered_by_cache(&self) -> bool {
+        let d = Limits::default();
+        self.max_total_bytes <= d.max_total_bytes
+            && self.max_files <= d.max_files
+            && self.max_file_size <= d.max_file_size
+            && self.max_path_len <= d.max_path_len
+            && self.max_layers <= d.max_layers
+            && self.max_link_hops <= d.max_link_hops
+            && self.max_deleted_listed <= d.max_deleted_listed
+    }
+}
+
 /// What is left of the [`Limits`] while layers are walked.
 #[derive(Debug, Clone)]
 pub(crate) struct Budget {
@@ -48,5 +71,26 @@ impl Budget {
             bytes_left: limits.max_total_bytes,
             files_left: limits.max_files,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+
+    #[test]
+    fn only_default_analyses_are_cached_and_only_raised_limits_skip_the_cache() {
+        let d = Limits::default();
+        assert!(d.cacheable() && d.answered_by_cache());
+        let tight = Limits {
+            max_file_size: 1024,
+            ..Limits::default()
+        };
+        assert!(!tight.cacheable() && tight.answered_by_cache());
+        let raised = Limits {
+            max_files: d.max_files + 1,
+            ..Limits::default()
+        };
+        assert!(!raised.cacheable() && !raised.answered_by_cache());
     }
 }
