@@ -7,8 +7,8 @@
 //! `aws_iam_user` documents (`credential_report`; null when the report could not be read or does not
 //! list the user).
 //!
-//! The per-user, per-role and per-group calls (policies, access keys and their last use, MFA devices,
-//! members) run through [`each_bounded`], `AwsOptions::concurrency` principals at a time (default
+//! The per-user, per-role, per-group and per-policy calls (policies and their versions, access keys
+//! and their last use, MFA devices, members) run through [`each_bounded`], `AwsOptions::concurrency` principals at a time (default
 //! [`CONCURRENCY`]); results keep the order IAM lists them in.
 
 use crate::aws::{ServiceOut, Sink, describe, each_bounded};
@@ -51,7 +51,15 @@ pub(crate) async fn collect(conf: &SdkConfig, concurrency: usize) -> ServiceOut 
         |p| p.groups().to_vec(),
         |g| group(&c, g)
     );
-    policies(&c, &mut sink, &mut resources).await;
+    let listed = paginate!(
+        sink,
+        "ListPolicies Scope=Local (no customer managed policy could be read)",
+        c.list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local),
+        |p| p.policies().to_vec()
+    );
+    let policies = each_bounded(&mut sink, listed, n, |p| policy(&c, p)).await;
+    resources.extend(policies.into_iter().flatten());
     password_policy(&c, &mut sink, &mut resources).await;
     let report = credential_report(&c, &mut sink).await;
     for u in resources
@@ -261,47 +269,44 @@ async fn group(c: &Client, g: aws_sdk_iam::types::Group) -> (rampart_iac::Resour
     (live_resource("aws_iam_group", &name, attrs), sink)
 }
 
-async fn policies(c: &Client, sink: &mut Sink, out: &mut Vec<rampart_iac::Resource>) {
-    let list = paginate!(
-        sink,
-        "ListPolicies Scope=Local (no customer managed policy could be read)",
-        c.list_policies()
-            .scope(aws_sdk_iam::types::PolicyScopeType::Local),
-        |p| p.policies().to_vec()
-    );
-    for p in list {
-        let (Some(arn), Some(name)) = (p.arn(), p.policy_name()) else {
-            continue;
-        };
-        let mut doc = Json::Null;
-        if let Some(v) = p.default_version_id() {
-            match c
-                .get_policy_version()
-                .policy_arn(arn)
-                .version_id(v)
-                .send()
-                .await
-            {
-                Ok(r) => {
-                    if let Some(d) = r.policy_version().and_then(|pv| pv.document()) {
-                        doc = policy_string(d);
-                    }
+/// A customer managed policy with its default document and every version (`None` for a policy
+/// listed without an ARN or name).
+async fn policy(
+    c: &Client,
+    p: aws_sdk_iam::types::Policy,
+) -> (Option<rampart_iac::Resource>, Sink) {
+    let mut sink = Sink::new("iam");
+    let (Some(arn), Some(name)) = (p.arn(), p.policy_name()) else {
+        return (None, sink);
+    };
+    let mut doc = Json::Null;
+    if let Some(v) = p.default_version_id() {
+        match c
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(v)
+            .send()
+            .await
+        {
+            Ok(r) => {
+                if let Some(d) = r.policy_version().and_then(|pv| pv.document()) {
+                    doc = policy_string(d);
                 }
-                Err(e) => sink.warn(format!("GetPolicyVersion {arn}"), describe(&e)),
             }
+            Err(e) => sink.warn(format!("GetPolicyVersion {arn}"), describe(&e)),
         }
-        let versions = policy_versions(c, sink, arn, p.default_version_id(), &doc).await;
-        let attrs = json!({
-            "name": name,
-            "arn": arn,
-            "path": p.path(),
-            "policy": doc,
-            "default_version_id": p.default_version_id(),
-            "attachment_count": p.attachment_count(),
-            "versions": versions,
-        });
-        out.push(live_resource("aws_iam_policy", name, attrs));
     }
+    let versions = policy_versions(c, &mut sink, arn, p.default_version_id(), &doc).await;
+    let attrs = json!({
+        "name": name,
+        "arn": arn,
+        "path": p.path(),
+        "policy": doc,
+        "default_version_id": p.default_version_id(),
+        "attachment_count": p.attachment_count(),
+        "versions": versions,
+    });
+    (Some(live_resource("aws_iam_policy", name, attrs)), sink)
 }
 
 /// Every version of a customer managed policy (`ListPolicyVersions`), `{version_id, is_default,
