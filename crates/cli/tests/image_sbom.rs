@@ -280,6 +280,22 @@ fn image_sbom_validates_carries_layers_and_rescans_like_the_image() {
                 let root = &doc["packages"][0];
                 assert_eq!(root["primaryPackagePurpose"], "CONTAINER");
                 assert_eq!(root["name"], oci.as_str());
+                // the layer as an annotation, the way Trivy writes it in SPDX
+                let layer = |name: &str| {
+                    doc["packages"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|p| p["name"] == name)
+                        .and_then(|p| p["annotations"].as_array())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a["comment"].as_str())
+                        .find_map(|c| c.strip_prefix("LayerDigest: "))
+                        .map(String::from)
+                };
+                assert_eq!(layer("requests"), Some(requests_layer.clone()));
+                assert_eq!(layer("libc6"), Some(base_layer.clone()));
             }
         }
 

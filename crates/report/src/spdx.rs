@@ -52,6 +52,25 @@ struct SpdxPackage {
     primary_package_purpose: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     external_refs: Vec<ExternalRef>,
+    /// The image layer that brought the package (`LayerDigest: …`, `LayerIndex: …`), as Trivy writes
+    /// it: SPDX 2.3 has no field for it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    annotations: Vec<Annotation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Annotation {
+    annotation_type: &'static str,
+    annotator: String,
+    annotation_date: String,
+    comment: String,
+}
+
+/// Who and when, for annotations: the document's creator and creation time.
+struct Annotator {
+    tool: String,
+    date: String,
 }
 
 #[derive(Serialize)]
@@ -88,7 +107,16 @@ pub fn render(
             ..bare_package()
         });
     }
-    packages.extend(report.packages.iter().map(|p| package(p, &mut ids)));
+    let annotator = Annotator {
+        tool: format!("Tool: {}-{}", report.scanner.name, report.scanner.version),
+        date: crate::utc_seconds(&report.created_at),
+    };
+    packages.extend(
+        report
+            .packages
+            .iter()
+            .map(|p| package(p, &mut ids, &annotator)),
+    );
     let mut relationships = vec![Relationship {
         spdx_element_id: DOCUMENT_ID.into(),
         relationship_type: "DESCRIBES",
@@ -138,6 +166,7 @@ fn bare_package() -> SpdxPackage {
         source_info: None,
         primary_package_purpose: "LIBRARY",
         external_refs: Vec::new(),
+        annotations: Vec::new(),
     }
 }
 
@@ -176,8 +205,21 @@ fn source_info(p: &Package, locations: &[String]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-fn package(p: &Package, ids: &mut IdAllocator) -> SpdxPackage {
+fn package(p: &Package, ids: &mut IdAllocator, by: &Annotator) -> SpdxPackage {
     let locations: Vec<String> = p.locations.iter().map(|l| l.to_string()).collect();
+    let note = |comment: String| Annotation {
+        annotation_type: "OTHER",
+        annotator: by.tool.clone(),
+        annotation_date: by.date.clone(),
+        comment,
+    };
+    let annotations = match &p.layer {
+        Some(l) => vec![
+            note(format!("LayerDigest: {}", l.digest)),
+            note(format!("LayerIndex: {}", l.index)),
+        ],
+        None => Vec::new(),
+    };
     SpdxPackage {
         name: p.name.clone(),
         spdx_id: ids.allocate(&format!("Package-{}-{}-{}", p.ecosystem, p.name, p.version)),
@@ -192,6 +234,7 @@ fn package(p: &Package, ids: &mut IdAllocator) -> SpdxPackage {
             })
             .into_iter()
             .collect(),
+        annotations,
         ..bare_package()
     }
 }
