@@ -5,7 +5,11 @@
 #   RUNS (default 5)  ITER (default 20000 open/read/close, 500 fork/exec)  PROFILE (release|debug)
 # `bench/runtime.sh memory`: the agent's memory under a burst of RATE (default 50000) openat
 # events per second for BURST seconds (default 60): RSS sampled every second, events and drops.
-# `bench/runtime.sh all` runs both; the default is the overhead comparison.
+# `bench/runtime.sh throughput`: records SECONDS (default 20) of live events with `rampart runtime
+# run --record` while a mixed workload runs (file walks, archives, a compiler, python, podman
+# containers), then measures rule evaluation (stable + incubating rules) on that real mix with the
+# criterion bench (RAMPART_RECORDED): events per CPU-second and allocations per non-matching event.
+# `bench/runtime.sh all` runs overhead and memory; the default is the overhead comparison.
 set -euo pipefail
 MODE="${1:-overhead}"
 cd "$(dirname "$0")/.."
@@ -70,7 +74,37 @@ PY
   grep -E '^agent: (events|rampart_drops)' "$dir/agent.log" || true
 }
 
+throughput() {
+  local dir secs="${SECONDS_RECORDED:-20}"
+  dir=$(mktemp -d)
+  # the recorder's speed is not measured: the debug CLI is enough (drops only thin the mix)
+  cargo build -q -p rampart-cli
+  "$CARGO_TARGET_DIR/debug/rampart" runtime run --source syscall --duration "${secs}s" \
+    --record "$dir/events.jsonl" --output "file:$dir/alerts.jsonl" 2>"$dir/agent.log" &
+  local agent=$!
+  sleep 2
+  export CONTAINERS_CONF="${CONTAINERS_CONF:-/work/shared/peers/containers.conf}"
+  local end=$((SECONDS + secs - 4))
+  # the workload's own failures (SIGPIPE from head, a missing image) do not stop the bench
+  set +e +o pipefail
+  while [ "$SECONDS" -lt "$end" ]; do
+    find /usr/share/doc -name '*.gz' | head -200 | xargs -r cat >/dev/null
+    tar czf "$dir/doc.tgz" -C /usr/share/doc . 2>/dev/null
+    printf 'int main(void){return 0;}\n' > "$dir/t.c" && cc -o "$dir/t" "$dir/t.c" && "$dir/t"
+    python3 -c 'import os, json; [os.stat("/etc/" + p) for p in os.listdir("/etc")]; json.dumps(dict(os.environ))'
+    podman run --rm localhost/rampart/app:1.0 sh -c 'ls / >/dev/null; cat /etc/os-release >/dev/null' || true
+    sh -c 'for i in 1 2 3; do date; id; uname -a; done' >/dev/null
+  done
+  set -e -o pipefail
+  wait "$agent" || true
+  echo "recorded $(wc -l <"$dir/events.jsonl") events ($(du -h "$dir/events.jsonl" | cut -f1)), $(wc -l <"$dir/alerts.jsonl") alerts"
+  RAMPART_RECORDED="$dir/events.jsonl" cargo bench -q -p rampart-runtime --bench throughput -- --warm-up-time 1 --measurement-time 2 2>&1 \
+    | grep -E '^(rules:|recorded mix:|decode:)'
+  rm -rf "$dir"
+}
+
 if [ "$MODE" = memory ]; then memory; exit; fi
+if [ "$MODE" = throughput ]; then throughput; exit; fi
 OPEN="python3 -c 'import os
 for _ in range($ITER):
     fd=os.open(\"/etc/hostname\", os.O_RDONLY); os.read(fd, 64); os.close(fd)'"

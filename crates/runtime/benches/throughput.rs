@@ -2,6 +2,9 @@
 //! but realistic syscall event mix (file opens, reads/writes, execs, connects, closes; host and
 //! container processes). Prints events/s per core and the allocations per event for events that
 //! match no rule (counted by a global allocator), then runs criterion.
+//!
+//! With `RAMPART_RECORDED=FILE` (events recorded live by `rampart runtime run --record FILE`, see
+//! `bench/runtime.sh throughput`) it also reports the same figures on that real event mix.
 
 use criterion::{Criterion, Throughput, criterion_group};
 use rampart_runtime::Engine;
@@ -303,12 +306,69 @@ fn decode_report() {
     );
 }
 
+/// Events recorded live (JSON lines, as `--record` writes them), prepared for evaluation.
+fn recorded(path: &str) -> Vec<SyscallEvent> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<SyscallEvent>(l).ok())
+        .map(|mut ev| {
+            ev.prepare();
+            ev
+        })
+        .collect()
+}
+
+/// Throughput over every recorded event, and allocations over the ones that match no rule.
+fn report_recorded(engine: &Engine, events: &[SyscallEvent]) {
+    let quiet: Vec<&SyscallEvent> = events
+        .iter()
+        .filter(|ev| {
+            let mut hit = false;
+            engine.matches(*ev, |_| hit = true);
+            !hit
+        })
+        .collect();
+    let rounds = 200usize;
+    let mut hits = 0usize;
+    let cpu_start = thread_cpu_secs();
+    for _ in 0..rounds {
+        for ev in events {
+            engine.matches(black_box(ev), |_| hits += 1);
+        }
+    }
+    let cpu = thread_cpu_secs() - cpu_start;
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for ev in &quiet {
+        engine.matches(black_box(*ev), |_| hits += 1);
+    }
+    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    let mut types: std::collections::BTreeMap<&str, usize> = Default::default();
+    for ev in events {
+        *types.entry(ev.evt_type.as_str()).or_default() += 1;
+    }
+    let mut top: Vec<_> = types.into_iter().collect();
+    top.sort_by_key(|t| std::cmp::Reverse(t.1));
+    top.truncate(6);
+    let n = (rounds * events.len()) as f64;
+    println!(
+        "recorded mix: {} events ({} match a rule; top types {top:?}); {:.0} events per CPU-second \
+         (one thread); allocations per non-matching event: {:.3}",
+        events.len(),
+        events.len() - quiet.len(),
+        n / cpu.max(1e-9),
+        allocs as f64 / quiet.len().max(1) as f64
+    );
+}
+
 fn bench(c: &mut Criterion) {
     #[cfg(all(target_os = "linux", feature = "ebpf"))]
     decode_report();
     let Some(engine) = engine() else { return };
     let events = mix();
     report(&engine, &events);
+    if let Ok(path) = std::env::var("RAMPART_RECORDED") {
+        report_recorded(&engine, &recorded(&path));
+    }
     let mut g = c.benchmark_group("rule_eval");
     g.throughput(Throughput::Elements(events.len() as u64));
     g.bench_function("stable+incubating/syscall_mix", |b| {

@@ -252,9 +252,11 @@ fn extract<'a>(e: &'a SyscallEvent, f: F, arg: &Arg, display: &str) -> Val<'a> {
             Arg::None => Val::None,
         },
         F::EvtArgDot | F::EvtRawArgDot => {
+            // strip_prefix compares bytes; trim_start_matches would build a searcher per call
             let name = display
-                .trim_start_matches("evt.arg.")
-                .trim_start_matches("evt.rawarg.");
+                .strip_prefix("evt.arg.")
+                .or_else(|| display.strip_prefix("evt.rawarg."))
+                .unwrap_or(display);
             let name = name.split('[').next().unwrap_or(name);
             Val::opt_str(e.arg(name))
         }
@@ -512,14 +514,10 @@ fn fd_field(e: &SyscallEvent, f: F) -> Val<'_> {
             if fd.kind == "directory" {
                 s(name)
             } else {
-                s(match name.rfind('/') {
-                    Some(0) => "/",
-                    Some(i) => &name[..i],
-                    None => "",
-                })
+                s(e.derived.fd_split().0)
             }
         }
-        F::FdFilename if !sock => s(name.rsplit('/').next().unwrap_or(name)),
+        F::FdFilename if !sock => s(e.derived.fd_split().1),
         F::FdIp | F::FdNet if sock => Val::List(vec![s(&fd.cip), s(&fd.sip)]),
         F::FdCip | F::FdCnet if sock => s(&fd.cip),
         F::FdSip | F::FdSnet if sock => s(&fd.sip),

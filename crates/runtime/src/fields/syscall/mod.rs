@@ -236,6 +236,8 @@ pub struct Derived {
     env: String,
     evt_args: String,
     fd_name: String,
+    /// Where the last `/` of `fd_name` is (`fd.directory`, `fd.filename` without a search per rule).
+    fd_slash: Option<usize>,
     mounts: String,
     /// `OPEN_*` bits of an open-family event.
     open: u8,
@@ -312,6 +314,18 @@ fn open_bits(e: &SyscallEvent) -> u8 {
     bits
 }
 
+impl Derived {
+    /// `fd.directory` and `fd.filename` of the prepared `fd.name` (split at its last `/`).
+    pub(crate) fn fd_split(&self) -> (&str, &str) {
+        let name = self.fd_name.as_str();
+        match self.fd_slash {
+            Some(0) => ("/", &name[1..]),
+            Some(i) if i < name.len() => (&name[..i], &name[i + 1..]),
+            _ => ("", name),
+        }
+    }
+}
+
 impl SyscallEvent {
     /// Computes derived values (`proc.cmdline`, `proc.args`, socket `fd.name`, …). Call once after
     /// building or decoding; extraction never allocates for these afterwards.
@@ -367,6 +381,7 @@ impl SyscallEvent {
                 d.fd_name.push_str(&fd.name);
             }
         }
+        d.fd_slash = d.fd_name.rfind('/');
         if process_unchanged {
             return;
         }
