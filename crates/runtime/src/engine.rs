@@ -3,14 +3,17 @@
 
 use crate::alert::{Alert, clock_nanos, rfc3339_nanos};
 use crate::fields::{Event, Source};
-use crate::filter::EvtTypes;
+use crate::filter::{EvtTypes, Node};
 use crate::hash::FastMap;
 use crate::rules::{CompiledRule, Priority, Ruleset};
 
 /// Per-source index: rules by event type, plus rules that can match any type.
 #[derive(Debug, Default)]
 struct Index {
-    by_type: FastMap<String, Vec<usize>>,
+    /// For each event type, its rules (index, and the condition specialized to that type:
+    /// `evt.type`/`evt.dir` checks decided, see [`crate::filter::Node::specialize`]); rules whose
+    /// condition cannot hold for the type are left out.
+    by_type: FastMap<String, Vec<(usize, Node)>>,
     /// Rules with an unbounded type set (checked against every event, minus excluded types).
     any: Vec<usize>,
 }
@@ -46,7 +49,11 @@ impl Engine {
             match (&r.evttypes, r.source) {
                 (EvtTypes::Only(types), Source::Syscall) => {
                     for t in types {
-                        idx.by_type.entry(t.clone()).or_default().push(i);
+                        let node = r.condition.specialize(t);
+                        if matches!(node, Node::Const(false)) {
+                            continue;
+                        }
+                        idx.by_type.entry(t.clone()).or_default().push((i, node));
                     }
                 }
                 _ => idx.any.push(i),
@@ -86,24 +93,25 @@ impl Engine {
     /// Calls `f` with the index of every rule matching `ev`, in definition order.
     pub fn matches<E: Event + ?Sized>(&self, ev: &E, mut f: impl FnMut(usize)) {
         let idx = &self.index[slot(ev.source())];
-        let typed: &[usize] = idx.by_type.get(ev.evt_type()).map_or(&[], Vec::as_slice);
+        let typed: &[(usize, Node)] = idx.by_type.get(ev.evt_type()).map_or(&[], Vec::as_slice);
         let t = ev.evt_type();
         // merge the two sorted buckets to keep definition order
         let (mut a, mut b) = (0, 0);
         while a < typed.len() || b < idx.any.len() {
-            let take_typed = b >= idx.any.len() || (a < typed.len() && typed[a] < idx.any[b]);
-            let i = if take_typed {
+            let take_typed = b >= idx.any.len() || (a < typed.len() && typed[a].0 < idx.any[b]);
+            let (i, condition) = if take_typed {
                 a += 1;
-                typed[a - 1]
+                (typed[a - 1].0, &typed[a - 1].1)
             } else {
                 b += 1;
-                idx.any[b - 1]
+                let i = idx.any[b - 1];
+                (i, &self.rules[i].condition)
             };
             let r = &self.rules[i];
             if !take_typed && r.source == Source::Syscall && !r.evttypes.contains(t) {
                 continue;
             }
-            if r.priority <= self.min_priority && r.condition.eval(ev) {
+            if r.priority <= self.min_priority && condition.eval(ev) {
                 f(i);
             }
         }

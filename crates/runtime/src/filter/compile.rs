@@ -27,12 +27,14 @@ fn err(message: String) -> CompileError {
 }
 
 /// A compiled condition.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Node {
     And(Box<[Node]>),
     Or(Box<[Node]>),
     Not(Box<Node>),
     Check(Box<CheckNode>),
+    /// A decided operand (see [`Node::specialize`]).
+    Const(bool),
 }
 
 /// A compiled field with its transformers (applied innermost first).
@@ -44,7 +46,7 @@ pub struct CField {
 }
 
 /// One compiled comparison.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CheckNode {
     pub field: CField,
     pub op: Op,
@@ -52,7 +54,7 @@ pub struct CheckNode {
 }
 
 /// How a check compares the extracted value.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Matcher {
     Exists,
     Str {
@@ -326,6 +328,7 @@ impl Node {
         match self {
             Node::And(v) | Node::Or(v) => v.iter().map(Node::cost).sum(),
             Node::Not(n) => n.cost(),
+            Node::Const(_) => 0,
             Node::Check(c) => match (&c.matcher, c.field.field.any) {
                 (_, true) => 4,
                 (Matcher::Regex(_), _) => 8,
@@ -348,6 +351,55 @@ impl Node {
             Node::Or(items) => items.iter().any(|n| n.eval(ev)),
             Node::Not(n) => !n.eval(ev),
             Node::Check(c) => c.eval(ev),
+            Node::Const(b) => *b,
+        }
+    }
+
+    /// The condition as it stands for syscall events of type `evt_type`: `evt.type` checks and
+    /// `evt.dir` checks (every event here is an exit event, `<`) are decided, and `and`/`or`/`not`
+    /// over decided operands are simplified. Evaluating the result on an event of that type gives
+    /// what [`Node::eval`] gives on the whole condition.
+    pub fn specialize(&self, evt_type: &str) -> Node {
+        match self {
+            Node::Check(c) => match c.decided(evt_type) {
+                Some(b) => Node::Const(b),
+                None => Node::Check(c.clone()),
+            },
+            Node::Const(b) => Node::Const(*b),
+            Node::Not(n) => match n.specialize(evt_type) {
+                Node::Const(b) => Node::Const(!b),
+                other => Node::Not(Box::new(other)),
+            },
+            Node::And(items) => {
+                let mut kept = Vec::with_capacity(items.len());
+                for n in items.iter() {
+                    match n.specialize(evt_type) {
+                        Node::Const(false) => return Node::Const(false),
+                        Node::Const(true) => {}
+                        other => kept.push(other),
+                    }
+                }
+                match kept.len() {
+                    0 => Node::Const(true),
+                    1 => kept.pop().unwrap_or(Node::Const(true)),
+                    _ => Node::And(kept.into()),
+                }
+            }
+            Node::Or(items) => {
+                let mut kept = Vec::with_capacity(items.len());
+                for n in items.iter() {
+                    match n.specialize(evt_type) {
+                        Node::Const(true) => return Node::Const(true),
+                        Node::Const(false) => {}
+                        other => kept.push(other),
+                    }
+                }
+                match kept.len() {
+                    0 => Node::Const(false),
+                    1 => kept.pop().unwrap_or(Node::Const(false)),
+                    _ => Node::Or(kept.into()),
+                }
+            }
         }
     }
 }
@@ -393,6 +445,23 @@ fn transform(t: Transformer, v: Val<'_>) -> Val<'_> {
 }
 
 impl CheckNode {
+    /// The outcome of this check on any syscall event of type `evt_type`, when the check looks only
+    /// at `evt.type` or `evt.dir` (plain, no transformer).
+    fn decided(&self, evt_type: &str) -> Option<bool> {
+        if !self.field.transforms.is_empty() || matches!(self.matcher, Matcher::Field(_)) {
+            return None;
+        }
+        let value = match &*self.field.field.display {
+            "evt.type" => evt_type,
+            "evt.dir" => "<",
+            _ => return None,
+        };
+        Some(match self.matcher {
+            Matcher::Exists => true,
+            _ => self.scalar(&Val::Str(Cow::Borrowed(value))),
+        })
+    }
+
     fn eval<E: Event + ?Sized>(&self, ev: &E) -> bool {
         if self.field.field.any
             && self.field.transforms.is_empty()
