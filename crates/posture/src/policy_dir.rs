@@ -93,7 +93,7 @@ impl UserPolicies {
     /// Runs every policy over `docs`: constraints as Gatekeeper's audit, rules over the documents of
     /// the kinds they match. Returns the violations and the ids of the checks that ran.
     pub fn scan(&mut self, docs: &[Document]) -> Result<(Vec<Violation>, Vec<CheckId>)> {
-        let values: Vec<Value> = docs.iter().map(|d| d.value.clone()).collect();
+        let values: Vec<&Value> = docs.iter().map(|d| &d.value).collect();
         let locations: Vec<_> = docs.iter().map(|d| d.location.clone()).collect();
         let mut violations = self.gatekeeper.audit(&values, &locations)?;
         let mut evaluated: Vec<CheckId> = self
@@ -109,7 +109,7 @@ impl UserPolicies {
                 .filter(|v| {
                     rule.kinds.is_empty() || rule.kinds.iter().any(|k| k == str_at(v, &["kind"]))
                 })
-                .cloned()
+                .map(|v| (*v).clone())
                 .collect();
             for r in rule.evaluate(&selected, &self.inputs)? {
                 let obj = r

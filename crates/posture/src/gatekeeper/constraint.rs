@@ -168,7 +168,8 @@ impl Match {
             && self.namespace_selector_matches(object, is_namespace, cluster_scoped, namespace)
     }
 
-    fn kind_matches(&self, group: &str, kind: &str) -> bool {
+    /// Whether `kinds` admits an object of this API group and kind (the first test of [`Match::matches`]).
+    pub(crate) fn kind_matches(&self, group: &str, kind: &str) -> bool {
         self.kinds.is_empty()
             || self.kinds.iter().any(|k| {
                 (k.api_groups.is_empty() || k.api_groups.iter().any(|g| g == "*" || g == group))

@@ -20,6 +20,7 @@ use crate::rego::Limits;
 use rampart_core::package::Location;
 use rampart_core::severity::Severity;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// One constraint violated by one object.
@@ -161,9 +162,14 @@ impl PolicySet {
     /// Audits a set of objects as Gatekeeper's audit does: every object is also in `data.inventory`.
     /// `locations[i]` is where `docs[i]` was read from, when known. Templates are spread over the
     /// available cores; the result order is deterministic (by object, then template, then constraint).
-    pub fn audit(
+    ///
+    /// Each object is converted to the engine's form once, in parallel, and that one value serves as
+    /// the review's `object` and as its entry of `data.inventory`; each template is prepared with the
+    /// inventory once (on first use: a template no object matches is never prepared) and copied to
+    /// the threads that run it.
+    pub fn audit<D: std::borrow::Borrow<Value> + Sync>(
         &mut self,
-        docs: &[Value],
+        docs: &[D],
         locations: &[Option<Location>],
     ) -> Result<Vec<Violation>> {
         // The full inventory only when a template reads it; Namespaces are always needed for
@@ -172,46 +178,58 @@ impl PolicySet {
             .templates
             .iter()
             .any(ConstraintTemplate::uses_inventory);
-        let mut inventory = Inventory::new();
+        let threads = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+            .max(1);
+        let mut namespaces: HashMap<&str, &Value> = HashMap::new();
         for d in docs {
-            if full || crate::docs::str_at(d, &["kind"]) == "Namespace" {
-                inventory.add(d);
+            let d = d.borrow();
+            if !full && crate::docs::str_at(d, &["kind"]) != "Namespace" {
+                continue;
+            }
+            if let Some(obj) = review::inventory_object(d) {
+                use crate::docs::str_at;
+                if str_at(obj, &["apiVersion"]) == "v1"
+                    && str_at(obj, &["kind"]) == "Namespace"
+                    && str_at(obj, &["metadata", "namespace"]).is_empty()
+                {
+                    namespaces.insert(str_at(obj, &["metadata", "name"]), obj);
+                }
             }
         }
+        let items = convert_items(docs, full, threads);
         let inventory_value = if full {
-            regorus::Value::from(inventory.to_value())
+            let mut inventory = review::NativeInventory::default();
+            for item in &items {
+                if let (Some(obj), Some(native)) =
+                    (review::inventory_object(item.doc), &item.inventory)
+                {
+                    inventory.add(obj, native.clone());
+                }
+            }
+            inventory.into_value()
         } else {
             regorus::Value::Null
         };
-        let reviews: Vec<AuditItem> = docs
-            .iter()
-            .map(|d| {
-                let review = Review::of(d);
-                AuditItem {
-                    doc: d,
-                    subject: subject_of(&review.object),
-                    namespace: crate::docs::str_at(&review.object, &["metadata", "namespace"])
-                        .to_string(),
-                    native: regorus::Value::from(review.review),
-                }
-            })
-            .collect();
         let parameters: Vec<regorus::Value> = self
             .constraints
             .iter()
             .map(|c| regorus::Value::from(c.parameters.clone()))
             .collect();
-        let threads = std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(1)
-            .max(1);
-        let jobs = audit_jobs(&self.templates, &self.constraints, reviews.len(), threads);
+        let jobs = audit_jobs(&self.templates, &self.constraints, items.len(), threads);
         let ctx = AuditContext {
             templates: &self.templates,
+            prepared: self
+                .templates
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            failure: std::sync::Mutex::new(None),
             constraints: &self.constraints,
             parameters: &parameters,
-            reviews: &reviews,
-            inventory: &inventory,
+            reviews: &items,
+            namespaces: &namespaces,
             inventory_value: &inventory_value,
             locations,
             prefer_cel: self.prefer_cel,
@@ -219,25 +237,96 @@ impl PolicySet {
             next: std::sync::atomic::AtomicUsize::new(0),
         };
         let mut hits: Vec<(usize, usize, usize, Violation)> = Vec::new();
-        std::thread::scope(|scope| -> Result<()> {
+        let outcome = std::thread::scope(|scope| -> Result<()> {
             let handles: Vec<_> = (0..threads.min(jobs.len()).max(1))
                 .map(|_| {
                     let ctx = &ctx;
                     scope.spawn(move || ctx.work())
                 })
                 .collect();
+            let mut first_error = None;
             for h in handles {
-                let part = h.join().map_err(|_| PolicyError::Eval {
-                    path: "gatekeeper audit".into(),
-                    message: "an evaluation thread panicked".into(),
-                })??;
-                hits.extend(part);
+                match h.join() {
+                    Ok(Ok(part)) => hits.extend(part),
+                    Ok(Err(e)) => {
+                        first_error.get_or_insert(e);
+                    }
+                    Err(_) => {
+                        first_error.get_or_insert(PolicyError::Eval {
+                            path: "gatekeeper audit".into(),
+                            message: "an evaluation thread panicked".into(),
+                        });
+                    }
+                }
             }
-            Ok(())
-        })?;
+            first_error.map_or(Ok(()), Err)
+        });
+        // A template that failed to prepare: its own error rather than the other threads' note.
+        if let Some(e) = ctx.failure.lock().ok().and_then(|mut f| f.take()) {
+            return Err(e);
+        }
+        outcome?;
         hits.sort_by_key(|(doc, template, constraint, _)| (*doc, *template, *constraint));
         Ok(hits.into_iter().map(|(_, _, _, v)| v).collect())
     }
+}
+
+/// Converts every document for the audit, `threads` slices at a time, in order.
+fn convert_items<D: std::borrow::Borrow<Value> + Sync>(
+    docs: &[D],
+    full: bool,
+    threads: usize,
+) -> Vec<AuditItem<'_>> {
+    fn convert<D: std::borrow::Borrow<Value>>(slice: &[D], full: bool) -> Vec<AuditItem<'_>> {
+        let mut conv = review::NativeConverter::default();
+        slice
+            .iter()
+            .map(|d| {
+                let doc: &Value = d.borrow();
+                let object = AuditItem::object_of(doc);
+                let is_review = crate::docs::str_at(doc, &["kind"]) == "AdmissionReview";
+                // A document reviewed as a CREATE is its review's `object` and its inventory entry:
+                // one value for both.
+                let wrapped = !(is_review && doc.get("request").is_some_and(Value::is_object));
+                // `Review::of(doc).object` (which differs from `object` only for an
+                // `AdmissionReview` whose `request` is not an object).
+                let reviewed = if wrapped { doc } else { object };
+                let native_doc = wrapped.then(|| conv.convert(doc));
+                let native = conv.review(doc, native_doc.as_ref().unwrap_or(&regorus::Value::Null));
+                let inventory = if !full {
+                    None
+                } else if is_review {
+                    review::inventory_object(doc).map(|o| conv.convert(o))
+                } else {
+                    native_doc
+                };
+                AuditItem {
+                    doc,
+                    kind: crate::docs::str_at(object, &["kind"]),
+                    group: constraint::group_of(crate::docs::str_at(object, &["apiVersion"])),
+                    native,
+                    inventory,
+                    namespace: crate::docs::str_at(reviewed, &["metadata", "namespace"])
+                        .to_string(),
+                    subject: subject_of(reviewed),
+                }
+            })
+            .collect()
+    }
+    let slice = docs.len().div_ceil(threads).max(1);
+    if threads < 2 || docs.len() < 64 {
+        return convert(docs, full);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = docs
+            .chunks(slice)
+            .map(|chunk| scope.spawn(move || convert(chunk, full)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 /// One unit of audit work: one template over a range of objects.
@@ -279,7 +368,13 @@ fn audit_jobs(
 /// One audited object: the document, its review in the engine's form, its namespace and address.
 struct AuditItem<'a> {
     doc: &'a Value,
+    /// The matched object's kind and API group, for a quick `spec.match.kinds` test.
+    kind: &'a str,
+    group: &'a str,
     native: regorus::Value,
+    /// Its `data.inventory` entry in the engine's form (shared with `native`), when the inventory
+    /// is needed.
+    inventory: Option<regorus::Value>,
     namespace: String,
     subject: String,
 }
@@ -287,8 +382,12 @@ struct AuditItem<'a> {
 impl AuditItem<'_> {
     /// The object `spec.match` looks at (an `AdmissionReview`'s `request.object`, else the document).
     fn object(&self) -> &Value {
-        if crate::docs::str_at(self.doc, &["kind"]) == "AdmissionReview"
-            && let Some(request) = self.doc.get("request")
+        Self::object_of(self.doc)
+    }
+
+    fn object_of(doc: &Value) -> &Value {
+        if crate::docs::str_at(doc, &["kind"]) == "AdmissionReview"
+            && let Some(request) = doc.get("request")
         {
             return request
                 .get("object")
@@ -296,17 +395,21 @@ impl AuditItem<'_> {
                 .or_else(|| request.get("oldObject").filter(|o| o.is_object()))
                 .unwrap_or(&Value::Null);
         }
-        self.doc
+        doc
     }
 }
 
 /// What every audit thread shares.
 struct AuditContext<'a> {
     templates: &'a [ConstraintTemplate],
+    /// Each template prepared with the inventory (indexes built), once, by the first thread that
+    /// needs it; `None` when that failed (the error is in `failure`).
+    prepared: Vec<std::sync::OnceLock<Option<ConstraintTemplate>>>,
+    failure: std::sync::Mutex<Option<PolicyError>>,
     constraints: &'a [Constraint],
     parameters: &'a [regorus::Value],
     reviews: &'a [AuditItem<'a>],
-    inventory: &'a Inventory,
+    namespaces: &'a HashMap<&'a str, &'a Value>,
     inventory_value: &'a regorus::Value,
     locations: &'a [Option<Location>],
     prefer_cel: bool,
@@ -319,7 +422,7 @@ type Hit = (usize, usize, usize, Violation);
 
 impl AuditContext<'_> {
     /// Takes jobs until none is left. Each thread keeps its own copy of a template's program (a
-    /// regorus engine is not shared between threads), prepared once with the shared inventory.
+    /// regorus engine is not shared between threads), copied from the one prepared with the inventory.
     fn work(&self) -> Result<Vec<Hit>> {
         let mut programs: Vec<Option<ConstraintTemplate>> = vec![None; self.templates.len()];
         let mut out = Vec::new();
@@ -328,45 +431,74 @@ impl AuditContext<'_> {
             let Some(job) = self.jobs.get(n) else {
                 return Ok(out);
             };
-            let slot = &mut programs[job.template];
-            let template = match slot {
-                Some(t) => t,
-                None => {
-                    let mut t = self.templates[job.template].clone();
-                    if t.uses_inventory() {
-                        t.set_inventory_native(self.inventory_value)?;
-                    }
-                    slot.insert(t)
-                }
-            };
-            self.run(job, template, &mut out)?;
+            self.run(job, &mut programs[job.template], &mut out)?;
         }
+    }
+
+    /// This thread's copy of template `ti`, prepared with the inventory.
+    fn program<'s>(
+        &self,
+        ti: usize,
+        slot: &'s mut Option<ConstraintTemplate>,
+    ) -> Result<&'s mut ConstraintTemplate> {
+        if slot.is_none() {
+            let prepared = self.prepared[ti].get_or_init(|| {
+                let mut t = self.templates[ti].clone();
+                if t.uses_inventory()
+                    && let Err(e) = t.set_inventory_native(self.inventory_value)
+                {
+                    if let Ok(mut f) = self.failure.lock() {
+                        f.get_or_insert(e);
+                    }
+                    return None;
+                }
+                Some(t)
+            });
+            match prepared {
+                Some(t) => *slot = Some(t.clone()),
+                None => {
+                    return Err(PolicyError::Eval {
+                        path: self.templates[ti].origin.clone(),
+                        message: "the template could not be prepared".into(),
+                    });
+                }
+            }
+        }
+        slot.as_mut().ok_or_else(|| PolicyError::Eval {
+            path: self.templates[ti].origin.clone(),
+            message: "the template could not be prepared".into(),
+        })
     }
 
     /// Audits the job's objects against the constraints of its template.
     fn run(
         &self,
         job: &AuditJob,
-        template: &mut ConstraintTemplate,
+        slot: &mut Option<ConstraintTemplate>,
         out: &mut Vec<Hit>,
     ) -> Result<()> {
+        let kind = &self.templates[job.template].kind;
         let constraints: Vec<(usize, &Constraint)> = self
             .constraints
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.kind == template.kind)
+            .filter(|(_, c)| &c.kind == kind)
             .collect();
-        let use_cel = template.has_cel() && (self.prefer_cel || !template.has_rego());
         for di in job.objects.clone() {
             let Some(item) = self.reviews.get(di) else {
                 break;
             };
-            let ns_obj = self.inventory.namespace(&item.namespace);
-            let object = item.object();
             for &(ci, c) in &constraints {
-                if !c.matcher.matches(object, ns_obj) {
+                if !c.matcher.kind_matches(item.group, item.kind)
+                    || !c.matcher.matches(
+                        item.object(),
+                        self.namespaces.get(item.namespace.as_str()).copied(),
+                    )
+                {
                     continue;
                 }
+                let template = self.program(job.template, slot)?;
+                let use_cel = template.has_cel() && (self.prefer_cel || !template.has_rego());
                 let results = if use_cel {
                     evaluate(template, &Review::of(item.doc), c, true)?
                 } else {
@@ -524,6 +656,98 @@ spec:
             .map(|d| one.review(d, &inventory).expect("review").len())
             .sum();
         assert_eq!(reviewed, violations.len());
+    }
+
+    #[test]
+    fn audit_matches_reviewing_each_object_alone() {
+        let text = r#"apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sreport
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sReport
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package k8sreport
+      violation[{"msg": msg}] {
+        msg := sprintf("%v %v %v", [input.review.operation, input.review.object.metadata.name, input.parameters.tag])
+      }
+"#;
+        let doc: Value = crate::docs::parse_documents("t.yaml", text)
+            .expect("parse")
+            .remove(0);
+        let template = ConstraintTemplate::from_document("t.yaml", text, &doc, Limits::default())
+            .expect("template");
+        let constraint = |name: &str, spec: Value| {
+            Constraint::from_document(
+                "c.yaml",
+                &json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sReport",
+                    "metadata": {"name": name}, "spec": spec}),
+            )
+            .expect("constraint")
+        };
+        let mut set = PolicySet {
+            templates: vec![template],
+            constraints: vec![
+                constraint(
+                    "prod-pods",
+                    json!({"match": {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}],
+                        "namespaceSelector": {"matchLabels": {"env": "prod"}}},
+                        "parameters": {"tag": "a"}}),
+                ),
+                constraint(
+                    "apps",
+                    json!({"match": {"kinds": [{"apiGroups": ["apps"], "kinds": ["*"]}]},
+                        "parameters": {"tag": "b"}}),
+                ),
+            ],
+            prefer_cel: false,
+        };
+        let pod = |name: &str, ns: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns}});
+        let docs = vec![
+            json!({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": "prod", "labels": {"env": "prod"}}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}}),
+            pod("p1", "prod"),
+            pod("p2", "dev"),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "d1", "namespace": "dev"}}),
+            json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                "request": {"operation": "UPDATE", "object": pod("p3", "prod")}}),
+        ];
+        let locations = vec![None; docs.len()];
+        let audited: Vec<(String, String)> = set
+            .audit(&docs, &locations)
+            .expect("audit")
+            .into_iter()
+            .map(|v| (v.subject, v.message))
+            .collect();
+        assert_eq!(
+            audited,
+            [
+                ("Pod/prod/p1", "CREATE p1 a"),
+                ("Deployment/dev/d1", "CREATE d1 b"),
+                ("Pod/prod/p3", "UPDATE p3 a"),
+            ]
+            .map(|(s, m)| (s.to_string(), m.to_string()))
+        );
+        let mut inventory = Inventory::new();
+        for d in &docs {
+            inventory.add(d);
+        }
+        let reviewed: Vec<String> = docs
+            .iter()
+            .flat_map(|d| set.review(d, &inventory).expect("review"))
+            .map(|r| r.msg)
+            .collect();
+        assert_eq!(
+            reviewed,
+            audited.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>()
+        );
     }
 
     #[test]
