@@ -33,6 +33,10 @@ else
     cargo test --locked --workspace --no-fail-fast
 fi
 
+step "optional features: CEL (Gatekeeper K8sNativeValidation)"
+cargo clippy --locked -p rampart-posture --features cel --all-targets -- -D warnings
+cargo test --locked -p rampart-posture --features cel --test gatekeeper_library
+
 step "fuzzing each target for ${FUZZ_SECONDS}s"
 bash scripts/fuzz.sh "$FUZZ_SECONDS"
 
