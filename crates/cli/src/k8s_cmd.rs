@@ -80,21 +80,24 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
         asset: name,
         version,
         pss_level: Some(level),
+        rbac: true,
         suppressions,
         ..ScanOptions::default()
     };
     let (mut findings, warnings) = rampart_kube::scan(&loaded.objects, &opts);
     report.time("checks", started.elapsed());
     report.warnings.extend(warnings);
-    let mut evaluated: Vec<CheckId> = rampart_kube::checks::CATALOGUE
-        .iter()
-        .map(|c| CheckId::new(c.id))
-        .chain(
-            rampart_kube::pss::applicable_checks(level, version)
-                .iter()
-                .map(|d| CheckId::new(format!("pss:{}", d.id))),
-        )
-        .collect();
+    // Every (check, resource) the scan evaluated: the JUnit test cases, and the checks a framework
+    // control can pass on. Only worked out when something uses it (a 10,000-object snapshot has
+    // hundreds of thousands of pairs; the JSON report does not carry them).
+    let junit = format == Format::Junit;
+    let pairs = if junit || !other_frameworks.is_empty() {
+        rampart_kube::scan::evaluated(&loaded.objects, &opts)
+    } else {
+        Vec::new()
+    };
+    let mut evaluated: Vec<CheckId> = pairs.iter().map(|(id, _)| CheckId::new(id)).collect();
+    evaluated.dedup();
     if !args.policy.is_empty() {
         let started = Instant::now();
         let docs: Vec<Document> = loaded
@@ -122,8 +125,53 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
             .compliance
             .push(compliance_summary(fw, &findings, &evaluated));
     }
+    if junit {
+        report.checks = check_outcomes(&pairs, &findings);
+    }
     report.findings = findings;
     finish(report, format, &args.out)
+}
+
+/// One outcome per evaluated (check, resource): failed when a finding (suppressed or not; JUnit shows
+/// a hidden one as skipped) names it, passed otherwise. Findings outside the evaluated pairs (policy
+/// folders) are failures of their own rule.
+fn check_outcomes(
+    pairs: &[(String, String)],
+    findings: &[rampart_core::Finding],
+) -> Vec<CheckOutcome> {
+    let failed: std::collections::HashSet<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.subject.as_str()))
+        .collect();
+    let mut out: Vec<CheckOutcome> = pairs
+        .iter()
+        .map(|(rule, subject)| CheckOutcome {
+            rule_id: rule.clone(),
+            subject: subject.clone(),
+            status: if failed.contains(&(rule.as_str(), subject.as_str())) {
+                CheckStatus::Fail
+            } else {
+                CheckStatus::Pass
+            },
+        })
+        .collect();
+    let known: std::collections::HashSet<(&str, &str)> = pairs
+        .iter()
+        .map(|(r, s)| (r.as_str(), s.as_str()))
+        .collect();
+    out.extend(
+        failed
+            .iter()
+            .filter(|k| !known.contains(*k))
+            .map(|(rule, subject)| CheckOutcome {
+                rule_id: rule.to_string(),
+                subject: subject.to_string(),
+                status: CheckStatus::Fail,
+            }),
+    );
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The objects to check and the target's name: from files or stdin, or with `--live` from the

@@ -538,7 +538,42 @@ fn k8s_manifests_give_findings_compliance_and_the_exit_code() {
         String::from_utf8_lossy(&out.stderr)
     );
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    // Every result points at the manifest (stdin, `-`) and a line of the object it is about.
+    let lines = String::from_utf8_lossy(&manifest).lines().count() as u64;
+    for r in results {
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "-", "{r}");
+        let line = loc["region"]["startLine"].as_u64().unwrap_or(0);
+        assert!((1..=lines).contains(&line), "{r}");
+    }
+    // The Deployment is the file's first document, the LoadBalancer Service a later one: each
+    // result's region starts at its own object.
+    let text = String::from_utf8_lossy(&manifest);
+    let start_of = |rule: &str| {
+        let r = results
+            .iter()
+            .find(|r| r["ruleId"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} result"));
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap() as usize
+    };
+    let deployment = start_of("k8s:readonly-root-filesystem");
+    let service = start_of("k8s:service-loadbalancer");
+    assert_eq!(deployment, 1);
+    assert!(service > deployment);
+    let object_at = |line: usize| -> String {
+        text.lines()
+            .skip(line - 1)
+            .take_while(|l| *l != "---")
+            .find(|l| l.starts_with("kind:"))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(object_at(deployment), "kind: Deployment");
+    assert_eq!(object_at(service), "kind: Service");
 }
 
 #[test]

@@ -7,6 +7,7 @@ use crate::podspec::pod_specs;
 use crate::pss::{self, CheckResult, Level, PolicyVersion};
 use crate::suppress::{self, Date, SuppressionFile};
 use rampart_core::{Finding, FindingKind, ScanWarning};
+use std::collections::HashMap;
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -20,6 +21,9 @@ pub struct ScanOptions {
     pub pss_level: Option<Level>,
     /// Run the built-in `k8s:*` checks.
     pub builtin_checks: bool,
+    /// Run the RBAC risk analysis (`rbac:*` findings, CIS 5.1.x) over the RBAC objects loaded.
+    /// Off by default: `rampart k8s` turns it on; `rampart rbac analyze` runs it on its own.
+    pub rbac: bool,
     /// Suppression files to apply after the `rampart.dev/ignore` annotations.
     pub suppressions: Vec<SuppressionFile>,
     /// The date suppression expiry is judged against; `None` for today (UTC).
@@ -33,6 +37,7 @@ impl Default for ScanOptions {
             version: PolicyVersion::LATEST,
             pss_level: Some(Level::Restricted),
             builtin_checks: true,
+            rbac: false,
             suppressions: Vec::new(),
             today: None,
         }
@@ -54,9 +59,98 @@ pub fn scan(objects: &[KubeObject], options: &ScanOptions) -> (Vec<Finding>, Vec
             findings.push(f);
         }
     }
+    if options.rbac {
+        let analysis = crate::rbac::analyze(objects);
+        warnings.extend(analysis.warnings);
+        findings.extend(rbac_findings(objects, analysis.findings));
+    }
     let today = options.today.unwrap_or_else(suppress::today);
     suppress::apply_files(&mut findings, &options.suppressions, today, &mut warnings);
     (findings, warnings)
+}
+
+/// RBAC findings with the binding's file and lines on their evidence (so SARIF points at it) and
+/// the binding's `rampart.dev/ignore` annotation applied. A finding's subject ends with
+/// ` via RoleBinding ns/name` or ` via ClusterRoleBinding name`.
+fn rbac_findings(objects: &[KubeObject], found: Vec<Finding>) -> Vec<Finding> {
+    let bindings: HashMap<String, &KubeObject> = objects
+        .iter()
+        .filter_map(|o| binding_label(o).map(|l| (l, o)))
+        .collect();
+    found
+        .into_iter()
+        .map(|mut f| {
+            let object = f
+                .subject
+                .rsplit_once(" via ")
+                .and_then(|(_, label)| bindings.get(label).copied());
+            // The grant (first evidence) is the binding; the workloads holding it keep no location.
+            if let (Some(o), Some(grant)) = (object, f.evidence.first_mut()) {
+                grant.location.get_or_insert_with(|| o.source.location());
+            }
+            suppress::apply_annotation(&mut f, object);
+            f
+        })
+        .collect()
+}
+
+/// `RoleBinding ns/name` or `ClusterRoleBinding name`, as [`crate::rbac::model::Binding::label`].
+fn binding_label(o: &KubeObject) -> Option<String> {
+    if !o.api_version.starts_with("rbac.authorization.k8s.io/") {
+        return None;
+    }
+    match o.kind.as_str() {
+        "RoleBinding" => Some(format!(
+            "RoleBinding {}/{}",
+            o.effective_namespace().unwrap_or("default"),
+            o.name
+        )),
+        "ClusterRoleBinding" => Some(format!("ClusterRoleBinding {}", o.name)),
+        _ => None,
+    }
+}
+
+/// Every (check id, subject) pair [`scan`] evaluates with these options: a pair without a finding
+/// passed. Workload checks and the Pod Security Standards checks (those in force at baseline and at
+/// the level asked for, at the version) per workload; the default-namespace check per namespaced object of the kinds it
+/// reports; NetworkPolicy coverage per namespace with workloads; exposure checks per Service or
+/// Ingress; with `rbac`, every `rbac:*` check per (binding, subject). Sorted, without duplicates.
+pub fn evaluated(objects: &[KubeObject], options: &ScanOptions) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    if let Some(level) = options.pss_level {
+        // pss_findings evaluates baseline always, and the level asked for on top.
+        let mut ids: Vec<String> = pss::applicable_checks(Level::Baseline, options.version)
+            .iter()
+            .chain(&pss::applicable_checks(level, options.version))
+            .map(|d| format!("pss:{}", d.id))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        for pod in pod_specs(objects) {
+            let address = pod.object.address();
+            out.extend(ids.iter().map(|id| (id.clone(), address.clone())));
+        }
+    }
+    if options.builtin_checks {
+        out.extend(
+            checks::evaluated(objects)
+                .into_iter()
+                .map(|(id, subject)| (id.to_string(), subject)),
+        );
+    }
+    if options.rbac {
+        let model = crate::rbac::Model::from_objects(objects);
+        let ids = crate::rbac::risks::check_ids();
+        for b in &model.bindings {
+            for s in &b.subjects {
+                let subject = format!("{s} via {}", b.label());
+                out.extend(ids.iter().map(|id| (id.clone(), subject.clone())));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn check_finding(check: &CheckInfo, asset: &str, subject: &str) -> Finding {
@@ -129,8 +223,11 @@ fn pss_findings(objects: &[KubeObject], level: Level, options: &ScanOptions) -> 
     out
 }
 
-/// CIS Kubernetes Benchmark (5.2.x) and MITRE ATT&CK mappings of the PSS checks.
-fn pss_extra_controls(id: &str) -> &'static [(&'static str, &'static str)] {
+/// CIS Kubernetes Benchmark (5.2.x), NSA/CISA and MITRE ATT&CK mappings of the PSS checks. Every
+/// check carries at least one ATT&CK technique (Kubescape's and Microsoft's threat matrix for
+/// Kubernetes mappings, ATT&CK for Containers ids): container escape (T1611) and kernel exploitation
+/// for privilege escalation (T1068) for what widens the container's reach into the node.
+pub(crate) fn pss_extra_controls(id: &str) -> &'static [(&'static str, &'static str)] {
     use checks::catalogue::{CIS, MITRE, NSA};
     const POD: &str = "Kubernetes Pod security: Pod security enforcement";
     match id {
@@ -149,14 +246,32 @@ fn pss_extra_controls(id: &str) -> &'static [(&'static str, &'static str)] {
                 NSA,
                 "Kubernetes Pod security: Non-root containers and rootless container engines",
             ),
+            (MITRE, "T1611"),
+            (MITRE, "T1068"),
         ],
         "capabilities_baseline" => &[(CIS, "5.2.9"), (NSA, POD), (MITRE, "T1611")],
-        "capabilities_restricted" => &[(CIS, "5.2.8"), (CIS, "5.2.10"), (NSA, POD)],
+        "capabilities_restricted" => &[
+            (CIS, "5.2.8"),
+            (CIS, "5.2.10"),
+            (NSA, POD),
+            (MITRE, "T1611"),
+            (MITRE, "T1068"),
+        ],
         "windowsHostProcess" => &[(CIS, "5.2.11"), (NSA, POD), (MITRE, "T1611")],
         "hostPathVolumes" => &[(CIS, "5.2.12"), (NSA, POD), (MITRE, "T1611")],
-        "hostPorts" => &[(CIS, "5.2.13"), (NSA, POD)],
-        "seccompProfile_baseline" | "seccompProfile_restricted" => &[(CIS, "5.7.2"), (NSA, POD)],
+        // A host port publishes the container on the node's address, outside Services and policies.
+        "hostPorts" => &[(CIS, "5.2.13"), (NSA, POD), (MITRE, "T1133")],
+        // Without seccomp every syscall reaches the kernel: kernel exploits and escapes.
+        "seccompProfile_baseline" | "seccompProfile_restricted" => &[
+            (CIS, "5.7.2"),
+            (NSA, POD),
+            (MITRE, "T1611"),
+            (MITRE, "T1068"),
+        ],
         "procMount" | "procMount_restricted" => &[(NSA, POD), (MITRE, "T1611")],
-        _ => &[(NSA, POD)],
+        // Probes and lifecycle hooks aimed at other hosts reach services the pod could not.
+        "hostProbesAndHostLifecycle" => &[(NSA, POD), (MITRE, "T1046")],
+        // appArmorProfile, seLinuxOptions, sysctls, restrictedVolumes: weaker isolation from the node.
+        _ => &[(NSA, POD), (MITRE, "T1611")],
     }
 }

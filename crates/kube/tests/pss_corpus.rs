@@ -50,6 +50,11 @@ fn fired(results: &[pss::CheckResult], id: &str, level: Level, version: PolicyVe
     })
 }
 
+/// Fixtures in `../shared/testdata/pod-security-admission/testdata` (one pod per file): 894 under
+/// `baseline/`, 1,628 under `restricted/`. Pinned so a corpus that shrinks, or folders that stop
+/// being read, fail the test instead of passing on fewer fixtures.
+const EXPECTED: [(&str, usize); 2] = [("baseline", 894), ("restricted", 1628)];
+
 #[test]
 fn pod_security_admission_fixtures() {
     let Some(root) = rampart_testkit::shared("testdata/pod-security-admission/testdata") else {
@@ -59,10 +64,10 @@ fn pod_security_admission_fixtures() {
     let mut failures = Vec::new();
     for level in [Level::Baseline, Level::Restricted] {
         let level_dir = root.join(level.as_str());
-        let Ok(versions) = std::fs::read_dir(&level_dir) else {
-            continue;
-        };
-        for vdir in versions.filter_map(Result::ok) {
+        let versions = std::fs::read_dir(&level_dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", level_dir.display()));
+        for vdir in versions {
+            let vdir = vdir.unwrap_or_else(|e| panic!("{}: {e}", level_dir.display()));
             let vname = vdir.file_name().to_string_lossy().to_string();
             let version: PolicyVersion = vname.parse().expect("version folder");
             for expect_pass in [true, false] {
@@ -82,7 +87,9 @@ fn pod_security_admission_fixtures() {
         eprintln!("pss fixtures {level}: {ok}/{total} agree");
     }
     let total: usize = totals.values().map(|t| t.1).sum();
-    assert!(total > 0, "no fixtures found");
+    let counts: Vec<(&str, usize)> = totals.iter().map(|(l, t)| (*l, t.1)).collect();
+    assert_eq!(counts, EXPECTED, "fixture count per level");
+    assert_eq!(total, 2522);
     assert!(
         failures.is_empty(),
         "{} of {total} fixtures disagree:\n{}",
@@ -99,10 +106,14 @@ fn check_dir(
     totals: &mut BTreeMap<&'static str, (usize, usize)>,
     failures: &mut Vec<String>,
 ) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    // Every version folder has both `pass/` and `fail/`: one that cannot be read is an error.
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut files: Vec<_> = entries
+        .map(|e| {
+            e.unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .path()
+        })
+        .collect();
     files.sort();
     for file in files {
         let loaded = load_path(&file, &LoadOptions::default()).expect("fixture readable");

@@ -328,3 +328,80 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:auth
             .contains(&Subject::Group("system:authenticated".into()))
     );
 }
+
+#[test]
+fn system_masters_bindings_are_reported_except_the_bootstrap_one() {
+    let y = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: cluster-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: Group, name: system:masters, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ops, namespace: prod}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: Group, name: system:masters, apiGroup: rbac.authorization.k8s.io}]
+";
+    let objs = load_str(y, "m.yaml", &LoadOptions::default()).objects;
+    let hits: Vec<String> = rbac::analyze(&objs)
+        .findings
+        .into_iter()
+        .filter(|f| f.rule_id == "rbac:system-masters")
+        .map(|f| f.subject)
+        .collect();
+    assert_eq!(
+        hits,
+        vec!["Group system:masters via RoleBinding prod/ops".to_string()]
+    );
+}
+
+#[test]
+fn k8s_scan_runs_the_rbac_checks_with_binding_locations_and_suppressions() {
+    let mut opts = rampart_kube::ScanOptions {
+        rbac: true,
+        ..rampart_kube::ScanOptions::default()
+    };
+    let (findings, _) = rampart_kube::scan(&objects(), &opts);
+    let secrets = findings
+        .iter()
+        .find(|f| f.rule_id == "rbac:read-secrets")
+        .expect("rbac findings in the scan");
+    let loc = secrets.evidence[0].location.as_ref().expect("location");
+    assert!(loc.path.ends_with("bindings.yaml"), "{loc:?}");
+    assert!(loc.line.is_some_and(|l| l > 0));
+    // Every rbac finding is among the evaluated (check, subject) pairs.
+    let pairs = rampart_kube::scan::evaluated(&objects(), &opts);
+    for f in findings.iter().filter(|f| f.rule_id.starts_with("rbac:")) {
+        assert!(
+            pairs
+                .binary_search(&(f.rule_id.clone(), f.subject.clone()))
+                .is_ok(),
+            "{} {} not evaluated",
+            f.rule_id,
+            f.subject
+        );
+    }
+    // Off by default (`rampart rbac analyze` runs them on its own).
+    opts.rbac = false;
+    let (findings, _) = rampart_kube::scan(&objects(), &opts);
+    assert!(!findings.iter().any(|f| f.rule_id.starts_with("rbac:")));
+
+    // The binding's annotation suppresses its findings.
+    let y = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: ops-admin
+  annotations: {rampart.dev/ignore: rbac:cluster-admin-binding, rampart.dev/ignore-reason: break-glass}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
+";
+    let objs = load_str(y, "b.yaml", &LoadOptions::default()).objects;
+    opts.rbac = true;
+    let (findings, _) = rampart_kube::scan(&objs, &opts);
+    let f = findings
+        .iter()
+        .find(|f| f.rule_id == "rbac:cluster-admin-binding")
+        .expect("finding kept");
+    assert!(f.is_suppressed());
+}

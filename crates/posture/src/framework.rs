@@ -141,6 +141,49 @@ mod tests {
         );
     }
 
+    /// Every check id a built-in framework names exists: `k8s:*`, `pss:*` and `rbac:*` in the kube
+    /// crate's catalogues (listed in `crates/kube/check-ids.txt`, which a kube test keeps equal to
+    /// them), `kubescape:C-*` among the regolibrary controls. Any other prefix (node `cis-*/…`, IaC
+    /// ids) has no catalogue a manifest framework could use, so it fails too.
+    #[test]
+    fn builtin_frameworks_reference_existing_checks() {
+        let kube: std::collections::BTreeSet<&str> = include_str!("../../kube/check-ids.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(kube.contains("pss:privileged") && kube.contains("rbac:read-secrets"));
+        // The regolibrary's `AllControls` framework names every control (its `controls/` folder
+        // here holds only a subset).
+        let kubescape: Option<String> =
+            rampart_testkit::shared("testdata/kubescape-regolibrary/frameworks/allcontrols.json")
+                .map(|p| std::fs::read_to_string(p).expect("read allcontrols.json"));
+        let mut missing = Vec::new();
+        for id in Framework::builtin_ids() {
+            let f = Framework::builtin(id).unwrap_or_else(|| panic!("{id} does not parse"));
+            for check in f.check_ids() {
+                let c = check.as_str();
+                let found = match c.split_once(':') {
+                    Some(("k8s" | "pss" | "rbac", _)) => kube.contains(c),
+                    Some(("kubescape", control)) => {
+                        let well_formed = control.len() == 6
+                            && control.starts_with("C-")
+                            && control[2..].bytes().all(|b| b.is_ascii_digit());
+                        well_formed
+                            && kubescape
+                                .as_ref()
+                                .is_none_or(|all| all.contains(&format!("\"{control}\"")))
+                    }
+                    _ => false,
+                };
+                if !found {
+                    missing.push(format!("{id}: {c}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "checks that exist nowhere: {missing:?}");
+    }
+
     #[test]
     fn summary_counts_controls() {
         let fw = Framework::builtin("pss-baseline").expect("baseline");

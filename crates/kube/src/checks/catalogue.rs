@@ -53,7 +53,10 @@ check!(
     "Container has no CPU or memory requests",
     "Without requests the scheduler cannot place the pod sensibly and it is evicted first under pressure.",
     "Set resources.requests.cpu and resources.requests.memory on every container.",
-    [(NSA, "Network separation and hardening: Resource policies")]
+    [
+        (NSA, "Network separation and hardening: Resource policies"),
+        (MITRE, "T1499")
+    ]
 );
 check!(
     IMAGE_TAG,
@@ -77,7 +80,7 @@ check!(
     "Container has no liveness probe",
     "Without a liveness probe a hung container is never restarted.",
     "Add a livenessProbe to every long-running container.",
-    []
+    [(MITRE, "T1499")]
 );
 check!(
     READINESS_PROBE,
@@ -86,7 +89,7 @@ check!(
     "Container has no readiness probe",
     "Without a readiness probe traffic is sent to containers that are not ready to serve.",
     "Add a readinessProbe to every long-running container.",
-    []
+    [(MITRE, "T1499")]
 );
 check!(
     READ_ONLY_ROOT,
@@ -120,6 +123,23 @@ check!(
     ]
 );
 check!(
+    DEFAULT_SERVICE_ACCOUNT,
+    "k8s:default-service-account",
+    Medium,
+    "Workload runs as the default service account with its token mounted",
+    "The namespace's default service account is shared by every pod that names none; its automounted token gives each of them whatever is later granted to default.",
+    "Give the workload its own ServiceAccount (serviceAccountName), or set automountServiceAccountToken: false on the pod or on the default ServiceAccount.",
+    [
+        (CIS, "5.1.5"),
+        (CIS, "5.1.6"),
+        (
+            NSA,
+            "Kubernetes Pod security: Protecting Pod service account tokens"
+        ),
+        (MITRE, "T1528")
+    ]
+);
+check!(
     DEFAULT_NAMESPACE,
     "k8s:default-namespace",
     Low,
@@ -128,7 +148,8 @@ check!(
     "Deploy into a dedicated namespace.",
     [
         (CIS, "5.7.4"),
-        (NSA, "Network separation and hardening: Namespaces")
+        (NSA, "Network separation and hardening: Namespaces"),
+        (MITRE, "T1610")
     ]
 );
 check!(
@@ -259,6 +280,7 @@ pub static CATALOGUE: &[&CheckInfo] = &[
     &READINESS_PROBE,
     &READ_ONLY_ROOT,
     &AUTOMOUNT_TOKEN,
+    &DEFAULT_SERVICE_ACCOUNT,
     &DEFAULT_NAMESPACE,
     &HOST_PORT,
     &NET_RAW,
@@ -282,5 +304,29 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), CATALOGUE.len());
+    }
+
+    #[test]
+    fn every_check_names_a_mitre_technique() {
+        for c in CATALOGUE {
+            assert!(
+                c.controls
+                    .iter()
+                    .any(|(fw, id)| *fw == MITRE && is_technique(id)),
+                "{} has no MITRE ATT&CK technique",
+                c.id
+            );
+        }
+    }
+
+    /// `T1234` or `T1234.001`.
+    pub(crate) fn is_technique(id: &str) -> bool {
+        let Some(rest) = id.strip_prefix('T') else {
+            return false;
+        };
+        let (main, sub) = rest.split_once('.').unwrap_or((rest, "000"));
+        main.len() == 4
+            && sub.len() == 3
+            && main.bytes().chain(sub.bytes()).all(|b| b.is_ascii_digit())
     }
 }

@@ -69,6 +69,50 @@ pub(crate) fn run_all(objects: &[KubeObject]) -> Vec<Hit<'_>> {
     hits
 }
 
+/// Every (check id, subject) pair [`run_all`] evaluates: a pair without a hit passed. Pod-spec
+/// checks per workload; the default-namespace check per namespaced object of the kinds it
+/// reports; NetworkPolicy coverage per namespace with workloads (`Namespace/NS`); the
+/// load-balancer and node-port checks per Service; the Ingress checks per Ingress.
+pub fn evaluated(objects: &[KubeObject]) -> Vec<(&'static str, String)> {
+    let index = Index::new(objects);
+    let mut out = Vec::new();
+    let mut namespaces = std::collections::BTreeSet::new();
+    for pod in &index.pods {
+        let address = pod.object.address();
+        out.extend(
+            workload::POD_CHECKS
+                .iter()
+                .map(|(check, _)| (check.id, address.clone())),
+        );
+        if let Some(ns) = pod.object.effective_namespace() {
+            namespaces.insert(ns);
+        }
+    }
+    out.extend(
+        namespaces
+            .into_iter()
+            .map(|ns| (catalogue::NETWORK_POLICY.id, format!("Namespace/{ns}"))),
+    );
+    for obj in objects.iter().filter(|o| o.is_builtin()) {
+        let kind = obj.kind.as_str();
+        if !obj.is_cluster_scoped()
+            && (crate::podspec::is_workload_kind(kind) || DEFAULT_NS_KINDS.contains(&kind))
+        {
+            out.push((catalogue::DEFAULT_NAMESPACE.id, obj.address()));
+        }
+        let exposure_checks: &[&CheckInfo] = match kind {
+            "Service" => &[
+                &catalogue::SERVICE_LOADBALANCER,
+                &catalogue::SERVICE_NODEPORT,
+            ],
+            "Ingress" => &[&catalogue::INGRESS_EXPOSED, &catalogue::INGRESS_TLS],
+            _ => &[],
+        };
+        out.extend(exposure_checks.iter().map(|c| (c.id, obj.address())));
+    }
+    out
+}
+
 fn default_namespace(obj: &KubeObject) -> Option<Hit<'_>> {
     if obj.namespace.as_deref() != Some("default") || !obj.is_builtin() {
         return None;

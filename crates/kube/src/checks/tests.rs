@@ -89,3 +89,26 @@ fn custom_resources_are_not_checked() {
     let y = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r, namespace: default}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x}]\n";
     assert!(rules(y).is_empty());
 }
+
+#[test]
+fn default_service_account_with_token_is_reported() {
+    const ID: &str = "k8s:default-service-account";
+    // No serviceAccountName, token automounted: the default account is in use.
+    let plain = format!("{POD}  containers: [{{name: a}}]\n");
+    assert!(has(&rules(&plain), ID));
+    let named_default =
+        format!("{POD}  serviceAccountName: default\n  containers: [{{name: a}}]\n");
+    assert!(has(&rules(&named_default), ID));
+    // Its own account, or no token on the pod or on the default account: not reported.
+    let own = format!("{POD}  serviceAccountName: api\n  containers: [{{name: a}}]\n");
+    assert!(!has(&rules(&own), ID));
+    let no_token =
+        format!("{POD}  automountServiceAccountToken: false\n  containers: [{{name: a}}]\n");
+    assert!(!has(&rules(&no_token), ID));
+    let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: ns}\nautomountServiceAccountToken: false\n---\n";
+    assert!(!has(&rules(&format!("{sa}{plain}")), ID));
+    // The pod's own setting wins over the account's.
+    let forced =
+        format!("{sa}{POD}  automountServiceAccountToken: true\n  containers: [{{name: a}}]\n");
+    assert!(has(&rules(&forced), ID));
+}

@@ -19,6 +19,7 @@ pub(crate) static POD_CHECKS: &[(&CheckInfo, PodCheck)] = &[
     (&cat::READINESS_PROBE, readiness_probe),
     (&cat::READ_ONLY_ROOT, read_only_root),
     (&cat::AUTOMOUNT_TOKEN, automount_token),
+    (&cat::DEFAULT_SERVICE_ACCOUNT, default_service_account),
     (&cat::HOST_PORT, host_port),
     (&cat::NET_RAW, net_raw),
     (&cat::SECRET_IN_ENV, secret_in_env),
@@ -137,6 +138,33 @@ fn automount_token(ctx: &Ctx<'_>, pod: &PodSpecRef<'_>) -> Vec<String> {
     }
     vec![format!(
         "automountServiceAccountToken is not false on the pod or its ServiceAccount {account:?}"
+    )]
+}
+
+/// CIS 5.1.5/5.1.6: the pod runs as its namespace's `default` service account (none named, or
+/// `default` named) and that account's token is mounted (not switched off on the pod nor on a loaded
+/// `default` ServiceAccount).
+fn default_service_account(ctx: &Ctx<'_>, pod: &PodSpecRef<'_>) -> Vec<String> {
+    let account = get_str(pod.spec, &["serviceAccountName"])
+        .or_else(|| get_str(pod.spec, &["serviceAccount"]))
+        .filter(|a| !a.is_empty())
+        .unwrap_or("default");
+    if account != "default" {
+        return Vec::new();
+    }
+    let namespace = pod.object.effective_namespace().unwrap_or("");
+    let mounted = match get_bool(pod.spec, &["automountServiceAccountToken"]) {
+        Some(explicit) => explicit,
+        None => !ctx
+            .index
+            .no_automount_accounts
+            .contains(&(namespace, "default")),
+    };
+    if !mounted {
+        return Vec::new();
+    }
+    vec![format!(
+        "runs as the default service account of namespace {namespace:?} with its token automounted"
     )]
 }
 

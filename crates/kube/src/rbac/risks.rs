@@ -172,6 +172,76 @@ pub const RISKS: &[Risk] = &[
     },
 ];
 
+/// A binding to `system:anonymous`, `system:unauthenticated` or `system:authenticated`.
+pub const PUBLIC_BINDING: Risk = Risk {
+    slug: "public-binding",
+    title: "",
+    severity: Severity::High,
+    cis: "5.1.3",
+    mitre: "T1078",
+    probes: &[],
+    remediation: "Remove anonymous/unauthenticated/all-authenticated subjects from the binding.",
+};
+
+/// `cluster-admin` bound to a non-system subject.
+pub const CLUSTER_ADMIN_BINDING: Risk = Risk {
+    slug: "cluster-admin-binding",
+    title: "is bound to cluster-admin",
+    severity: Severity::High,
+    cis: "5.1.1",
+    mitre: "T1078",
+    probes: &[],
+    remediation: "Bind a narrower role; reserve cluster-admin for break-glass use.",
+};
+
+/// A role bound to a namespace's `default` service account.
+pub const DEFAULT_SA_BOUND: Risk = Risk {
+    slug: "default-sa-bound",
+    title: "default service account is granted a role",
+    severity: Severity::Low,
+    cis: "5.1.5",
+    mitre: "T1078",
+    probes: &[],
+    remediation: "Give workloads their own service accounts; bind nothing to default.",
+};
+
+/// CIS 5.1.7: a binding naming the `system:masters` group, other than the bootstrap
+/// `cluster-admin` ClusterRoleBinding. Membership of that group bypasses RBAC altogether and cannot
+/// be revoked by editing bindings, so nothing should depend on it.
+pub const SYSTEM_MASTERS: Risk = Risk {
+    slug: "system-masters",
+    title: "binds the system:masters group",
+    severity: Severity::High,
+    cis: "5.1.7",
+    mitre: "T1078",
+    probes: &[],
+    remediation: "Grant access through named users or groups bound to narrow roles, not system:masters.",
+};
+
+/// The ids of every `rbac:*` check, as findings and frameworks name them.
+pub fn check_ids() -> Vec<String> {
+    RISKS
+        .iter()
+        .chain([
+            &PUBLIC_BINDING,
+            &CLUSTER_ADMIN_BINDING,
+            &DEFAULT_SA_BOUND,
+            &SYSTEM_MASTERS,
+        ])
+        .map(|r| format!("rbac:{}", r.slug))
+        .collect()
+}
+
+/// Every risk (the permission catalogue and the binding-shape risks), for mappings and tests.
+pub fn all_risks() -> impl Iterator<Item = &'static Risk> {
+    RISKS.iter().chain([
+        &PUBLIC_BINDING,
+        &CLUSTER_ADMIN_BINDING,
+        &DEFAULT_SA_BOUND,
+        &SYSTEM_MASTERS,
+    ])
+}
+
 /// Whether `rule` falls in `risk`.
 pub fn rule_in(risk: &Risk, rule: &Rule) -> bool {
     match risk.slug {
@@ -266,15 +336,7 @@ pub fn findings(rbac: &Rbac) -> Vec<Finding> {
             let public = matches!(s, Subject::User(n) | Subject::Group(n)
                 if n == "system:anonymous" || n == "system:unauthenticated" || n == "system:authenticated");
             if public && !rules.is_empty() {
-                let risk = Risk {
-                    slug: "public-binding",
-                    title: "",
-                    severity: Severity::High,
-                    cis: "5.1.3",
-                    mitre: "T1078",
-                    probes: &[],
-                    remediation: "Remove anonymous/unauthenticated/all-authenticated subjects from the binding.",
-                };
+                let risk = PUBLIC_BINDING;
                 let sev = if rules.iter().any(|r| RISKS.iter().any(|k| rule_in(k, r))) {
                     Severity::Critical
                 } else {
@@ -290,15 +352,7 @@ pub fn findings(rbac: &Rbac) -> Vec<Finding> {
                 ));
             }
             if b.role_kind == "ClusterRole" && b.role_name == "cluster-admin" && !is_system(s) {
-                let risk = Risk {
-                    slug: "cluster-admin-binding",
-                    title: "is bound to cluster-admin",
-                    severity: Severity::High,
-                    cis: "5.1.1",
-                    mitre: "T1078",
-                    probes: &[],
-                    remediation: "Bind a narrower role; reserve cluster-admin for break-glass use.",
-                };
+                let risk = CLUSTER_ADMIN_BINDING;
                 out.push(finding(
                     rbac,
                     &risk,
@@ -309,15 +363,7 @@ pub fn findings(rbac: &Rbac) -> Vec<Finding> {
                 ));
             }
             if matches!(s, Subject::ServiceAccount(_, n) if n == "default") && !rules.is_empty() {
-                let risk = Risk {
-                    slug: "default-sa-bound",
-                    title: "default service account is granted a role",
-                    severity: Severity::Low,
-                    cis: "5.1.5",
-                    mitre: "T1078",
-                    probes: &[],
-                    remediation: "Give workloads their own service accounts; bind nothing to default.",
-                };
+                let risk = DEFAULT_SA_BOUND;
                 out.push(finding(
                     rbac,
                     &risk,
@@ -325,6 +371,16 @@ pub fn findings(rbac: &Rbac) -> Vec<Finding> {
                     b,
                     Severity::Low,
                     format!("default service account {s} is granted {}", b.role_label()),
+                ));
+            }
+            if matches!(s, Subject::Group(g) if g == "system:masters") && !is_bootstrap_admin(b) {
+                out.push(finding(
+                    rbac,
+                    &SYSTEM_MASTERS,
+                    s,
+                    b,
+                    SYSTEM_MASTERS.severity,
+                    format!("{} binds the system:masters group", b.label()),
                 ));
             }
             if is_system(s) {
@@ -364,6 +420,14 @@ pub fn findings(rbac: &Rbac) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The `cluster-admin` ClusterRoleBinding every cluster bootstraps (cluster-admin to system:masters).
+fn is_bootstrap_admin(b: &Binding) -> bool {
+    b.namespace.is_none()
+        && b.name == "cluster-admin"
+        && b.role_kind == "ClusterRole"
+        && b.role_name == "cluster-admin"
 }
 
 fn lower(s: Severity) -> Severity {
