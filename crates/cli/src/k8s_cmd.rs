@@ -12,7 +12,7 @@ use rampart_kube::pss::PolicyVersion;
 use rampart_kube::{Framework, LoadOptions, ScanOptions, SuppressionFile};
 use rampart_posture::framework::compliance_summary;
 use rampart_posture::policy_dir::UserPolicies;
-use rampart_posture::{Catalogue, CheckId, Document, Limits};
+use rampart_posture::{Catalogue, CheckId, Limits};
 use rampart_report::Format;
 use std::io::Write;
 use std::process::ExitCode;
@@ -100,13 +100,16 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
     evaluated.dedup();
     if !args.policy.is_empty() {
         let started = Instant::now();
-        let docs: Vec<Document> = loaded
+        // the loaded objects, borrowed: the policies see them without a second copy
+        let values: Vec<&serde_json::Value> = loaded.objects.iter().map(|o| &o.doc).collect();
+        let locations: Vec<_> = loaded
             .objects
             .iter()
-            .map(|o| Document::from_k8s(o.doc.clone(), Some(o.source.location())))
+            .map(|o| Some(o.source.location()))
             .collect();
         for dir in &args.policy {
-            let (policy_findings, ran) = apply_policies(dir, &docs, &report.target.name)?;
+            let (policy_findings, ran) =
+                apply_policies(dir, &values, &locations, &report.target.name)?;
             findings.extend(policy_findings);
             evaluated.extend(ran);
         }
@@ -209,7 +212,8 @@ fn load_objects(args: &K8sArgs) -> Result<(String, rampart_kube::Loaded)> {
 /// documents; returns its findings and the checks that ran.
 fn apply_policies(
     dir: &std::path::Path,
-    docs: &[Document],
+    values: &[&serde_json::Value],
+    locations: &[Option<rampart_core::package::Location>],
     asset: &str,
 ) -> Result<(Vec<rampart_core::Finding>, Vec<CheckId>)> {
     let mut policies = UserPolicies::load(dir, Limits::default())
@@ -219,7 +223,7 @@ fn apply_policies(
         catalogue.register_policy(meta);
     }
     let (violations, ran) = policies
-        .scan(docs)
+        .scan_values(values, locations)
         .with_context(|| format!("evaluating policies from {}", dir.display()))?;
     Ok((catalogue.findings(asset, &violations), ran))
 }

@@ -95,7 +95,18 @@ impl UserPolicies {
     pub fn scan(&mut self, docs: &[Document]) -> Result<(Vec<Violation>, Vec<CheckId>)> {
         let values: Vec<&Value> = docs.iter().map(|d| &d.value).collect();
         let locations: Vec<_> = docs.iter().map(|d| d.location.clone()).collect();
-        let mut violations = self.gatekeeper.audit(&values, &locations)?;
+        self.scan_values(&values, &locations)
+    }
+
+    /// [`UserPolicies::scan`] over borrowed Kubernetes objects and their locations (kind, name and
+    /// namespace come from each object): nothing is copied for the Gatekeeper audit, so a caller
+    /// holding the objects pays no second copy of them.
+    pub fn scan_values(
+        &mut self,
+        values: &[&Value],
+        locations: &[Option<rampart_core::package::Location>],
+    ) -> Result<(Vec<Violation>, Vec<CheckId>)> {
+        let mut violations = self.gatekeeper.audit(values, locations)?;
         let mut evaluated: Vec<CheckId> = self
             .gatekeeper
             .check_metas()
@@ -116,17 +127,20 @@ impl UserPolicies {
                     .pointer("/alertObject/k8sApiObjects/0")
                     .cloned()
                     .unwrap_or(Value::Null);
-                let doc = docs.iter().find(|d| {
-                    str_at(&obj, &["kind"]) == d.kind
-                        && str_at(&obj, &["metadata", "name"]) == d.name
+                let at = values.iter().position(|v| {
+                    str_at(&obj, &["kind"]) == str_at(v, &["kind"])
+                        && str_at(&obj, &["metadata", "name"]) == str_at(v, &["metadata", "name"])
                 });
+                let location = at.and_then(|i| locations.get(i).cloned().flatten());
+                let subject = match at {
+                    Some(i) => Document::from_k8s(values[i].clone(), None).address(),
+                    None => Document::from_k8s(obj, None).address(),
+                };
                 violations.push(Violation {
                     check: id.clone(),
-                    subject: doc
-                        .map(Document::address)
-                        .unwrap_or_else(|| Document::from_k8s(obj.clone(), None).address()),
+                    subject,
                     message: str_at(&r, &["alertMessage"]).to_string(),
-                    location: doc.and_then(|d| d.location.clone()),
+                    location,
                     severity: None,
                 });
             }
