@@ -1,5 +1,9 @@
 //! Which Rampart check covers each Checkov check that fires on the resource types Rampart models
-//! (see `docs/checkov.md`). Used by the side-by-side test and the comparison docs.
+//! (see `docs/checkov.md`). Used by the side-by-side tests and the comparison docs.
+//!
+//! Kubernetes ids map to the KSPM checks `rampart iac` and `rampart k8s` run on manifests:
+//! `pss:<check>` (Pod Security Standards, restricted), `k8s:<slug>` (built-in workload checks) and
+//! `rbac:<slug>` (risky grants, reported per binding and subject).
 
 /// (Checkov id, Rampart check ids that cover it).
 pub const MAPPING: &[(&str, &[&str])] = &[
@@ -133,6 +137,111 @@ pub const MAPPING: &[(&str, &[&str])] = &[
     ("CKV2_DOCKER_6", &["DOCKER-013"]),
     ("CKV2_DOCKER_7", &["DOCKER-013"]),
     ("CKV2_DOCKER_8", &["DOCKER-013"]),
+    // Kubernetes workloads (pod specs of Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
+    // ReplicationController, Job, CronJob)
+    ("CKV_K8S_8", &["k8s:liveness-probe-missing"]),
+    ("CKV_K8S_9", &["k8s:readiness-probe-missing"]),
+    ("CKV_K8S_10", &["k8s:resource-requests"]),
+    ("CKV_K8S_12", &["k8s:resource-requests"]),
+    ("CKV_K8S_11", &["k8s:resource-limits"]),
+    ("CKV_K8S_13", &["k8s:resource-limits"]),
+    ("CKV_K8S_14", &["k8s:image-tag-unpinned"]),
+    ("CKV_K8S_43", &["k8s:image-tag-unpinned"]),
+    ("CKV_K8S_16", &["pss:privileged"]),
+    ("CKV_K8S_17", &["pss:hostNamespaces"]),
+    ("CKV_K8S_18", &["pss:hostNamespaces"]),
+    ("CKV_K8S_19", &["pss:hostNamespaces"]),
+    ("CKV_K8S_20", &["pss:allowPrivilegeEscalation"]),
+    ("CKV_K8S_21", &["k8s:default-namespace"]),
+    ("CKV_K8S_22", &["k8s:readonly-root-filesystem"]),
+    ("CKV_K8S_23", &["pss:runAsNonRoot", "pss:runAsUser"]),
+    ("CKV_K8S_40", &["pss:runAsNonRoot", "pss:runAsUser"]),
+    (
+        "CKV_K8S_24",
+        &["pss:capabilities_baseline", "pss:capabilities_restricted"],
+    ),
+    (
+        "CKV_K8S_25",
+        &["pss:capabilities_baseline", "pss:capabilities_restricted"],
+    ),
+    ("CKV_K8S_39", &["pss:capabilities_baseline"]),
+    ("CKV_K8S_37", &["pss:capabilities_restricted"]),
+    ("CKV_K8S_26", &["k8s:host-port", "pss:hostPorts"]),
+    ("CKV_K8S_27", &["k8s:container-runtime-socket"]),
+    ("CKV_K8S_28", &["k8s:net-raw-capability"]),
+    // No pod securityContext: restricted requires runAsNonRoot and a seccomp profile there.
+    (
+        "CKV_K8S_29",
+        &["pss:runAsNonRoot", "pss:seccompProfile_restricted"],
+    ),
+    // No container securityContext: restricted requires allowPrivilegeEscalation=false and drop ALL.
+    (
+        "CKV_K8S_30",
+        &[
+            "pss:allowPrivilegeEscalation",
+            "pss:capabilities_restricted",
+        ],
+    ),
+    (
+        "CKV_K8S_31",
+        &[
+            "pss:seccompProfile_restricted",
+            "pss:seccompProfile_baseline",
+        ],
+    ),
+    (
+        "CKV_K8S_32",
+        &[
+            "pss:seccompProfile_restricted",
+            "pss:seccompProfile_baseline",
+        ],
+    ),
+    ("CKV_K8S_38", &["k8s:automount-service-account-token"]),
+    // On the `default` ServiceAccount; Rampart reports the workloads that run as it with its token.
+    ("CKV_K8S_41", &["k8s:default-service-account"]),
+    ("CKV2_K8S_6", &["k8s:networkpolicy-missing"]),
+    // Kubernetes RBAC: Checkov reports the Role/ClusterRole (or, for CKV2, the binding); Rampart the
+    // grant, per binding and subject. `rbac:wildcard-admin` stands for every narrower risk.
+    ("CKV_K8S_42", &["rbac:default-sa-bound"]),
+    (
+        "CKV_K8S_49",
+        &[
+            "rbac:wildcard",
+            "rbac:wildcard-admin",
+            "rbac:public-binding",
+        ],
+    ),
+    (
+        "CKV_K8S_155",
+        &["rbac:modify-webhooks", "rbac:wildcard-admin"],
+    ),
+    ("CKV_K8S_156", &["rbac:approve-csr", "rbac:wildcard-admin"]),
+    (
+        "CKV_K8S_157",
+        &["rbac:escalate-bind-impersonate", "rbac:wildcard-admin"],
+    ),
+    (
+        "CKV_K8S_158",
+        &["rbac:escalate-bind-impersonate", "rbac:wildcard-admin"],
+    ),
+    (
+        "CKV2_K8S_1",
+        &["rbac:escalate-bind-impersonate", "rbac:wildcard-admin"],
+    ),
+    (
+        "CKV2_K8S_2",
+        &[
+            "rbac:create-pods",
+            "rbac:nodes-proxy",
+            "rbac:wildcard-admin",
+        ],
+    ),
+    (
+        "CKV2_K8S_3",
+        &["rbac:escalate-bind-impersonate", "rbac:wildcard-admin"],
+    ),
+    ("CKV2_K8S_4", &["rbac:wildcard-admin"]),
+    ("CKV2_K8S_5", &["rbac:read-secrets", "rbac:wildcard-admin"]),
 ];
 
 /// Checkov checks deliberately not covered, with the reason.
@@ -141,12 +250,120 @@ pub const NOT_COVERED: &[(&str, &str)] = &[(
     "module source pinning to a commit hash is a supply-chain rule on module blocks, not a check on a cloud resource; Rampart lists remote modules as not followed",
 )];
 
-/// Checkov findings Rampart deliberately does not reproduce because they are false positives, with the
-/// reason. Each is listed in `docs/checkov.md`.
-pub const DISAGREEMENTS: &[(&str, &str)] = &[(
-    "CKV_AWS_226",
-    "fires when auto_minor_version_upgrade is absent, but the Terraform AWS provider and the RDS API default it to true; AWS-RDS-005 reports an explicit false only",
-)];
+/// Checkov findings Rampart deliberately does not reproduce because they are false positives or a
+/// policy Rampart does not share, with the reason. Each is listed in `docs/checkov.md`.
+pub const DISAGREEMENTS: &[(&str, &str)] = &[
+    (
+        "CKV_AWS_226",
+        "fires when auto_minor_version_upgrade is absent, but the Terraform AWS provider and the RDS API default it to true; AWS-RDS-005 reports an explicit false only",
+    ),
+    (
+        "CKV_K8S_15",
+        "requires imagePullPolicy: Always; the risk is a mutable tag, which k8s:image-tag-unpinned reports (Kubernetes already defaults to Always for latest or no tag), and with a digest or a version tag IfNotPresent is the recommended setting",
+    ),
+    (
+        "CKV_K8S_35",
+        "fires on valueFrom.secretKeyRef, which is what Rampart recommends; k8s:secret-in-env reports secret values written literally in env, which Checkov does not report",
+    ),
+    (
+        "CKV_K8S_43",
+        "requires a digest; k8s:image-tag-unpinned accepts an immutable version tag (issue 4: digest or non-latest) and reports latest or no tag, the 7 findings CKV_K8S_14 also has",
+    ),
+];
+
+/// Single Checkov findings Rampart deliberately does not reproduce: (Checkov id, Checkov resource,
+/// reason). Listed in `docs/checkov.md`.
+pub const FINDING_DISAGREEMENTS: &[(&str, &str, &str)] = &[
+    (
+        "CKV_K8S_21",
+        "Deployment.default.admin-panel",
+        "no metadata.namespace: the namespace is chosen when the manifest is applied (kubectl -n, Helm, kustomize); k8s:default-namespace reports an explicit namespace: default",
+    ),
+    (
+        "CKV_K8S_21",
+        "Service.default.admin-panel",
+        "no metadata.namespace (see Deployment.default.admin-panel)",
+    ),
+    (
+        "CKV_K8S_21",
+        "Secret.default.web-db",
+        "no metadata.namespace (see Deployment.default.admin-panel)",
+    ),
+    (
+        "CKV_K8S_21",
+        "CronJob.default.cache-warmer",
+        "no metadata.namespace (see Deployment.default.admin-panel)",
+    ),
+    (
+        "CKV_K8S_25",
+        "Deployment.shop.cart",
+        "adds NET_BIND_SERVICE after dropping ALL, the one capability the restricted Pod Security Standard allows",
+    ),
+    (
+        "CKV_K8S_38",
+        "Deployment.shop.cart",
+        "runs as ServiceAccount shop/storefront, which sets automountServiceAccountToken: false, so no token is mounted; Checkov reads the pod spec only",
+    ),
+];
+
+/// Checkov findings on the corpus that Rampart does not cover yet: (Checkov id, Checkov resource or
+/// `*` for every finding of the check, what is missing). Work for the KSPM checks (`crates/kube`);
+/// listed in `docs/checkov.md`.
+pub const GAPS: &[(&str, &str, &str)] = &[
+    (
+        "CKV_K8S_33",
+        "*",
+        "no check names the Kubernetes dashboard by image; Rampart reports its weaknesses (LoadBalancer exposure, no seccomp, no limits) but not the product",
+    ),
+    (
+        "CKV_K8S_34",
+        "*",
+        "no check for Tiller (Helm v2) deployments",
+    ),
+    ("CKV_K8S_44", "*", "no check for the Tiller Service"),
+    (
+        "CKV_K8S_45",
+        "*",
+        "no check for Tiller reachable from inside the cluster",
+    ),
+    (
+        "CKV_K8S_153",
+        "*",
+        "no check for nginx-ingress snippet annotations (CVE-2021-25742)",
+    ),
+    (
+        "CKV_K8S_40",
+        "Deployment.shop.cart",
+        "runAsNonRoot with runAsUser 1000: the restricted standard passes it; no check asks for a UID above 10000",
+    ),
+    (
+        "CKV_K8S_155",
+        "ClusterRole.default.webhook-manager",
+        "the ClusterRole is bound to nobody in the tree; rbac:* findings are per grant (binding and subject), so an unbound role yields none",
+    ),
+    (
+        "CKV_K8S_156",
+        "ClusterRole.default.csr-approver",
+        "the ClusterRole is bound to nobody in the tree (see webhook-manager)",
+    ),
+];
+
+/// Why a Checkov finding (id, Checkov resource) is not expected to be covered: a deliberate
+/// disagreement or a known gap. `None` when Rampart must cover it.
+pub fn exception(checkov_id: &str, resource: &str) -> Option<&'static str> {
+    NOT_COVERED
+        .iter()
+        .chain(DISAGREEMENTS)
+        .find(|(c, _)| *c == checkov_id)
+        .map(|(_, why)| *why)
+        .or_else(|| {
+            FINDING_DISAGREEMENTS
+                .iter()
+                .chain(GAPS)
+                .find(|(c, r, _)| *c == checkov_id && (*r == "*" || *r == resource))
+                .map(|(_, _, why)| *why)
+        })
+}
 
 /// The Rampart checks covering a Checkov id.
 pub fn rampart_for(checkov_id: &str) -> Option<&'static [&'static str]> {

@@ -233,8 +233,8 @@ fn load_kubernetes(
     warnings.extend(loaded.warnings);
 }
 
-/// The KSPM checks (Pod Security Standards at `restricted`, and the built-in `k8s:*` checks) over the
-/// Kubernetes manifests of the tree, as `rampart k8s` runs them.
+/// The KSPM checks (Pod Security Standards at `restricted`, the built-in `k8s:*` checks and the RBAC
+/// risk analysis, `rbac:*`) over the Kubernetes manifests of the tree, as `rampart k8s` runs them.
 fn kubernetes_findings(
     asset: &str,
     objects: &[rampart_kube::KubeObject],
@@ -245,6 +245,7 @@ fn kubernetes_findings(
     }
     let options = rampart_kube::ScanOptions {
         asset: asset.to_string(),
+        rbac: true,
         ..rampart_kube::ScanOptions::default()
     };
     let (findings, warns) = rampart_kube::scan(objects, &options);

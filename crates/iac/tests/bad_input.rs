@@ -233,3 +233,98 @@ fn reference_fan_out_is_bounded() {
     assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
     assert_eq!(r.resources.len(), 10);
 }
+
+#[test]
+fn oversized_files_warn_by_name_and_the_rest_is_scanned() {
+    use rampart_iac::scan::MAX_FILE_BYTES;
+    let d = tempfile::tempdir().expect("tmp");
+    for dir in ["good", "big", "k8s"] {
+        fs::create_dir_all(d.path().join(dir)).expect("mkdir");
+    }
+    fs::write(
+        d.path().join("good/main.tf"),
+        "resource \"aws_kms_key\" \"k\" {}\n",
+    )
+    .expect("write");
+    fs::write(
+        d.path().join("good/Dockerfile"),
+        "FROM ubuntu:latest\nRUN apt-get update\n",
+    )
+    .expect("write");
+    fs::write(
+        d.path().join("k8s/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  - name: app\n    image: nginx:1.27\n    securityContext:\n      privileged: true\n",
+    )
+    .expect("write");
+    // One byte over the limit, each a valid start of its format (sparse: no disk is used for the rest).
+    let big: [(&str, &str); 5] = [
+        ("big/main.tf", "resource \"aws_kms_key\" \"big\" {}\n"),
+        (
+            "big/stack.yaml",
+            "Resources:\n  Big:\n    Type: AWS::S3::Bucket\n",
+        ),
+        (
+            "big/deploy.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\n",
+        ),
+        ("big/plan.json", "{\"planned_values\": {}}\n"),
+        ("big/Dockerfile", "FROM ubuntu:latest\n"),
+    ];
+    for (name, head) in big {
+        let path = d.path().join(name);
+        fs::write(&path, head).expect("write");
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(MAX_FILE_BYTES + 1))
+            .expect("grow");
+    }
+    let t = Instant::now();
+    let r = scan_dir(d.path(), &Options::default());
+    assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
+    for (name, _) in big {
+        let w = r
+            .warnings
+            .iter()
+            .find(|w| w.path == name)
+            .unwrap_or_else(|| panic!("no warning for {name}: {:?}", r.warnings));
+        assert!(
+            w.message.contains("larger than") && w.message.contains(&MAX_FILE_BYTES.to_string()),
+            "{name}: {}",
+            w.message
+        );
+    }
+    assert!(
+        !r.resources
+            .iter()
+            .any(|x| x.address.contains("big") || x.address.contains("Big")),
+        "nothing loaded from the oversized files"
+    );
+    assert!(
+        !r.findings.iter().any(|f| f.evidence.iter().any(|e| e
+            .location
+            .as_ref()
+            .is_some_and(|l| l.path.starts_with("big/")))),
+        "no finding from the oversized files"
+    );
+    // The other files are still scanned: Terraform, Dockerfile and Kubernetes.
+    assert!(
+        r.findings.iter().any(|f| f.subject == "aws_kms_key.k"),
+        "good/main.tf still checked"
+    );
+    assert!(
+        r.findings.iter().any(|f| f.rule_id.starts_with("DOCKER-")
+            && f.evidence.iter().any(|e| e
+                .location
+                .as_ref()
+                .is_some_and(|l| l.path == "good/Dockerfile"))),
+        "good/Dockerfile still checked"
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule_id == "pss:privileged" && f.subject == "Pod/shop/web"),
+        "k8s/pod.yaml still checked"
+    );
+    assert_eq!(r.kubernetes_files, vec!["k8s/pod.yaml".to_string()]);
+}
