@@ -5,7 +5,7 @@
 use rampart_testkit::registry::{Registry, have};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 /// The id of the advisory database B adds.
 const NEW_ID: &str = "RAMPART-TEST-2026-0001";
@@ -32,29 +32,11 @@ const NEW_ADVISORY: &str = r#"{
 }
 "#;
 
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+mod support;
 
-/// `rampart ARGS` with a private home (analysis cache, no credential files).
+/// `rampart ARGS` with a private home, which must succeed.
 fn rampart(home: &Path, args: &[&str]) -> Output {
-    run_ok(
-        Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .args(args)
-            .env("HOME", home)
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env_remove("REGISTRY_AUTH_FILE")
-            .env_remove("DOCKER_CONFIG")
-            .env_remove("XDG_RUNTIME_DIR")
-            .env_remove("RAMPART_DB")
-            .stdin(Stdio::null()),
-    )
+    support::ok(support::rampart_in(home, args, None))
 }
 
 fn copy_dir(from: &Path, to: &Path) {

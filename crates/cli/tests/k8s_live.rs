@@ -15,21 +15,29 @@ fn recorded() -> PathBuf {
     ))
 }
 
-#[test]
-fn k8s_live_checks_the_cluster_of_the_named_context() {
+/// `rampart k8s --live --context recorded ARGS… --format json` against the replay server: the
+/// report, and standard error.
+fn live_report(args: &[&str]) -> (Value, String) {
     let server = replay::Replay::start(&recorded());
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = server.kubeconfig(&recorded().join("kubeconfig.yaml"), dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["k8s", "--live", "--context", "recorded", "--kubeconfig"])
         .arg(&kubeconfig)
-        .args(["--framework", "pss-baseline", "--format", "json"])
+        .args(args)
+        .args(["--format", "json"])
         .env_remove("KUBECONFIG")
         .output()
         .expect("run rampart");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    (report, stderr)
+}
+
+#[test]
+fn k8s_live_checks_the_cluster_of_the_named_context() {
+    let (report, stderr) = live_report(&["--framework", "pss-baseline"]);
     assert_eq!(report["target"]["name"], "cluster://recorded", "{report}");
     let findings = report["findings"].as_array().expect("findings");
     assert!(
@@ -132,4 +140,57 @@ fn rbac_reads_bindings_from_the_live_cluster() {
         .output()
         .expect("run rampart");
     assert_eq!(both.status.code(), Some(2));
+}
+
+/// `--live` runs the RBAC risk checks on the bindings it lists (CIS 5.1.x).
+#[test]
+fn k8s_live_reports_rbac_risks_under_cis_5_1() {
+    let (report, _) = live_report(&["--framework", "cis-kubernetes", "-q"]);
+    let findings = report["findings"].as_array().expect("findings");
+    let found: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap(),
+                f["subject"].as_str().unwrap(),
+            )
+        })
+        .filter(|(rule, _)| rule.starts_with("rbac:"))
+        .collect();
+    // The recorded ClusterRoleBinding ci-admin binds cluster-admin to shop's default account; the
+    // RoleBinding shop-secret-reader grants it a Role reading Secrets.
+    for want in [
+        (
+            "rbac:cluster-admin-binding",
+            "ServiceAccount shop/default via ClusterRoleBinding ci-admin",
+        ),
+        (
+            "rbac:read-secrets",
+            "ServiceAccount shop/default via RoleBinding shop/shop-secret-reader",
+        ),
+        (
+            "rbac:default-sa-bound",
+            "ServiceAccount shop/default via RoleBinding shop/shop-secret-reader",
+        ),
+    ] {
+        assert!(found.contains(&want), "{want:?} not in {found:?}");
+    }
+    let grant = findings
+        .iter()
+        .find(|f| f["rule_id"] == "rbac:cluster-admin-binding")
+        .unwrap();
+    assert_eq!(
+        grant["evidence"][0]["location"]["path"],
+        "cluster://recorded/rbac.authorization.k8s.io/v1/clusterrolebindings"
+    );
+    let controls = report["compliance"][0]["controls"].as_array().unwrap();
+    let status = |id: &str| {
+        controls
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("5.1.1").as_deref(), Some("failed"), "{controls:?}");
+    assert_eq!(status("5.1.2").as_deref(), Some("failed"), "{controls:?}");
+    assert_eq!(status("5.1.5").as_deref(), Some("failed"), "{controls:?}");
 }

@@ -6,66 +6,23 @@
 use rampart_testkit::registry::{Registry, have};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// The registry, when it and the image tools (skopeo, umoci) are installed.
+mod support;
+
+use support::{demo_db as db, ok, run_ok};
+
+/// `rampart ARGS` with a private home.
+fn rampart(home: &Path, args: &[&str]) -> Output {
+    support::rampart_in(home, args, None)
+}
+
 fn start() -> Option<Registry> {
     if !have("skopeo", "skopeo") || !have("umoci", "umoci") {
         return None;
     }
     Registry::start(None)
-}
-
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// The demo database (examples/vulndb: PyPA advisories for the app image's urllib3 and
-/// requests, and Debian's), built once per home.
-fn db(home: &Path) -> PathBuf {
-    let db = home.join("demo.db");
-    if !db.exists() {
-        run_ok(
-            Command::new(env!("CARGO_BIN_EXE_rampart"))
-                .args(["db", "build", "-q", "--from"])
-                .arg(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../../examples/vulndb"
-                ))
-                .arg("--out")
-                .arg(&db),
-        );
-    }
-    db
-}
-
-fn rampart(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("DOCKER_CONFIG")
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("RAMPART_DB")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// Copies `oci:FROM:tag` into the layout `work` (skopeo keeps the blobs), adds a small

@@ -4,21 +4,20 @@
 //! credentials the scan stops with a clear error.
 
 use rampart_testkit::registry::{Registry, have};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+mod support;
+
+use support::run_ok;
+
+/// `rampart ARGS` with a private home and `stdin`.
+fn rampart(home: &Path, args: &[&str], stdin: &str) -> Output {
+    support::rampart_in(home, args, Some(stdin))
+}
 
 const USER: &str = "alice";
 const PASSWORD: &str = "t0ken-pass";
-
-fn run_ok(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A layout in `dir` with a small image per `(tag, created)` (one layer holding `srv/TAG.txt`).
 fn small_images(dir: &Path, images: &[(&str, &str)]) -> PathBuf {
@@ -52,30 +51,6 @@ fn small_images(dir: &Path, images: &[(&str, &str)]) -> PathBuf {
         run_ok(Command::new("umoci").args(["config", "--image", &image, "--created", created]));
     }
     layout
-}
-
-/// `rampart ARGS` with a private home (cache, no credential files) and `stdin`.
-fn rampart(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("DOCKER_CONFIG")
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("RAMPART_DB")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[test]
