@@ -140,6 +140,8 @@ pub const MAPPING: &[(&str, &[&str])] = &[
     // Kubernetes workloads (pod specs of Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
     // ReplicationController, Job, CronJob)
     ("CKV_K8S_8", &["k8s:liveness-probe-missing"]),
+    ("CKV_K8S_33", &["k8s:risky-component"]),
+    ("CKV_K8S_34", &["k8s:risky-component"]),
     ("CKV_K8S_9", &["k8s:readiness-probe-missing"]),
     ("CKV_K8S_10", &["k8s:resource-requests"]),
     ("CKV_K8S_12", &["k8s:resource-requests"]),
@@ -310,16 +312,6 @@ pub const FINDING_DISAGREEMENTS: &[(&str, &str, &str)] = &[
 /// `*` for every finding of the check, what is missing). Work for the KSPM checks (`crates/kube`);
 /// listed in `docs/checkov.md`.
 pub const GAPS: &[(&str, &str, &str)] = &[
-    (
-        "CKV_K8S_33",
-        "*",
-        "no check names the Kubernetes dashboard by image; Rampart reports its weaknesses (LoadBalancer exposure, no seccomp, no limits) but not the product",
-    ),
-    (
-        "CKV_K8S_34",
-        "*",
-        "no check for Tiller (Helm v2) deployments",
-    ),
     ("CKV_K8S_44", "*", "no check for the Tiller Service"),
     (
         "CKV_K8S_45",

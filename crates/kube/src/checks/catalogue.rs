@@ -271,6 +271,16 @@ check!(
     ]
 );
 
+check!(
+    RISKY_COMPONENT,
+    "k8s:risky-component",
+    High,
+    "Workload runs a component known to open the cluster",
+    "Tiller (Helm v2) serves an unauthenticated gRPC API that installs anything with its own, usually cluster-admin, rights; the Kubernetes dashboard is a web console onto the cluster that has been a common way in when exposed.",
+    "Remove Tiller (migrate to Helm 3, which has no in-cluster component). Remove the dashboard, or keep it internal with its own least-privilege service account and authentication in front.",
+    [(MITRE, "T1133"), (MITRE, "T1068")]
+);
+
 /// Every built-in check.
 pub static CATALOGUE: &[&CheckInfo] = &[
     &RESOURCE_LIMITS,
@@ -286,6 +296,7 @@ pub static CATALOGUE: &[&CheckInfo] = &[
     &NET_RAW,
     &SECRET_IN_ENV,
     &RUNTIME_SOCKET,
+    &RISKY_COMPONENT,
     &NETWORK_POLICY,
     &SERVICE_LOADBALANCER,
     &SERVICE_NODEPORT,

@@ -112,3 +112,23 @@ fn default_service_account_with_token_is_reported() {
         format!("{sa}{POD}  automountServiceAccountToken: true\n  containers: [{{name: a}}]\n");
     assert!(has(&rules(&forced), ID));
 }
+
+#[test]
+fn tiller_and_the_dashboard_are_risky_components_lookalikes_are_not() {
+    let pod = |image: &str| format!("{POD}  containers: [{{name: a, image: \"{image}\"}}]\n");
+    for image in [
+        "gcr.io/kubernetes-helm/tiller:v2.16.1",
+        "ghcr.io/helm/tiller@sha256:0123",
+        "kubernetesui/dashboard:v2.7.0",
+        "registry.local:5000/k8s/kubernetes-dashboard-amd64:v1.10.1",
+    ] {
+        assert!(has(&rules(&pod(image)), "k8s:risky-component"), "{image}");
+    }
+    for image in [
+        "nginx:1.25",
+        "example.com/tillerman:1.0",
+        "registry.local:5000/dashboard-ui:2",
+    ] {
+        assert!(!has(&rules(&pod(image)), "k8s:risky-component"), "{image}");
+    }
+}

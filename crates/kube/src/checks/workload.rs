@@ -24,6 +24,7 @@ pub(crate) static POD_CHECKS: &[(&CheckInfo, PodCheck)] = &[
     (&cat::NET_RAW, net_raw),
     (&cat::SECRET_IN_ENV, secret_in_env),
     (&cat::RUNTIME_SOCKET, runtime_socket),
+    (&cat::RISKY_COMPONENT, risky_component),
 ];
 
 /// Regular and init containers (ephemeral debug containers are not part of the workload's design).
@@ -248,6 +249,44 @@ fn runtime_socket(_: &Ctx<'_>, pod: &PodSpecRef<'_>) -> Vec<String> {
                     get_str(v, &["name"]).unwrap_or("")
                 )
             })
+        })
+        .collect()
+}
+
+/// Images of components that open the cluster: (repository ends with, what it is).
+const RISKY_IMAGES: &[(&str, &str)] = &[
+    ("tiller", "Tiller (Helm v2)"),
+    ("kubernetes-dashboard", "the Kubernetes dashboard"),
+    ("kubernetesui/dashboard", "the Kubernetes dashboard"),
+];
+
+fn risky_component(_: &Ctx<'_>, pod: &PodSpecRef<'_>) -> Vec<String> {
+    app_containers(pod.spec)
+        .filter_map(|c| {
+            let image = get_str(c, &["image"])?;
+            // the repository: without the digest and the tag (a registry port has no '/' after it)
+            let repo = image.split('@').next().unwrap_or(image);
+            let repo = match repo.rsplit_once(':') {
+                Some((r, tag)) if !tag.contains('/') => r,
+                _ => repo,
+            };
+            // the last path segments must match whole (`tillerman` is not Tiller)
+            let (_, what) = RISKY_IMAGES.iter().find(|(name, _)| {
+                let name = name.trim_start_matches('/');
+                repo == name
+                    || repo
+                        .strip_suffix(name)
+                        .is_some_and(|rest| rest.ends_with('/'))
+                    || (name == "kubernetes-dashboard"
+                        && repo
+                            .rsplit('/')
+                            .next()
+                            .is_some_and(|last| last.starts_with("kubernetes-dashboard")))
+            })?;
+            Some(format!(
+                "container {:?} runs {what} ({image})",
+                container_name(c)
+            ))
         })
         .collect()
 }
