@@ -362,3 +362,29 @@ impl Outcome {
         }
     }
 }
+
+/// A live resource `TYPE.NAME` with `attributes`, for the checks' unit tests.
+#[cfg(test)]
+pub(crate) fn live_for_test(
+    resource_type: &str,
+    name: &str,
+    attributes: serde_json::Value,
+) -> Resource {
+    Resource {
+        resource_type: resource_type.into(),
+        address: format!("{resource_type}.{name}"),
+        name: name.into(),
+        provider: "aws".into(),
+        attributes,
+        unknown: Default::default(),
+        references: Default::default(),
+        source: SourceSpan {
+            file: "x".into(),
+            start_line: 0,
+            end_line: 0,
+        },
+        root: "x".into(),
+        module: String::new(),
+        origin: Origin::Live,
+    }
+}

@@ -194,23 +194,7 @@ mod tests {
     use crate::resource::ResourceSet;
 
     fn live(t: &str, name: &str, attributes: serde_json::Value) -> Resource {
-        Resource {
-            resource_type: t.into(),
-            address: format!("{t}.{name}"),
-            name: name.into(),
-            provider: "aws".into(),
-            attributes,
-            unknown: Default::default(),
-            references: Default::default(),
-            source: crate::resource::SourceSpan {
-                file: "x".into(),
-                start_line: 0,
-                end_line: 0,
-            },
-            root: "x".into(),
-            module: String::new(),
-            origin: crate::resource::Origin::Live,
-        }
+        crate::resource::live_for_test(t, name, attributes)
     }
 
     #[test]

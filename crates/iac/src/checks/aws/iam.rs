@@ -919,23 +919,7 @@ mod tests {
     use serde_json::json;
 
     fn live(t: &str, attributes: Json) -> Resource {
-        Resource {
-            resource_type: t.into(),
-            address: format!("{t}.x"),
-            name: "x".into(),
-            provider: "aws".into(),
-            attributes,
-            unknown: Default::default(),
-            references: Default::default(),
-            source: crate::resource::SourceSpan {
-                file: "x".into(),
-                start_line: 0,
-                end_line: 0,
-            },
-            root: "x".into(),
-            module: String::new(),
-            origin: crate::resource::Origin::Live,
-        }
+        crate::resource::live_for_test(t, "x", attributes)
     }
 
     fn eval(id: &str, r: &Resource) -> Outcome {
