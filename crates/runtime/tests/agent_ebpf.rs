@@ -9,7 +9,7 @@ use rampart_runtime::agent::{Agent, AgentOptions, Responses};
 use rampart_runtime::sources::ebpf::preflight;
 use std::os::unix::process::ExitStatusExt;
 use std::time::{Duration, Instant};
-use support::{agent_with_stable_rules, alerts_of};
+use support::{agent_with_stable_rules, alerts_of, podman_run};
 
 const RULES: &str = r#"
 - rule: Victim started
@@ -80,28 +80,6 @@ fn kill_response_ends_a_process_a_rule_flags() {
     assert_eq!(resp.output_fields["response.result"], "ok");
     assert_eq!(resp.output_fields["proc.pid"], pid);
     assert!(summary.events[0] > 0);
-}
-
-/// `timeout 60 podman run --rm OPTIONS… localhost/rampart/app:1.0` (the fixture image; add the
-/// command), with the shared containers.conf; `None` (a skip, an error in CI) without podman.
-fn podman_run(options: &[&str]) -> Option<std::process::Command> {
-    let podman_ok = std::process::Command::new("podman")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !podman_ok {
-        assert!(!rampart_testkit::in_ci(), "podman must be installed in CI");
-        eprintln!("skipping: no podman");
-        return None;
-    }
-    let mut cmd = std::process::Command::new("timeout");
-    cmd.args(["60", "podman", "run", "--rm"])
-        .args(options)
-        .arg("localhost/rampart/app:1.0");
-    if let Some(conf) = rampart_testkit::shared("peers/containers.conf") {
-        cmd.env("CONTAINERS_CONF", conf);
-    }
-    Some(cmd)
 }
 
 /// Drop and execute (event-generator's `syscall.DropAndExecuteNewBinaryInContainer`): a binary

@@ -3,6 +3,8 @@
 //! except under `CI=true`, where it must run.
 #![cfg(all(target_os = "linux", feature = "ebpf"))]
 
+mod support;
+
 use rampart_runtime::sources::ebpf::{EbpfSource, Options, preflight};
 use rampart_runtime::{Alert, Engine, SyscallEvent};
 use std::path::Path;
@@ -240,42 +242,31 @@ fn static_program(dir: &Path, name: &str, source: &str) -> std::path::PathBuf {
     out
 }
 
-/// Whether eBPF and podman are here (under CI both must be).
-fn ebpf_and_podman() -> bool {
+/// Whether eBPF is here (under CI it must be).
+fn ebpf() -> bool {
     if let Err(e) = preflight() {
         assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
         eprintln!("skipping eBPF container test: {e}");
-        return false;
-    }
-    let podman_ok = Command::new("podman")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !podman_ok {
-        assert!(!rampart_testkit::in_ci(), "podman must be installed in CI");
-        eprintln!("skipping: no podman");
         return false;
     }
     true
 }
 
 /// `podman run --rm --name NAME OPTIONS… localhost/rampart/app:1.0 COMMAND…` (runc, the shared
-/// containers.conf), which must succeed.
-fn podman_run(name: &str, options: &[&str], command: &[&str]) {
-    let mut cmd = Command::new("timeout");
-    cmd.args(["60", "podman", "run", "--rm", "--name", name])
-        .args(options)
-        .arg("localhost/rampart/app:1.0")
-        .args(command);
-    if let Some(conf) = rampart_testkit::shared("peers/containers.conf") {
-        cmd.env("CONTAINERS_CONF", conf);
-    }
-    let out = cmd.output().expect("podman runs");
+/// containers.conf), which must succeed; false (a skip, an error in CI) without podman.
+fn podman_ran(name: &str, options: &[&str], command: &[&str]) -> bool {
+    let mut opts = vec!["--name", name];
+    opts.extend_from_slice(options);
+    let Some(mut cmd) = support::podman_run(&opts) else {
+        return false;
+    };
+    let out = cmd.args(command).output().expect("podman runs");
     assert!(
         out.status.success(),
         "podman run failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    true
 }
 
 /// The events of container `name` that arrive within 3 s, and the alerts they raise.
@@ -306,17 +297,19 @@ fn container_events(
 /// `container.id` of that container.
 #[test]
 fn shell_in_podman_container() {
-    if !ebpf_and_podman() {
+    if !ebpf() {
         return;
     }
     let engine = engine();
     let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
     let name = format!("rampart-e2e-{}", std::process::id());
-    podman_run(
+    if !podman_ran(
         &name,
         &["-t"],
         &["sh", "-c", "cat /etc/shadow >/dev/null; sleep 1"],
-    );
+    ) {
+        return;
+    }
     let (events, alerts) = container_events(&src, &engine, &name);
     assert!(!alerts.is_empty(), "no rule fired for container {name}");
     // container.id: the 12-hex id of the podman container (its cgroup is libpod-<id>)
@@ -344,7 +337,7 @@ fn shell_in_podman_container() {
 /// mounted into the image, which has no interpreter.
 #[test]
 fn privileged_container_opens_a_packet_socket() {
-    if !ebpf_and_podman() {
+    if !ebpf() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -360,11 +353,13 @@ fn privileged_container_opens_a_packet_socket() {
     let mount = format!("{}:/pk:ro", pk.display());
     // pid 1 of the container sleeps first, so the runtime has answered the metadata lookup by the
     // time it execs the program (the exec keeps pid 1)
-    podman_run(
+    if !podman_ran(
         &name,
         &["--privileged", "-v", &mount],
         &["sh", "-c", "sleep 1; exec /pk"],
-    );
+    ) {
+        return;
+    }
     let (events, alerts) = container_events(&src, &engine, &name);
     assert!(
         events.iter().any(|e| e.proc.vpid == 1 && e.proc.pid != 1),
@@ -455,7 +450,7 @@ fn syscall_hook_choices() {
 /// has none of them) started with the arguments the rules test, plus a real `base64 -d`.
 #[test]
 fn container_tool_launches_fire_their_rules() {
-    if !ebpf_and_podman() {
+    if !ebpf() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -469,7 +464,7 @@ fn container_tool_launches_fire_their_rules() {
     let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
     let name = format!("rampart-e2e-tools-{}", std::process::id());
     let mount = format!("{}:/x:ro", tools.display());
-    podman_run(
+    if !podman_ran(
         &name,
         &["-v", &mount],
         &[
@@ -479,7 +474,9 @@ fn container_tool_launches_fire_their_rules() {
             "sleep 1; echo aGk= | base64 -d; /x/nc -e /bin/sh 127.0.0.1 9; \
              /x/nmap -sS 127.0.0.1; /x/scp a b:c; /x/apt-get update; true",
         ],
-    );
+    ) {
+        return;
+    }
     let (_, alerts) = container_events(&src, &engine, &name);
     let missing: Vec<&str> = [
         "Netcat Remote Code Execution in Container",

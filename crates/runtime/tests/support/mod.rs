@@ -52,3 +52,25 @@ pub fn agent_with_stable_rules() -> (Running, Collect) {
     let (ruleset, _) = rampart_runtime::rules::load(&[rules]).expect("rules load");
     agent_with(ruleset)
 }
+
+/// `timeout 60 podman run --rm OPTIONS… localhost/rampart/app:1.0` (the fixture image; add the
+/// command), with the shared containers.conf; `None` (a skip, an error in CI) without podman.
+pub fn podman_run(options: &[&str]) -> Option<std::process::Command> {
+    let podman_ok = std::process::Command::new("podman")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !podman_ok {
+        assert!(!rampart_testkit::in_ci(), "podman must be installed in CI");
+        eprintln!("skipping: no podman");
+        return None;
+    }
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.args(["60", "podman", "run", "--rm"])
+        .args(options)
+        .arg("localhost/rampart/app:1.0");
+    if let Some(conf) = rampart_testkit::shared("peers/containers.conf") {
+        cmd.env("CONTAINERS_CONF", conf);
+    }
+    Some(cmd)
+}
