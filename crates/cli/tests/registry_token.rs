@@ -4,7 +4,7 @@
 //! credentials the scan stops with a clear error.
 
 use rampart_testkit::registry::{Registry, have};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 mod support;
@@ -18,40 +18,6 @@ fn rampart(home: &Path, args: &[&str], stdin: &str) -> Output {
 
 const USER: &str = "alice";
 const PASSWORD: &str = "t0ken-pass";
-
-/// A layout in `dir` with a small image per `(tag, created)` (one layer holding `srv/TAG.txt`).
-fn small_images(dir: &Path, images: &[(&str, &str)]) -> PathBuf {
-    let layout = dir.join("small");
-    run_ok(
-        Command::new("umoci")
-            .arg("init")
-            .arg("--layout")
-            .arg(&layout),
-    );
-    for (tag, created) in images {
-        let image = format!("{}:{tag}", layout.display());
-        run_ok(Command::new("umoci").args(["new", "--image", &image]));
-        let src = dir.join(format!("src-{tag}"));
-        std::fs::create_dir_all(src.join("srv")).unwrap();
-        std::fs::write(src.join("srv").join(format!("{tag}.txt")), tag).unwrap();
-        let tar = dir.join(format!("{tag}.tar"));
-        run_ok(
-            Command::new("tar")
-                .arg("-cf")
-                .arg(&tar)
-                .arg("-C")
-                .arg(&src)
-                .arg("srv"),
-        );
-        run_ok(
-            Command::new("umoci")
-                .args(["raw", "add-layer", "--image", &image])
-                .arg(&tar),
-        );
-        run_ok(Command::new("umoci").args(["config", "--image", &image, "--created", created]));
-    }
-    layout
-}
 
 #[test]
 fn registry_scan_with_token_auth_pages_and_since() {
@@ -75,7 +41,10 @@ fn registry_scan_with_token_auth_pages_and_since() {
             .arg(&db),
     );
     let now = jiff::Timestamp::now().to_string();
-    let layout = small_images(home, &[("old", "2001-02-03T04:05:06Z"), ("new", &now)]);
+    let layout = rampart_testkit::registry::small_images(
+        home,
+        &[("old", "2001-02-03T04:05:06Z"), ("new", &now)],
+    );
     let creds = format!("{USER}:{PASSWORD}");
     reg.push_as(&layout, "old", "team/legacy:1", Some(&creds));
     reg.push_as(&layout, "new", "team/app:1", Some(&creds));

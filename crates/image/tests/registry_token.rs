@@ -8,8 +8,6 @@ use rampart_image::{AnalyzeOptions, Cache, ImageRef, RegistryClient, RegistryOpt
 use rampart_testkit::registry::{Auth, Registry, have};
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -33,53 +31,9 @@ fn analyze_opts(creds: Option<(&str, &str)>) -> AnalyzeOptions {
     }
 }
 
-fn run_ok(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// True when skopeo and umoci are installed (a failure under CI otherwise).
 fn tools() -> bool {
     have("skopeo", "skopeo") && have("umoci", "umoci")
-}
-
-/// A layout `dir` with one small image per `(tag, created)`: a layer holding `srv/TAG.txt`, config
-/// `created` set to the RFC 3339 time given.
-fn small_images(dir: &Path, images: &[(&str, &str)]) -> PathBuf {
-    let layout = dir.join("small");
-    run_ok(
-        Command::new("umoci")
-            .arg("init")
-            .arg("--layout")
-            .arg(&layout),
-    );
-    for (tag, created) in images {
-        let image = format!("{}:{tag}", layout.display());
-        run_ok(Command::new("umoci").args(["new", "--image", &image]));
-        let src = dir.join(format!("src-{tag}"));
-        std::fs::create_dir_all(src.join("srv")).unwrap();
-        std::fs::write(src.join("srv").join(format!("{tag}.txt")), tag).unwrap();
-        let tar = dir.join(format!("{tag}.tar"));
-        run_ok(
-            Command::new("tar")
-                .arg("-cf")
-                .arg(&tar)
-                .arg("-C")
-                .arg(&src)
-                .arg("srv"),
-        );
-        run_ok(
-            Command::new("umoci")
-                .args(["raw", "add-layer", "--image", &image])
-                .arg(&tar),
-        );
-        run_ok(Command::new("umoci").args(["config", "--image", &image, "--created", created]));
-    }
-    layout
 }
 
 fn now_rfc3339() -> String {
@@ -168,7 +122,7 @@ fn token_registry_scan_lists_the_catalog_and_tags_with_their_scopes() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let now = now_rfc3339();
-    let layout = small_images(
+    let layout = rampart_testkit::registry::small_images(
         tmp.path(),
         &[("a", &now), ("b", &now), ("c", &now), ("d", &now)],
     );
@@ -294,7 +248,8 @@ fn catalog_and_tags_are_read_page_by_page() {
     let tmp = tempfile::tempdir().unwrap();
     let now = now_rfc3339();
     let tags = ["t1", "t2", "t3", "t4", "t5"];
-    let layout = small_images(tmp.path(), &tags.map(|t| (t, now.as_str())));
+    let layout =
+        rampart_testkit::registry::small_images(tmp.path(), &tags.map(|t| (t, now.as_str())));
     let repos = ["p/r1", "p/r2", "p/r3", "p/r4", "p/r5"];
     for (repo, tag) in repos.iter().zip(tags) {
         reg.push(&layout, tag, &format!("{repo}:{tag}"));
@@ -350,7 +305,7 @@ fn since_skips_images_created_before_it() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let now = now_rfc3339();
-    let layout = small_images(
+    let layout = rampart_testkit::registry::small_images(
         tmp.path(),
         &[
             ("old", "2001-02-03T04:05:06Z"),

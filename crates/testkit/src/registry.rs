@@ -193,3 +193,49 @@ impl Registry {
             .collect()
     }
 }
+
+/// Runs `cmd`, which must succeed.
+fn run_ok(cmd: &mut Command) {
+    let out = cmd.output().expect("command runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An OCI layout `dir/small` (made with umoci) with one small image per `(tag, created)`: a layer
+/// holding `srv/TAG.txt`, config `created` set to the RFC 3339 time given. Push them with
+/// [`Registry::push`].
+pub fn small_images(dir: &Path, images: &[(&str, &str)]) -> PathBuf {
+    let layout = dir.join("small");
+    run_ok(
+        Command::new("umoci")
+            .arg("init")
+            .arg("--layout")
+            .arg(&layout),
+    );
+    for (tag, created) in images {
+        let image = format!("{}:{tag}", layout.display());
+        run_ok(Command::new("umoci").args(["new", "--image", &image]));
+        let src = dir.join(format!("src-{tag}"));
+        std::fs::create_dir_all(src.join("srv")).expect("layer folder");
+        std::fs::write(src.join("srv").join(format!("{tag}.txt")), tag).expect("layer file");
+        let tar = dir.join(format!("{tag}.tar"));
+        run_ok(
+            Command::new("tar")
+                .arg("-cf")
+                .arg(&tar)
+                .arg("-C")
+                .arg(&src)
+                .arg("srv"),
+        );
+        run_ok(
+            Command::new("umoci")
+                .args(["raw", "add-layer", "--image", &image])
+                .arg(&tar),
+        );
+        run_ok(Command::new("umoci").args(["config", "--image", &image, "--created", created]));
+    }
+    layout
+}
