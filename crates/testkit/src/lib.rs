@@ -17,10 +17,18 @@ pub fn in_ci() -> bool {
 }
 
 /// The shared folder: `$RAMPART_SHARED`, else `../shared` beside the workspace.
+///
+/// The workspace is found from the package under test: `CARGO_MANIFEST_DIR` as cargo sets it when it
+/// runs the test (every package sits at `crates/NAME`), else as it was when this crate was compiled —
+/// a shared target directory may hold a build made from a checkout at another path.
 pub fn shared_root() -> PathBuf {
-    std::env::var_os("RAMPART_SHARED")
+    if let Some(dir) = std::env::var_os("RAMPART_SHARED") {
+        return PathBuf::from(dir);
+    }
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    package.join("../../../shared")
 }
 
 /// The built-fixtures folder: `$RAMPART_FIXTURES`, else `~/.cache/rampart-fixtures`.
