@@ -3,7 +3,8 @@
 //!
 //! Kubernetes ids map to the KSPM checks `rampart iac` and `rampart k8s` run on manifests:
 //! `pss:<check>` (Pod Security Standards, restricted), `k8s:<slug>` (built-in workload checks) and
-//! `rbac:<slug>` (risky grants, reported per binding and subject).
+//! `rbac:<slug>` (risky grants, reported per binding and subject; risky roles bound to nobody, per
+//! role).
 
 /// (Checkov id, Rampart check ids that cover it).
 pub const MAPPING: &[(&str, &[&str])] = &[
@@ -142,6 +143,10 @@ pub const MAPPING: &[(&str, &[&str])] = &[
     ("CKV_K8S_8", &["k8s:liveness-probe-missing"]),
     ("CKV_K8S_33", &["k8s:risky-component"]),
     ("CKV_K8S_34", &["k8s:risky-component"]),
+    // The Tiller Service, and Tiller not listening on loopback only.
+    ("CKV_K8S_44", &["k8s:tiller-service"]),
+    ("CKV_K8S_45", &["k8s:tiller-reachable"]),
+    ("CKV_K8S_153", &["k8s:ingress-snippet-annotation"]),
     ("CKV_K8S_9", &["k8s:readiness-probe-missing"]),
     ("CKV_K8S_10", &["k8s:resource-requests"]),
     ("CKV_K8S_12", &["k8s:resource-requests"]),
@@ -157,7 +162,7 @@ pub const MAPPING: &[(&str, &[&str])] = &[
     ("CKV_K8S_21", &["k8s:default-namespace"]),
     ("CKV_K8S_22", &["k8s:readonly-root-filesystem"]),
     ("CKV_K8S_23", &["pss:runAsNonRoot", "pss:runAsUser"]),
-    ("CKV_K8S_40", &["pss:runAsNonRoot", "pss:runAsUser"]),
+    ("CKV_K8S_40", &["k8s:low-uid"]),
     (
         "CKV_K8S_24",
         &["pss:capabilities_baseline", "pss:capabilities_restricted"],
@@ -213,11 +218,23 @@ pub const MAPPING: &[(&str, &[&str])] = &[
             "rbac:public-binding",
         ],
     ),
+    // A role bound to nobody: `rbac:unbound-risky-role` on the role itself.
     (
         "CKV_K8S_155",
-        &["rbac:modify-webhooks", "rbac:wildcard-admin"],
+        &[
+            "rbac:modify-webhooks",
+            "rbac:wildcard-admin",
+            "rbac:unbound-risky-role",
+        ],
     ),
-    ("CKV_K8S_156", &["rbac:approve-csr", "rbac:wildcard-admin"]),
+    (
+        "CKV_K8S_156",
+        &[
+            "rbac:approve-csr",
+            "rbac:wildcard-admin",
+            "rbac:unbound-risky-role",
+        ],
+    ),
     (
         "CKV_K8S_157",
         &["rbac:escalate-bind-impersonate", "rbac:wildcard-admin"],
@@ -311,34 +328,7 @@ pub const FINDING_DISAGREEMENTS: &[(&str, &str, &str)] = &[
 /// Checkov findings on the corpus that Rampart does not cover yet: (Checkov id, Checkov resource or
 /// `*` for every finding of the check, what is missing). Work for the KSPM checks (`crates/kube`);
 /// listed in `docs/checkov.md`.
-pub const GAPS: &[(&str, &str, &str)] = &[
-    ("CKV_K8S_44", "*", "no check for the Tiller Service"),
-    (
-        "CKV_K8S_45",
-        "*",
-        "no check for Tiller reachable from inside the cluster",
-    ),
-    (
-        "CKV_K8S_153",
-        "*",
-        "no check for nginx-ingress snippet annotations (CVE-2021-25742)",
-    ),
-    (
-        "CKV_K8S_40",
-        "Deployment.shop.cart",
-        "runAsNonRoot with runAsUser 1000: the restricted standard passes it; no check asks for a UID above 10000",
-    ),
-    (
-        "CKV_K8S_155",
-        "ClusterRole.default.webhook-manager",
-        "the ClusterRole is bound to nobody in the tree; rbac:* findings are per grant (binding and subject), so an unbound role yields none",
-    ),
-    (
-        "CKV_K8S_156",
-        "ClusterRole.default.csr-approver",
-        "the ClusterRole is bound to nobody in the tree (see webhook-manager)",
-    ),
-];
+pub const GAPS: &[(&str, &str, &str)] = &[];
 
 /// Why a Checkov finding (id, Checkov resource) is not expected to be covered: a deliberate
 /// disagreement or a known gap. `None` when Rampart must cover it.

@@ -69,29 +69,51 @@ pub fn scan(objects: &[KubeObject], options: &ScanOptions) -> (Vec<Finding>, Vec
     (findings, warnings)
 }
 
-/// RBAC findings with the binding's file and lines on their evidence (so SARIF points at it) and
-/// the binding's `rampart.dev/ignore` annotation applied. A finding's subject ends with
-/// ` via RoleBinding ns/name` or ` via ClusterRoleBinding name`.
+/// RBAC findings with the binding's (or, for a role-level finding, the role's) file and lines on
+/// their evidence (so SARIF points at it) and that object's `rampart.dev/ignore` annotation applied.
+/// A grant's subject ends with ` via RoleBinding ns/name` or ` via ClusterRoleBinding name`; a
+/// role-level finding's subject is the role's address (`Role/ns/name`, `ClusterRole/name`).
 fn rbac_findings(objects: &[KubeObject], found: Vec<Finding>) -> Vec<Finding> {
     let bindings: HashMap<String, &KubeObject> = objects
         .iter()
         .filter_map(|o| binding_label(o).map(|l| (l, o)))
         .collect();
+    let roles: HashMap<String, &KubeObject> = objects
+        .iter()
+        .filter_map(|o| role_address(o).map(|a| (a, o)))
+        .collect();
     found
         .into_iter()
         .map(|mut f| {
-            let object = f
-                .subject
-                .rsplit_once(" via ")
-                .and_then(|(_, label)| bindings.get(label).copied());
-            // The grant (first evidence) is the binding; the workloads holding it keep no location.
-            if let (Some(o), Some(grant)) = (object, f.evidence.first_mut()) {
-                grant.location.get_or_insert_with(|| o.source.location());
+            let object = match f.subject.rsplit_once(" via ") {
+                Some((_, label)) => bindings.get(label).copied(),
+                None => roles.get(&f.subject).copied(),
+            };
+            // The first evidence is the binding or role; the workloads holding a grant keep no
+            // location.
+            if let (Some(o), Some(first)) = (object, f.evidence.first_mut()) {
+                first.location.get_or_insert_with(|| o.source.location());
             }
             suppress::apply_annotation(&mut f, object);
             f
         })
         .collect()
+}
+
+/// `Role/ns/name` or `ClusterRole/name`, as [`crate::rbac::risks::role_address`].
+fn role_address(o: &KubeObject) -> Option<String> {
+    if !o.api_version.starts_with("rbac.authorization.k8s.io/") {
+        return None;
+    }
+    match o.kind.as_str() {
+        "Role" => Some(format!(
+            "Role/{}/{}",
+            o.effective_namespace().unwrap_or("default"),
+            o.name
+        )),
+        "ClusterRole" => Some(format!("ClusterRole/{}", o.name)),
+        _ => None,
+    }
 }
 
 /// `RoleBinding ns/name` or `ClusterRoleBinding name`, as [`crate::rbac::model::Binding::label`].
@@ -114,7 +136,8 @@ fn binding_label(o: &KubeObject) -> Option<String> {
 /// passed. Workload checks and the Pod Security Standards checks (those in force at baseline and at
 /// the level asked for, at the version) per workload; the default-namespace check per namespaced object of the kinds it
 /// reports; NetworkPolicy coverage per namespace with workloads; exposure checks per Service or
-/// Ingress; with `rbac`, every `rbac:*` check per (binding, subject). Sorted, without duplicates.
+/// Ingress; with `rbac`, every grant's `rbac:*` check per (binding, subject) and
+/// `rbac:unbound-risky-role` per role. Sorted, without duplicates.
 pub fn evaluated(objects: &[KubeObject], options: &ScanOptions) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     if let Some(level) = options.pss_level {
@@ -139,14 +162,25 @@ pub fn evaluated(objects: &[KubeObject], options: &ScanOptions) -> Vec<(String, 
         );
     }
     if options.rbac {
+        use crate::rbac::risks::{UNBOUND_RISKY_ROLE, role_address};
         let model = crate::rbac::Model::from_objects(objects);
-        let ids = crate::rbac::risks::check_ids();
+        let role_level = format!("rbac:{}", UNBOUND_RISKY_ROLE.slug);
+        let ids: Vec<String> = crate::rbac::risks::check_ids()
+            .into_iter()
+            .filter(|id| *id != role_level)
+            .collect();
         for b in &model.bindings {
             for s in &b.subjects {
                 let subject = format!("{s} via {}", b.label());
                 out.extend(ids.iter().map(|id| (id.clone(), subject.clone())));
             }
         }
+        out.extend(
+            model
+                .roles
+                .iter()
+                .map(|r| (role_level.clone(), role_address(r))),
+        );
     }
     out.sort();
     out.dedup();
@@ -273,5 +307,46 @@ pub(crate) fn pss_extra_controls(id: &str) -> &'static [(&'static str, &'static 
         "hostProbesAndHostLifecycle" => &[(NSA, POD), (MITRE, "T1046")],
         // appArmorProfile, seLinuxOptions, sysctls, restrictedVolumes: weaker isolation from the node.
         _ => &[(NSA, POD), (MITRE, "T1611")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, load_str};
+
+    #[test]
+    fn unbound_role_findings_point_at_the_role_and_honour_its_annotation() {
+        let role = |annotations: &str| {
+            format!(
+                "# roles\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\n  namespace: ns\n  annotations: {annotations}\nrules: [{{apiGroups: [''], resources: [secrets], verbs: [list]}}]\n"
+            )
+        };
+        let options = ScanOptions {
+            rbac: true,
+            ..ScanOptions::default()
+        };
+        let run = |yaml: &str| {
+            let l = load_str(yaml, "roles.yaml", &LoadOptions::default());
+            let (findings, _) = scan(&l.objects, &options);
+            findings
+                .into_iter()
+                .find(|f| f.rule_id == "rbac:unbound-risky-role")
+        };
+        let f = run(&role("{}")).expect("finding");
+        assert_eq!(f.subject, "Role/ns/r");
+        let at = f.evidence.first().and_then(|e| e.location.clone());
+        assert_eq!(
+            at.map(|l| (l.path, l.line)),
+            Some(("roles.yaml".into(), Some(2)))
+        );
+        let ignored = run(&role("{rampart.dev/ignore: rbac:unbound-risky-role}")).expect("finding");
+        assert!(ignored.is_suppressed());
+        // Evaluated per role, not per binding.
+        let l = load_str(&role("{}"), "roles.yaml", &LoadOptions::default());
+        assert!(
+            evaluated(&l.objects, &options)
+                .contains(&("rbac:unbound-risky-role".into(), "Role/ns/r".into()))
+        );
     }
 }

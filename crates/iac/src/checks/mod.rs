@@ -165,18 +165,11 @@ mod tests {
                         .any(|c| c.id.strip_prefix("k8s:") == Some(slug))
                 } else if let Some(pss) = id.strip_prefix("pss:") {
                     rampart_kube::pss::check(pss).is_some()
-                } else if let Some(slug) = id.strip_prefix("rbac:") {
-                    // The permission risks, and the binding-shape risks reported per binding.
-                    rampart_kube::rbac::risks::RISKS
+                } else if id.starts_with("rbac:") {
+                    // The permission risks, the binding-shape risks and the role-level one.
+                    rampart_kube::rbac::risks::check_ids()
                         .iter()
-                        .any(|r| r.slug == slug)
-                        || [
-                            "public-binding",
-                            "cluster-admin-binding",
-                            "default-sa-bound",
-                            "system-masters",
-                        ]
-                        .contains(&slug)
+                        .any(|c| c == id)
                 } else {
                     by_id(id).is_some() || id.starts_with("DOCKER-")
                 };

@@ -281,6 +281,53 @@ check!(
     [(MITRE, "T1133"), (MITRE, "T1068")]
 );
 
+check!(
+    LOW_UID,
+    "k8s:low-uid",
+    Low,
+    "Container runs with a low user id",
+    "A container whose user id is below 10000 (or not set, so the image decides, usually root) shares its id with system accounts and users of the node; after an escape it acts as that host user and can reach their files.",
+    "Set securityContext.runAsUser to 10000 or more on the pod or on every container (and runAsGroup likewise), or run the pod in a user namespace (hostUsers: false).",
+    [
+        (
+            NSA,
+            "Kubernetes Pod security: Non-root containers and rootless container engines"
+        ),
+        (MITRE, "T1611")
+    ]
+);
+check!(
+    TILLER_REACHABLE,
+    "k8s:tiller-reachable",
+    High,
+    "Tiller (Helm v2) accepts connections from inside the cluster",
+    "Tiller's gRPC API has no authentication by default and installs whatever it is sent with its own, usually cluster-admin, rights; unless it listens on loopback only, every pod that can reach its address can use it.",
+    "Remove Tiller (migrate to Helm 3). Until then start it with --listen=localhost:44134 so clients reach it only through kubectl port-forward, which the API server authorises.",
+    [(MITRE, "T1610"), (MITRE, "T1068")]
+);
+check!(
+    TILLER_SERVICE,
+    "k8s:tiller-service",
+    Medium,
+    "Service fronts Tiller (Helm v2)",
+    "The Tiller Service gives Tiller's unauthenticated gRPC API a stable in-cluster name (tiller-deploy.kube-system:44134), the first address a compromised pod tries.",
+    "Delete the Service (Helm clients reach Tiller through port-forward) and remove Tiller by migrating to Helm 3.",
+    [(MITRE, "T1610"), (MITRE, "T1046")]
+);
+check!(
+    INGRESS_SNIPPET,
+    "k8s:ingress-snippet-annotation",
+    High,
+    "Ingress injects configuration snippets into the ingress controller",
+    "Snippet annotations (nginx.ingress.kubernetes.io/server-snippet, configuration-snippet, …) are copied verbatim into the controller's nginx configuration; anyone who can write an Ingress can then read the controller's service account token and every Secret it can see (CVE-2021-25742).",
+    "Remove the snippet annotations and use dedicated annotations or a ConfigMap owned by the platform team; set allow-snippet-annotations: \"false\" in the ingress-nginx ConfigMap.",
+    [
+        (NSA, "Network separation and hardening: Secrets"),
+        (MITRE, "T1552.007"),
+        (MITRE, "T1190")
+    ]
+);
+
 /// Every built-in check.
 pub static CATALOGUE: &[&CheckInfo] = &[
     &RESOURCE_LIMITS,
@@ -297,11 +344,15 @@ pub static CATALOGUE: &[&CheckInfo] = &[
     &SECRET_IN_ENV,
     &RUNTIME_SOCKET,
     &RISKY_COMPONENT,
+    &TILLER_REACHABLE,
+    &LOW_UID,
     &NETWORK_POLICY,
     &SERVICE_LOADBALANCER,
     &SERVICE_NODEPORT,
     &INGRESS_EXPOSED,
     &INGRESS_TLS,
+    &INGRESS_SNIPPET,
+    &TILLER_SERVICE,
 ];
 
 #[cfg(test)]

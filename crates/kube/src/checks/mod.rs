@@ -3,8 +3,10 @@
 
 pub mod catalogue;
 pub mod exposure;
+mod ingress;
 mod network;
 pub mod secrets;
+mod tiller;
 pub mod workload;
 
 pub use catalogue::{CATALOGUE, CheckInfo};
@@ -61,18 +63,18 @@ pub(crate) fn run_all(objects: &[KubeObject]) -> Vec<Hit<'_>> {
         }
     }
     for obj in objects {
-        if let Some(hit) = default_namespace(obj) {
-            hits.push(hit);
-        }
+        hits.extend(default_namespace(obj));
+        hits.extend(ingress::snippet_hit(obj));
     }
     hits.extend(network::run(&ctx.index));
+    hits.extend(tiller::service_hits(&ctx.index));
     hits
 }
 
 /// Every (check id, subject) pair [`run_all`] evaluates: a pair without a hit passed. Pod-spec
 /// checks per workload; the default-namespace check per namespaced object of the kinds it
 /// reports; NetworkPolicy coverage per namespace with workloads (`Namespace/NS`); the
-/// load-balancer and node-port checks per Service; the Ingress checks per Ingress.
+/// load-balancer, node-port and Tiller Service checks per Service; the Ingress checks per Ingress.
 pub fn evaluated(objects: &[KubeObject]) -> Vec<(&'static str, String)> {
     let index = Index::new(objects);
     let mut out = Vec::new();
@@ -104,8 +106,13 @@ pub fn evaluated(objects: &[KubeObject]) -> Vec<(&'static str, String)> {
             "Service" => &[
                 &catalogue::SERVICE_LOADBALANCER,
                 &catalogue::SERVICE_NODEPORT,
+                &catalogue::TILLER_SERVICE,
             ],
-            "Ingress" => &[&catalogue::INGRESS_EXPOSED, &catalogue::INGRESS_TLS],
+            "Ingress" => &[
+                &catalogue::INGRESS_EXPOSED,
+                &catalogue::INGRESS_TLS,
+                &catalogue::INGRESS_SNIPPET,
+            ],
             _ => &[],
         };
         out.extend(exposure_checks.iter().map(|c| (c.id, obj.address())));

@@ -4,7 +4,7 @@ use super::catalogue::{self as cat, CheckInfo};
 use super::secrets::secret_like;
 use super::{Ctx, Ev};
 use crate::podspec::{PodSpecRef, container_name, containers};
-use crate::pss::util::{array, get, get_bool, get_i64, get_str, is_windows};
+use crate::pss::util::{array, get, get_bool, get_i64, get_str, in_user_namespace, is_windows};
 use serde_json::Value;
 
 /// A check over one pod spec: returns one piece of evidence per offending container or field.
@@ -25,10 +25,12 @@ pub(crate) static POD_CHECKS: &[(&CheckInfo, PodCheck)] = &[
     (&cat::SECRET_IN_ENV, secret_in_env),
     (&cat::RUNTIME_SOCKET, runtime_socket),
     (&cat::RISKY_COMPONENT, risky_component),
+    (&cat::TILLER_REACHABLE, super::tiller::reachable),
+    (&cat::LOW_UID, low_uid),
 ];
 
 /// Regular and init containers (ephemeral debug containers are not part of the workload's design).
-fn app_containers(spec: &Value) -> impl Iterator<Item = &Value> {
+pub(crate) fn app_containers(spec: &Value) -> impl Iterator<Item = &Value> {
     containers(spec)
         .filter(|(field, _)| *field != "ephemeralContainers")
         .map(|(_, c)| c)
@@ -253,36 +255,87 @@ fn runtime_socket(_: &Ctx<'_>, pod: &PodSpecRef<'_>) -> Vec<String> {
         .collect()
 }
 
+/// The lowest user id `k8s:low-uid` accepts: Checkov's `CKV_K8S_40` and kube-score pass 10000.
+pub const MIN_UID: i64 = 10000;
+
+/// Checkov `CKV_K8S_40`, kube-score's user id check: every container's effective
+/// `securityContext.runAsUser` (its own, else the pod's) is at least [`MIN_UID`]. Not set anywhere
+/// means the image's user, which is root or a low id for almost every image. Init containers count
+/// (they run in the pod too); Windows pods (`runAsUser` does not apply) and pods in a user namespace
+/// (`hostUsers: false`, whose ids map to an unprivileged host range) are exempt.
+fn low_uid(_: &Ctx<'_>, pod: &PodSpecRef<'_>) -> Vec<String> {
+    if is_windows(pod.spec) || in_user_namespace(pod.spec) {
+        return Vec::new();
+    }
+    fn uid(v: &Value) -> Option<&Value> {
+        get(v, &["securityContext", "runAsUser"])
+    }
+    let pod_uid = uid(pod.spec);
+    app_containers(pod.spec)
+        .filter_map(|c| {
+            let name = container_name(c);
+            let (value, from) = match (uid(c), pod_uid) {
+                (Some(v), _) => (v, ""),
+                (None, Some(v)) => (v, " (from the pod securityContext)"),
+                (None, None) => {
+                    return Some(format!(
+                        "container {name:?} sets no securityContext.runAsUser (the image's user applies)"
+                    ));
+                }
+            };
+            match value.as_i64() {
+                Some(n) if n >= MIN_UID => None,
+                Some(n) => Some(format!(
+                    "container {name:?} runs as user {n}{from}, below {MIN_UID}"
+                )),
+                None => Some(format!(
+                    "container {name:?} has runAsUser {value}{from}, not a user id"
+                )),
+            }
+        })
+        .collect()
+}
+
+/// What Tiller is called in evidence.
+pub(crate) const TILLER: &str = "Tiller (Helm v2)";
+
 /// Images of components that open the cluster: (repository ends with, what it is).
 const RISKY_IMAGES: &[(&str, &str)] = &[
-    ("tiller", "Tiller (Helm v2)"),
+    ("tiller", TILLER),
     ("kubernetes-dashboard", "the Kubernetes dashboard"),
     ("kubernetesui/dashboard", "the Kubernetes dashboard"),
 ];
+
+/// The risky component an image reference runs ([`TILLER`] or the dashboard), by repository: its
+/// last path segments must match whole (`tillerman` is not Tiller).
+pub(crate) fn risky_image(image: &str) -> Option<&'static str> {
+    // the repository: without the digest and the tag (a registry port has no '/' after it)
+    let repo = image.split('@').next().unwrap_or(image);
+    let repo = match repo.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => r,
+        _ => repo,
+    };
+    RISKY_IMAGES
+        .iter()
+        .find(|(name, _)| {
+            repo == *name
+                || repo
+                    .strip_suffix(name)
+                    .is_some_and(|rest| rest.ends_with('/'))
+                || (*name == "kubernetes-dashboard"
+                    && repo
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|last| last.starts_with("kubernetes-dashboard")))
+        })
+        .map(|(_, what)| *what)
+}
 
 fn risky_component(_: &Ctx<'_>, pod: &PodSpecRef<'_>) -> Vec<String> {
     app_containers(pod.spec)
         .filter_map(|c| {
             let image = get_str(c, &["image"])?;
-            // the repository: without the digest and the tag (a registry port has no '/' after it)
-            let repo = image.split('@').next().unwrap_or(image);
-            let repo = match repo.rsplit_once(':') {
-                Some((r, tag)) if !tag.contains('/') => r,
-                _ => repo,
-            };
-            // the last path segments must match whole (`tillerman` is not Tiller)
-            let (_, what) = RISKY_IMAGES.iter().find(|(name, _)| {
-                let name = name.trim_start_matches('/');
-                repo == name
-                    || repo
-                        .strip_suffix(name)
-                        .is_some_and(|rest| rest.ends_with('/'))
-                    || (name == "kubernetes-dashboard"
-                        && repo
-                            .rsplit('/')
-                            .next()
-                            .is_some_and(|last| last.starts_with("kubernetes-dashboard")))
-            })?;
+            let what = risky_image(image)?;
             Some(format!(
                 "container {:?} runs {what} ({image})",
                 container_name(c)

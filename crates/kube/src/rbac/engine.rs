@@ -35,6 +35,8 @@ pub struct Rbac {
     rules: HashMap<(Option<String>, String), Vec<Rule>>,
     /// Binding indexes per directly bound subject.
     by_subject: HashMap<Subject, Vec<usize>>,
+    /// Per aggregating ClusterRole, the ClusterRoles whose rules it collects (transitively).
+    members: HashMap<String, Vec<String>>,
 }
 
 /// Upper bound on rules an aggregated role may collect.
@@ -44,6 +46,7 @@ impl Rbac {
     /// Resolves aggregation (transitively, cycle-safe) and indexes bindings.
     pub fn new(model: Model) -> Rbac {
         let mut rules: HashMap<(Option<String>, String), Vec<Rule>> = HashMap::new();
+        let mut members: HashMap<String, Vec<String>> = HashMap::new();
         let cluster: HashMap<&str, usize> = model
             .roles
             .iter()
@@ -75,6 +78,10 @@ impl Rbac {
                         }
                     }
                 }
+                seen.remove(role.name.as_str());
+                let mut collected: Vec<String> = seen.into_iter().map(str::to_string).collect();
+                collected.sort();
+                members.insert(role.name.clone(), collected);
             }
             rules.insert((role.namespace.clone(), role.name.clone()), out);
         }
@@ -91,7 +98,26 @@ impl Rbac {
             model,
             rules,
             by_subject,
+            members,
         }
+    }
+
+    /// The effective rules of a role (`namespace` `None` for a ClusterRole), aggregation applied;
+    /// empty when the role is not loaded.
+    pub fn role_rules(&self, namespace: Option<&str>, name: &str) -> &[Rule] {
+        self.rules
+            .get(&(namespace.map(str::to_string), name.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The ClusterRoles an aggregating ClusterRole collects rules from (transitively); empty for
+    /// any other role.
+    pub fn aggregated_members(&self, cluster_role: &str) -> &[String] {
+        self.members
+            .get(cluster_role)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The rules of the role a binding refers to (empty when the role is missing).

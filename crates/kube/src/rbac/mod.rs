@@ -49,11 +49,14 @@ pub struct Analysis {
     pub warnings: Vec<ScanWarning>,
 }
 
-/// `rampart rbac analyze PATH`: risky-grant findings, escalation paths, and model warnings.
+/// `rampart rbac analyze PATH`: risky-grant findings (and risky roles nothing is bound to),
+/// escalation paths, and model warnings.
 pub fn analyze(objects: &[KubeObject]) -> Analysis {
     let rbac = analyze_objects(objects);
+    let mut findings = risks::findings(&rbac);
+    findings.extend(risks::unbound_role_findings(&rbac));
     Analysis {
-        findings: risks::findings(&rbac),
+        findings,
         paths: escalation_paths(&rbac),
         warnings: rbac.model.warnings.clone(),
     }

@@ -2,9 +2,10 @@
 
 use super::authz::{is_full_wildcard, rule_covers};
 use super::engine::Rbac;
-use super::model::{Binding, Rule, Subject};
+use super::model::{Binding, Role, Rule, Subject};
 use crate::checks::catalogue::{CIS, MITRE};
 use rampart_core::{Finding, FindingKind, Severity};
+use std::collections::HashSet;
 
 /// A risk category: what grants it and how it is reported.
 pub struct Risk {
@@ -218,27 +219,34 @@ pub const SYSTEM_MASTERS: Risk = Risk {
     remediation: "Grant access through named users or groups bound to narrow roles, not system:masters.",
 };
 
+/// A Role or ClusterRole with a risk of [`RISKS`] that no binding in the input grants to anyone
+/// (Checkov reports such roles, e.g. `CKV_K8S_155`/`CKV_K8S_156`). Nothing holds it yet, so it is
+/// low and names no CIS control (those are about access held); it is reported so the risk is seen
+/// before a later binding grants it. One finding per role, with each risk as evidence.
+pub const UNBOUND_RISKY_ROLE: Risk = Risk {
+    slug: "unbound-risky-role",
+    title: "is bound to no subject but carries a risky grant",
+    severity: Severity::Low,
+    cis: "",
+    mitre: "T1078",
+    probes: &[],
+    remediation: "Delete the role if nothing needs it; otherwise narrow its rules before anything binds it.",
+};
+
 /// The ids of every `rbac:*` check, as findings and frameworks name them.
 pub fn check_ids() -> Vec<String> {
-    RISKS
-        .iter()
-        .chain([
-            &PUBLIC_BINDING,
-            &CLUSTER_ADMIN_BINDING,
-            &DEFAULT_SA_BOUND,
-            &SYSTEM_MASTERS,
-        ])
-        .map(|r| format!("rbac:{}", r.slug))
-        .collect()
+    all_risks().map(|r| format!("rbac:{}", r.slug)).collect()
 }
 
-/// Every risk (the permission catalogue and the binding-shape risks), for mappings and tests.
+/// Every risk (the permission catalogue, the binding-shape risks and the role-level one), for
+/// mappings and tests.
 pub fn all_risks() -> impl Iterator<Item = &'static Risk> {
     RISKS.iter().chain([
         &PUBLIC_BINDING,
         &CLUSTER_ADMIN_BINDING,
         &DEFAULT_SA_BOUND,
         &SYSTEM_MASTERS,
+        &UNBOUND_RISKY_ROLE,
     ])
 }
 
@@ -422,6 +430,117 @@ pub fn findings(rbac: &Rbac) -> Vec<Finding> {
     out
 }
 
+/// `Role ns/name` or `ClusterRole name`, as [`Binding::role_label`].
+fn role_label(role: &Role) -> String {
+    match &role.namespace {
+        Some(ns) => format!("Role {ns}/{}", role.name),
+        None => format!("ClusterRole {}", role.name),
+    }
+}
+
+/// The role's resource address, `Role/ns/name` or `ClusterRole/name`: the subject of its
+/// role-level findings.
+pub fn role_address(role: &Role) -> String {
+    match &role.namespace {
+        Some(ns) => format!("Role/{ns}/{}", role.name),
+        None => format!("ClusterRole/{}", role.name),
+    }
+}
+
+/// Roles the API server creates in every cluster (`system:*`, or labelled
+/// `kubernetes.io/bootstrapping: rbac-defaults` such as `admin`, `edit`, `view`): they sit unbound
+/// in every snapshot and are not the user's design.
+fn is_bootstrap_role(role: &Role) -> bool {
+    role.name.starts_with("system:")
+        || role
+            .labels
+            .get("kubernetes.io/bootstrapping")
+            .map(String::as_str)
+            == Some("rbac-defaults")
+}
+
+/// The roles some binding grants to at least one subject: the role it names and, for an aggregating
+/// ClusterRole, every ClusterRole whose rules it collects. Keys are (namespace, name), `None` for
+/// ClusterRoles.
+fn used_roles(rbac: &Rbac) -> HashSet<(Option<&str>, &str)> {
+    let mut used = HashSet::new();
+    for b in rbac
+        .model
+        .bindings
+        .iter()
+        .filter(|b| !b.subjects.is_empty())
+    {
+        if b.role_kind == "Role" {
+            used.insert((b.namespace.as_deref(), b.role_name.as_str()));
+            continue;
+        }
+        used.insert((None, b.role_name.as_str()));
+        for m in rbac.aggregated_members(&b.role_name) {
+            used.insert((None, m.as_str()));
+        }
+    }
+    used
+}
+
+/// The risks of [`RISKS`] a role's effective rules carry (only `wildcard-admin` for a full wildcard,
+/// which stands for every narrower risk, as in [`findings`]).
+fn role_risks(rules: &[Rule]) -> Vec<&'static Risk> {
+    let admin = rules.iter().any(is_full_wildcard);
+    RISKS
+        .iter()
+        .filter(|r| !admin || r.slug == "wildcard-admin")
+        .filter(|r| rules.iter().any(|rule| rule_in(r, rule)))
+        .collect()
+}
+
+/// `rbac:unbound-risky-role`: one finding per non-bootstrap role that carries a risk and that no
+/// binding with a subject uses (see [`UNBOUND_RISKY_ROLE`]).
+pub fn unbound_role_findings(rbac: &Rbac) -> Vec<Finding> {
+    let used = used_roles(rbac);
+    let mut out = Vec::new();
+    for role in &rbac.model.roles {
+        if used.contains(&(role.namespace.as_deref(), role.name.as_str()))
+            || is_bootstrap_role(role)
+        {
+            continue;
+        }
+        let risks = role_risks(rbac.role_rules(role.namespace.as_deref(), &role.name));
+        if risks.is_empty() {
+            continue;
+        }
+        let label = role_label(role);
+        let titles: Vec<&str> = risks.iter().map(|r| r.title).collect();
+        let mut f = Finding::new(
+            FindingKind::Entitlement,
+            format!("rbac:{}", UNBOUND_RISKY_ROLE.slug),
+            format!(
+                "{label} is bound to no subject but {}; a binding to it would grant that",
+                titles.join("; ")
+            ),
+            UNBOUND_RISKY_ROLE.severity,
+            "kubernetes-rbac",
+            role_address(role),
+        )
+        .with_remediation(UNBOUND_RISKY_ROLE.remediation);
+        let mut techniques = vec![UNBOUND_RISKY_ROLE.mitre];
+        for risk in risks {
+            f = f.with_evidence(
+                "unbound role",
+                None,
+                format!("{label} {} (rbac:{})", risk.title, risk.slug),
+            );
+            techniques.push(risk.mitre);
+        }
+        techniques.sort_unstable();
+        techniques.dedup();
+        for t in techniques {
+            f = f.with_control(MITRE, t);
+        }
+        out.push(f);
+    }
+    out
+}
+
 /// The `cluster-admin` ClusterRoleBinding every cluster bootstraps (cluster-admin to system:masters).
 fn is_bootstrap_admin(b: &Binding) -> bool {
     b.namespace.is_none()
@@ -435,5 +554,119 @@ fn lower(s: Severity) -> Severity {
         Severity::Critical => Severity::High,
         Severity::High => Severity::Medium,
         _ => Severity::Low,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadOptions, load_str};
+
+    const WEBHOOKS: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: hooks}\nrules:\n- apiGroups: [admissionregistration.k8s.io]\n  resources: [validatingwebhookconfigurations]\n  verbs: [patch]\n---\n";
+
+    /// (subject, evidence details) of every `rbac:unbound-risky-role` finding.
+    fn unbound(yaml: &str) -> Vec<(String, Vec<String>)> {
+        let l = load_str(yaml, "t.yaml", &LoadOptions::default());
+        let rbac = crate::rbac::analyze_objects(&l.objects);
+        unbound_role_findings(&rbac)
+            .into_iter()
+            .map(|f| {
+                assert_eq!(f.rule_id, "rbac:unbound-risky-role");
+                assert_eq!(f.severity, Severity::Low);
+                (
+                    f.subject,
+                    f.evidence.into_iter().map(|e| e.detail).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn binding(
+        kind: &str,
+        ns: Option<&str>,
+        role_kind: &str,
+        role: &str,
+        subjects: &str,
+    ) -> String {
+        let meta = match ns {
+            Some(ns) => format!("{{name: b, namespace: {ns}}}"),
+            None => "{name: b}".into(),
+        };
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata: {meta}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: {role_kind}, name: {role}}}\nsubjects: {subjects}\n---\n"
+        )
+    }
+
+    const SA: &str = "[{kind: ServiceAccount, name: ops, namespace: ops}]";
+
+    #[test]
+    fn an_unbound_risky_role_is_reported_with_its_risks() {
+        let found = unbound(WEBHOOKS);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "ClusterRole/hooks");
+        assert_eq!(
+            found[0].1,
+            vec![
+                "ClusterRole hooks can modify admission webhook configurations (rbac:modify-webhooks)"
+                    .to_string()
+            ]
+        );
+        // A full wildcard stands for every narrower risk.
+        let admin = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: all, namespace: ns}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n";
+        let found = unbound(admin);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "Role/ns/all");
+        assert!(
+            found[0].1[0].ends_with("(rbac:wildcard-admin)"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_role_bound_to_a_subject_is_not_unbound() {
+        let crb = binding("ClusterRoleBinding", None, "ClusterRole", "hooks", SA);
+        assert!(unbound(&format!("{WEBHOOKS}{crb}")).is_empty());
+        let rb = binding("RoleBinding", Some("ops"), "ClusterRole", "hooks", SA);
+        assert!(unbound(&format!("{WEBHOOKS}{rb}")).is_empty());
+        // A binding without subjects grants nothing; a Role is bound only in its own namespace;
+        // a binding to a Role does not use the ClusterRole of the same name.
+        let empty = binding("ClusterRoleBinding", None, "ClusterRole", "hooks", "[]");
+        assert_eq!(unbound(&format!("{WEBHOOKS}{empty}")).len(), 1);
+        let secrets = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: hooks, namespace: a}\nrules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]\n---\n";
+        let other_ns = binding("RoleBinding", Some("b"), "Role", "hooks", SA);
+        let found = unbound(&format!("{secrets}{other_ns}"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "Role/a/hooks");
+        let role_ref = binding("RoleBinding", Some("a"), "Role", "hooks", SA);
+        let found = unbound(&format!("{WEBHOOKS}{secrets}{role_ref}"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "ClusterRole/hooks");
+    }
+
+    #[test]
+    fn aggregation_bootstrap_roles_and_harmless_roles() {
+        // A role aggregated into a bound ClusterRole is granted through it.
+        let member = WEBHOOKS.replace("{name: hooks}", "{name: hooks, labels: {agg: 'yes'}}");
+        let aggregate = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: platform}\naggregationRule:\n  clusterRoleSelectors: [{matchLabels: {agg: 'yes'}}]\nrules: []\n---\n";
+        let crb = binding("ClusterRoleBinding", None, "ClusterRole", "platform", SA);
+        assert!(unbound(&format!("{member}{aggregate}{crb}")).is_empty());
+        // Unbound, both carry the risk: the aggregate through its member.
+        let mut subjects: Vec<String> = unbound(&format!("{member}{aggregate}"))
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        subjects.sort();
+        assert_eq!(subjects, vec!["ClusterRole/hooks", "ClusterRole/platform"]);
+        // Roles every cluster bootstraps are not the user's design.
+        let system = WEBHOOKS.replace("{name: hooks}", "{name: \"system:controller:x\"}");
+        assert!(unbound(&system).is_empty());
+        let edit = WEBHOOKS.replace(
+            "{name: hooks}",
+            "{name: edit, labels: {kubernetes.io/bootstrapping: rbac-defaults}}",
+        );
+        assert!(unbound(&edit).is_empty());
+        // Nothing risky, malformed rules, no rules: nothing to report.
+        let narrow = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view-cm}\nrules: [{apiGroups: [''], resources: [configmaps], verbs: [get]}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: broken}\nrules: oops\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: bare}\n";
+        assert!(unbound(narrow).is_empty());
     }
 }
