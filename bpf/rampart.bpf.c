@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "rampart.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -111,10 +112,55 @@ static __always_inline int str_arg_index(__u64 id, int which)
 	return -1;
 }
 
+#define AF_INET 2
+#define AF_INET6 10
+#define EINPROGRESS 115
+
+// The local address and port of the socket behind descriptor `fd` of the current process into
+// e->s1 (a struct local_sockaddr): task->files->fdt->fd[fd] (bounded by max_fds)->private_data as
+// a struct socket (checked: its `file` points back) -> sk. Probe reads only: nothing here waits,
+// and a descriptor closed or replaced meanwhile leaves s1 empty (or names the new socket).
+static __always_inline void local_sockaddr(struct event *e, long fd)
+{
+	if (fd < 0)
+		return;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt)
+		return;
+	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned long)fd >= max_fds)
+		return;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return; // not a socket
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return;
+	struct local_sockaddr la = {};
+	la.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	la.port = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
+	if (la.family == AF_INET) {
+		la.v4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+	} else if (la.family == AF_INET6) {
+		if (bpf_core_read(&la.v6, sizeof(la.v6), &sk->__sk_common.skc_v6_rcv_saddr))
+			return;
+	} else {
+		return;
+	}
+	__builtin_memcpy(e->s1, &la, sizeof(la));
+	e->s1_len = sizeof(la);
+}
+
 // Emits the event of watched syscall `id` that returned `ret`, with its arguments from the user
 // registers saved at entry (di, si, dx, r10, r8, r9), which the kernel leaves intact for every
 // watched syscall (a successful execve replaces them, and is reported by sched_process_exec
-// instead). String arguments and accept's peer address are read here, after the kernel wrote them.
+// instead). String arguments and accept's peer address are read here, after the kernel wrote them,
+// and the local address of a connected or accepted socket from its struct sock.
 static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret)
 {
 	if ((id == NR_execve || id == NR_execveat) && ret == 0)
@@ -166,6 +212,11 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 			e->s2_len = 28;
 		}
 	}
+	// the local end: the client of a connect, the server of an accept (s1 is unused by them)
+	if (id == NR_connect && (ret == 0 || ret == -EINPROGRESS))
+		local_sockaddr(e, (int)args[0]);
+	else if ((id == NR_accept || id == NR_accept4) && ret >= 0)
+		local_sockaddr(e, ret);
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }

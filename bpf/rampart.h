@@ -61,6 +61,20 @@
 #define NR_userfaultfd 323
 #define NR_openat2 437
 
+// Local end of a socket, in the layout of the kernel's sockaddr_in / sockaddr_in6 (family in host
+// order, port in network order; IPv4 address at byte 4, IPv6 address at byte 8). For connect and
+// accept/accept4 (connect: success or EINPROGRESS; accept: success) `s1` holds one, read from the
+// socket's `struct sock` (skc_rcv_saddr / skc_v6_rcv_saddr, skc_num) at exit, and `s1_len` is
+// sizeof(struct local_sockaddr); `s2` holds the sockaddr argument (connect: the server; accept: the
+// peer). s1_len stays 0 when the socket could not be read (a non-inet family, a closed descriptor).
+struct local_sockaddr {
+	__u16 family;
+	__u16 port;
+	__u32 v4; // sockaddr_in6: flowinfo (0)
+	__u8 v6[16];
+	__u32 scope_id;
+};
+
 struct event {
 	__u32 kind;
 	__u32 tgid;

@@ -108,6 +108,11 @@ pub fn fuzz_cri_responses(data: &[u8]) {
         // the model must serialise (what outputs do with it)
         let _ = serde_json::to_string(&found.container);
     }
+    // the verbose status's `info` JSON (`container.privileged`), reached directly as well: a
+    // mutated protobuf rarely carries a JSON document
+    if let Ok(doc) = std::str::from_utf8(data) {
+        let _ = crate::sources::ebpf::cri::privileged_in_json(doc);
+    }
 }
 
 /// Parses arbitrary bytes as eBPF ring-buffer records (the input split into record-sized pieces)

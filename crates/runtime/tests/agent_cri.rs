@@ -37,6 +37,7 @@ const RULES: &str = r#"
     container.name=%container.name container.image=%container.image
     container.image.repository=%container.image.repository container.image.tag=%container.image.tag
     container.image.id=%container.image.id container.type=%container.type
+    container.privileged=%container.privileged
     k8s.pod.name=%k8s.pod.name k8s.ns.name=%k8s.ns.name k8s.pod.uid=%k8s.pod.uid
     k8s.pod.sandbox_id=%k8s.pod.sandbox_id k8s.pod.full_sandbox_id=%k8s.pod.full_sandbox_id
     app=%k8s.pod.label[app] labels=%k8s.pod.labels)
@@ -61,6 +62,21 @@ struct NamespaceOption {
 struct LinuxSandboxSecurityContext {
     #[prost(message, optional, tag = "1")]
     namespace_options: Option<NamespaceOption>,
+    /// Must be set for a privileged container to run in the sandbox.
+    #[prost(bool, tag = "6")]
+    privileged: bool,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct LinuxContainerSecurityContext {
+    #[prost(bool, tag = "2")]
+    privileged: bool,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct LinuxContainerConfig {
+    #[prost(message, optional, tag = "2")]
+    security_context: Option<LinuxContainerSecurityContext>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -118,6 +134,8 @@ struct ContainerConfig {
     labels: HashMap<String, String>,
     #[prost(string, tag = "11")]
     log_path: String,
+    #[prost(message, optional, tag = "15")]
+    linux: Option<LinuxContainerConfig>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -358,9 +376,9 @@ fn labels(kv: &[(&str, &str)]) -> HashMap<String, String> {
 }
 
 /// Runs a pod in namespace `e2e-ns` (labels `app=rampart-e2e`, `tier=test`, and the kubelet's
-/// `io.kubernetes.*` ones) whose container `shadow-reader` reads /etc/shadow; returns the pod and
-/// the container id.
-fn run_pod<'a>(client: &'a Client, logs: &Path) -> (Pod<'a>, String) {
+/// `io.kubernetes.*` ones) whose container `shadow-reader` reads /etc/shadow, next to a
+/// privileged container `privileged-sleeper`; returns the pod and the two container ids.
+fn run_pod<'a>(client: &'a Client, logs: &Path) -> (Pod<'a>, String, String) {
     let uid = format!("e2e0c0de-0000-4000-8000-{:012}", std::process::id());
     let pod_name = "rampart-e2e-pod";
     let kubelet = [
@@ -390,6 +408,8 @@ fn run_pod<'a>(client: &'a Client, logs: &Path) -> (Pod<'a>, String) {
                     pid: 1,
                     ipc: 0,
                 }),
+                // the pod also runs a privileged container
+                privileged: true,
             }),
         }),
     };
@@ -410,43 +430,46 @@ fn run_pod<'a>(client: &'a Client, logs: &Path) -> (Pod<'a>, String) {
         id: ran.pod_sandbox_id,
         cgroup_parent,
     };
-    let mut container_labels = labels(&kubelet);
-    container_labels.insert(
-        "io.kubernetes.container.name".into(),
-        "shadow-reader".into(),
+    let start = |name: &str, command: &str, privileged: bool| -> String {
+        let mut container_labels = labels(&kubelet);
+        container_labels.insert("io.kubernetes.container.name".into(), name.into());
+        let created: ContainerId = client
+            .call(
+                &format!("{RUNTIME}CreateContainer"),
+                &CreateContainerRequest {
+                    pod_sandbox_id: pod.id.clone(),
+                    config: Some(ContainerConfig {
+                        metadata: Some(ContainerMetadata {
+                            name: name.into(),
+                            attempt: 0,
+                        }),
+                        image: Some(ImageSpec {
+                            image: IMAGE.into(),
+                            ..Default::default()
+                        }),
+                        command: ["/bin/sh", "-c", command].map(String::from).to_vec(),
+                        labels: container_labels,
+                        log_path: format!("{name}.log"),
+                        linux: Some(LinuxContainerConfig {
+                            security_context: Some(LinuxContainerSecurityContext { privileged }),
+                        }),
+                    }),
+                    sandbox_config: Some(sandbox.clone()),
+                },
+            )
+            .unwrap_or_else(|e| panic!("CreateContainer {name}: {e}"));
+        let _: Empty = client
+            .call(&format!("{RUNTIME}StartContainer"), &created)
+            .unwrap_or_else(|e| panic!("StartContainer {name}: {e}"));
+        created.container_id
+    };
+    let shadow = start(
+        "shadow-reader",
+        "/bin/sleep 1; /bin/cat /etc/shadow >/dev/null; /bin/sleep 2",
+        false,
     );
-    let created: ContainerId = client
-        .call(
-            &format!("{RUNTIME}CreateContainer"),
-            &CreateContainerRequest {
-                pod_sandbox_id: pod.id.clone(),
-                config: Some(ContainerConfig {
-                    metadata: Some(ContainerMetadata {
-                        name: "shadow-reader".into(),
-                        attempt: 0,
-                    }),
-                    image: Some(ImageSpec {
-                        image: IMAGE.into(),
-                        ..Default::default()
-                    }),
-                    command: [
-                        "/bin/sh",
-                        "-c",
-                        "/bin/sleep 1; /bin/cat /etc/shadow >/dev/null; /bin/sleep 2",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    labels: container_labels,
-                    log_path: "shadow-reader.log".into(),
-                }),
-                sandbox_config: Some(sandbox),
-            },
-        )
-        .expect("CreateContainer");
-    let _: Empty = client
-        .call(&format!("{RUNTIME}StartContainer"), &created)
-        .expect("StartContainer");
-    (pod, created.container_id)
+    let privileged = start("privileged-sleeper", "/bin/sleep 5", true);
+    (pod, shadow, privileged)
 }
 
 #[test]
@@ -478,7 +501,7 @@ fn alert_of_a_pod_container_carries_cri_container_and_pod_metadata() {
     let (running, collect) = support::agent_with_options(loader.finish().expect("rules"), options);
     let logs = containerd.dir.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
-    let (pod, container_id) = run_pod(&client, &logs);
+    let (pod, container_id, privileged_id) = run_pod(&client, &logs);
     let found = support::alerts_within(&collect, "Shadow read in pod", Duration::from_secs(15));
     running.stop();
     running.wait();
@@ -486,6 +509,8 @@ fn alert_of_a_pod_container_carries_cri_container_and_pod_metadata() {
     // container is named after its pod
     let by_prefix = client.lookup(&container_id[..12]);
     let sandbox = client.lookup(&pod.id);
+    // `container.privileged` from the verbose status's info
+    let privileged = client.lookup(&privileged_id);
     drop(pod);
     let log = containerd.log();
     drop(containerd);
@@ -502,6 +527,10 @@ fn alert_of_a_pod_container_carries_cri_container_and_pod_metadata() {
     eprintln!("alert: {}", a.output);
     let by_prefix = by_prefix.expect("lookup by prefix");
     assert_eq!(by_prefix.container.full_id, container_id);
+    assert!(!by_prefix.container.privileged);
+    let privileged = privileged.expect("lookup of the privileged container");
+    assert_eq!(privileged.container.name, "privileged-sleeper");
+    assert!(privileged.container.privileged, "{privileged:?}");
     let sandbox = sandbox.expect("lookup of the sandbox");
     assert_eq!(sandbox.container.name, "rampart-e2e-pod");
     assert_eq!(sandbox.k8s.map(|k| k.ns_name).as_deref(), Some("e2e-ns"));
@@ -521,6 +550,11 @@ fn alert_of_a_pod_container_carries_cri_container_and_pod_metadata() {
         "{a:?}"
     );
     assert_eq!(f("container.type"), "containerd", "{a:?}");
+    let privileged_field = a
+        .output_fields
+        .get("container.privileged")
+        .map(|v| v.to_string().trim_matches('"').to_string());
+    assert_eq!(privileged_field.as_deref(), Some("false"), "{a:?}");
     assert_eq!(f("k8s.pod.name"), "rampart-e2e-pod", "{a:?}");
     assert_eq!(f("k8s.ns.name"), "e2e-ns", "{a:?}");
     assert!(f("k8s.pod.uid").starts_with("e2e0c0de-"), "{a:?}");

@@ -490,3 +490,173 @@ fn container_tool_launches_fire_their_rules() {
     .collect();
     assert!(missing.is_empty(), "rules that did not fire: {missing:?}");
 }
+
+/// Both ends of a TCP connection on 127.0.0.1 (and ::1 when the host has it), as Falco fills
+/// them: the connect's local end is the client (`fd.cip`/`fd.cport`, the port getsockname
+/// gives), the accept's local end the server (`fd.sip`/`fd.sport`), and `fd.name` is
+/// `cip:cport->sip:sport` on both sides. accept4 (std's accept) and plain accept (libc).
+#[test]
+fn connect_and_accept_carry_both_ends_of_the_socket() {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+    if !ebpf() {
+        return;
+    }
+    let me = i64::from(std::process::id());
+    let rules = format!(
+        r#"
+- rule: Socket tuple
+  desc: a connect or accept of this test
+  condition: evt.type in (connect, accept, accept4) and proc.pid = {me}
+  output: >
+    tuple (evt.type=%evt.type fd.name=%fd.name fd.cip=%fd.cip fd.cport=%fd.cport
+    fd.sip=%fd.sip fd.sport=%fd.sport fd.lip=%fd.lip fd.lport=%fd.lport fd.rip=%fd.rip
+    fd.rport=%fd.rport fd.is_server=%fd.is_server evt.args=%evt.args)
+  priority: NOTICE
+  tags: [test]
+"#
+    );
+    let mut loader = rampart_runtime::Loader::new();
+    loader.add_str("tuple.yaml", &rules);
+    let engine = Engine::new(loader.finish().expect("rules"));
+    // this process's own sockets are the subject
+    let src = EbpfSource::start(Options {
+        ignore_self: false,
+        ..Options::default()
+    })
+    .expect("eBPF source starts");
+
+    // (evt.type, client, server) of each connection made
+    let mut made: Vec<(&str, SocketAddr, SocketAddr)> = Vec::new();
+    let hosts: [std::net::IpAddr; 2] = [Ipv4Addr::LOCALHOST.into(), Ipv6Addr::LOCALHOST.into()];
+    let mut keep = Vec::new();
+    for host in hosts {
+        let Ok(listener) = TcpListener::bind((host, 0)) else {
+            assert!(host.is_ipv6(), "cannot listen on {host}");
+            eprintln!("no {host} on this host: IPv6 not checked");
+            continue;
+        };
+        let server = listener.local_addr().expect("getsockname of the listener");
+        // std's accept is accept4
+        let client = TcpStream::connect(server).expect("connect");
+        let local = client.local_addr().expect("getsockname of the client");
+        let (accepted, peer) = listener.accept().expect("accept4");
+        assert_eq!(peer, local);
+        made.push(("connect", local, server));
+        made.push(("accept4", local, server));
+        keep.push(accepted);
+        keep.push(client);
+        // plain accept(2), with a sockaddr buffer as callers do
+        let client = TcpStream::connect(server).expect("second connect");
+        let local = client
+            .local_addr()
+            .expect("getsockname of the second client");
+        let mut sa: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // SAFETY: sa and len are ours and sized for any address.
+        let fd = unsafe {
+            libc::accept(
+                listener.as_raw_fd(),
+                (&raw mut sa).cast::<libc::sockaddr>(),
+                &mut len,
+            )
+        };
+        assert!(fd >= 0, "accept: {}", std::io::Error::last_os_error());
+        // SAFETY: fd is the descriptor accept just returned, owned by nobody else.
+        keep.push(unsafe { <TcpStream as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+        keep.push(client);
+        made.push(("connect", local, server));
+        made.push(("accept", local, server));
+    }
+
+    let mut alerts: Vec<Alert> = Vec::new();
+    let mut events: Vec<SyscallEvent> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alerts.len() < made.len() {
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            break;
+        };
+        match src.events().recv_timeout(left) {
+            Ok(ev) if ev.proc.pid == me && ev.fd.is_some() => {
+                alerts.extend(engine.process(&*ev));
+                events.push(*ev);
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    drop(keep);
+    eprintln!("stats {:?}", src.stats());
+    let text = |a: &Alert, k: &str| -> String {
+        match a.output_fields.get(k) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        }
+    };
+    for (kind, client, server) in &made {
+        let (cip, cport) = (client.ip().to_string(), client.port());
+        let (sip, sport) = (server.ip().to_string(), server.port());
+        // the client's end identifies the connection (its ephemeral port is unique)
+        let Some(a) = alerts
+            .iter()
+            .find(|a| text(a, "evt.type") == *kind && text(a, "fd.cport") == cport.to_string())
+        else {
+            panic!(
+                "no {kind} of {client} -> {server}; alerts: {:#?}",
+                alerts.iter().map(|a| &a.output).collect::<Vec<_>>()
+            );
+        };
+        eprintln!("{}", a.output);
+        let name = format!("{cip}:{cport}->{sip}:{sport}");
+        assert_eq!(text(a, "fd.name"), name, "{}", a.output);
+        assert_eq!(text(a, "fd.cip"), cip, "{}", a.output);
+        assert_eq!(text(a, "fd.sip"), sip, "{}", a.output);
+        assert_eq!(text(a, "fd.sport"), sport.to_string(), "{}", a.output);
+        let server_side = *kind != "connect";
+        assert_eq!(
+            text(a, "fd.is_server"),
+            server_side.to_string(),
+            "{}",
+            a.output
+        );
+        // local and remote ends follow the side
+        let (lip, lport, rip, rport) = if server_side {
+            (&sip, sport, &cip, cport)
+        } else {
+            (&cip, cport, &sip, sport)
+        };
+        assert_eq!(
+            (
+                text(a, "fd.lip"),
+                text(a, "fd.lport"),
+                text(a, "fd.rip"),
+                text(a, "fd.rport")
+            ),
+            (
+                lip.clone(),
+                lport.to_string(),
+                rip.clone(),
+                rport.to_string()
+            ),
+            "{}",
+            a.output
+        );
+        assert!(
+            text(a, "evt.args").contains(&format!("tuple={name}")),
+            "{}",
+            a.output
+        );
+    }
+    // the raw event agrees with the rendering
+    let connect = events
+        .iter()
+        .filter_map(|e| e.fd.as_ref().filter(|_| e.evt_type == "connect"))
+        .find(|f| f.cport == i64::from(made[0].1.port()))
+        .expect("the first connect event");
+    assert_eq!(
+        (connect.cip.as_str(), connect.sip.as_str()),
+        ("127.0.0.1", "127.0.0.1")
+    );
+    assert_eq!(connect.sport, i64::from(made[0].2.port()));
+}

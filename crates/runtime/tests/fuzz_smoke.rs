@@ -63,4 +63,42 @@ proptest! {
     fn cri_answers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         fuzzing::fuzz_cri_responses(&bytes);
     }
+
+    /// The verbose `info` JSON (`container.privileged`): mutated containerd documents.
+    #[test]
+    fn cri_info_documents_never_panic(cut in 0usize..120, insert in "[ -~]{0,8}") {
+        let mut doc = r#"{"config":{"linux":{"security_context":{"privileged":true}}},"privileged":false}"#
+            .to_string();
+        let cut = cut.min(doc.len());
+        doc.insert_str(cut, &insert);
+        fuzzing::fuzz_cri_responses(doc.as_bytes());
+        let _ = rampart_runtime::sources::ebpf::cri::privileged_in_json(&doc);
+    }
+}
+
+/// The fuzz corpus's verbose ContainerStatus seed decodes to a privileged container.
+#[cfg(all(target_os = "linux", feature = "ebpf"))]
+#[test]
+fn the_verbose_status_seed_is_a_privileged_container() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/corpus/cri_responses/verbose-info-privileged"
+    );
+    let data = std::fs::read(path).expect("seed");
+    fuzzing::fuzz_cri_responses(&data);
+    let mut bodies: [&[u8]; 4] = [&[]; 4];
+    let mut rest = &data[..];
+    for body in bodies.iter_mut().take(3) {
+        let i = rest
+            .windows(2)
+            .position(|w| w == [0xff, 0xfe])
+            .expect("marker");
+        *body = &rest[..i];
+        rest = &rest[i + 2..];
+    }
+    bodies[3] = rest;
+    let found = rampart_runtime::sources::ebpf::cri::decode_responses(bodies)
+        .expect("decodes")
+        .expect("a container");
+    assert!(found.container.privileged);
 }

@@ -748,20 +748,44 @@ fn fill_args(
                 fd.l4proto.push_str(l4proto.as_deref().unwrap_or("tcp"));
                 fd.is_server = server;
                 fd.connected = raw.ret >= 0;
+                // the socket's own end, read by the kernel side from its `struct sock` (connect:
+                // the client; accept: the server); bind's address is already the local one
+                let local = if kind == "unix" || !(accept || ev.evt_type == "connect") {
+                    None
+                } else {
+                    sockaddr(raw.s1).filter(|(_, _, k)| matches!(*k, "ipv4" | "ipv6"))
+                };
+                let both = local.is_some();
                 if kind == "unix" {
                     fd.name = ip;
                 } else if accept {
-                    // the peer is the client (Falco: `fd.cip`, `fd.cport`)
+                    // the peer is the client (Falco: `fd.cip`, `fd.cport`), we are the server
                     fd.cip = ip;
                     fd.cport = port;
+                    if let Some((lip, lport, _)) = local {
+                        fd.sip = lip;
+                        fd.sport = lport;
+                    }
                 } else {
                     fd.sip = ip;
                     fd.sport = port;
                     if !server {
-                        fd.cip.push_str("0.0.0.0");
+                        match local {
+                            Some((lip, lport, _)) => {
+                                fd.cip = lip;
+                                fd.cport = lport;
+                            }
+                            None => fd.cip.push_str("0.0.0.0"),
+                        }
                     }
                 }
-                if accept {
+                if both {
+                    // Falco's socket tuple: client -> server
+                    args.num(
+                        "tuple",
+                        format_args!("{}:{}->{}:{}", fd.cip, fd.cport, fd.sip, fd.sport),
+                    );
+                } else if accept {
                     args.num("tuple", format_args!("{}:{}", fd.cip, fd.cport));
                 } else {
                     args.num("tuple", format_args!("{}:{}", fd.sip, fd.sport));
@@ -1206,6 +1230,114 @@ mod tests {
             ("newprog", vec!["-x".to_string()])
         );
         assert_eq!(ev.args[0], ("pid".to_string(), "1".to_string()));
+    }
+
+    /// A sockaddr_in (28 bytes, as the kernel side writes the local end into s1).
+    fn sin(ip: [u8; 4], port: u16) -> Vec<u8> {
+        let mut b = vec![0u8; 28];
+        b[..2].copy_from_slice(&2u16.to_ne_bytes());
+        b[2..4].copy_from_slice(&port.to_be_bytes());
+        b[4..8].copy_from_slice(&ip);
+        b
+    }
+
+    /// A sockaddr_in6 (28 bytes).
+    fn sin6(ip: std::net::Ipv6Addr, port: u16) -> Vec<u8> {
+        let mut b = vec![0u8; 28];
+        b[..2].copy_from_slice(&10u16.to_ne_bytes());
+        b[2..4].copy_from_slice(&port.to_be_bytes());
+        b[8..24].copy_from_slice(&ip.octets());
+        b
+    }
+
+    fn tuple(ev: &SyscallEvent) -> (String, i64, String, i64, bool) {
+        let fd = ev.fd.as_ref().expect("fd");
+        (
+            fd.cip.clone(),
+            fd.cport,
+            fd.sip.clone(),
+            fd.sport,
+            fd.is_server,
+        )
+    }
+
+    #[test]
+    fn connect_and_accept_carry_both_ends_of_the_socket() {
+        let (local, server) = (sin([127, 0, 0, 1], 40001), sin([127, 0, 0, 1], 8080));
+        // connect: the local end is the client, the argument the server
+        let ev = decoded(42, 0, [5, 0, 0, 0, 0, 0], &local, &server, [0; 3]);
+        assert_eq!(
+            tuple(&ev),
+            ("127.0.0.1".into(), 40001, "127.0.0.1".into(), 8080, false)
+        );
+        assert_eq!(arg(&ev, "tuple"), "127.0.0.1:40001->127.0.0.1:8080");
+        // a non-blocking connect in progress has its local port already
+        let ev = decoded(42, -115, [5, 0, 0, 0, 0, 0], &local, &server, [0; 3]);
+        assert_eq!(tuple(&ev).1, 40001);
+        // accept (and accept4): the peer is the client, the local end the server
+        let peer = sin([10, 1, 2, 3], 51000);
+        for nr in [43, 288] {
+            let ev = decoded(nr, 7, [3, 0, 0, 0, 0, 0], &server, &peer, [0; 3]);
+            assert_eq!(
+                tuple(&ev),
+                ("10.1.2.3".into(), 51000, "127.0.0.1".into(), 8080, true)
+            );
+            assert_eq!(arg(&ev, "tuple"), "10.1.2.3:51000->127.0.0.1:8080");
+            assert_eq!(ev.fd.as_ref().map(|f| f.num), Some(7));
+        }
+        // IPv6 on both ends
+        let lo6 = std::net::Ipv6Addr::LOCALHOST;
+        let ev = decoded(
+            42,
+            0,
+            [5, 0, 0, 0, 0, 0],
+            &sin6(lo6, 40002),
+            &sin6(lo6, 8443),
+            [0; 3],
+        );
+        assert_eq!(tuple(&ev), ("::1".into(), 40002, "::1".into(), 8443, false));
+        assert_eq!(ev.fd.as_ref().map(|f| f.kind.as_str()), Some("ipv6"));
+    }
+
+    #[test]
+    fn a_socket_without_its_local_end_keeps_the_placeholders() {
+        let server = sin([127, 0, 0, 1], 8080);
+        // no local end (the kernel could not read the socket): Falco's unknown client
+        let ev = decoded(42, 0, [5, 0, 0, 0, 0, 0], b"", &server, [0; 3]);
+        assert_eq!(
+            tuple(&ev),
+            ("0.0.0.0".into(), 0, "127.0.0.1".into(), 8080, false)
+        );
+        assert_eq!(arg(&ev, "tuple"), "127.0.0.1:8080");
+        // an accept without it has only the client
+        let peer = sin([10, 1, 2, 3], 51000);
+        let ev = decoded(43, 7, [3, 0, 0, 0, 0, 0], b"", &peer, [0; 3]);
+        assert_eq!(
+            tuple(&ev),
+            ("10.1.2.3".into(), 51000, String::new(), 0, true)
+        );
+        // garbage or a unix family in s1 is no local end; short s1 neither
+        for junk in [&[0xffu8; 28][..], &sin([1, 2, 3, 4], 1)[..7], &{
+            let mut u = vec![0u8; 28];
+            u[..2].copy_from_slice(&1u16.to_ne_bytes());
+            u
+        }] {
+            let ev = decoded(42, 0, [5, 0, 0, 0, 0, 0], junk, &server, [0; 3]);
+            assert_eq!(tuple(&ev).0, "0.0.0.0", "{junk:?}");
+        }
+        // bind's address is the local one already: s1 is not read
+        let ev = decoded(
+            49,
+            0,
+            [5, 0, 0, 0, 0, 0],
+            &sin([9, 9, 9, 9], 9),
+            &server,
+            [0; 3],
+        );
+        assert_eq!(
+            tuple(&ev),
+            (String::new(), 0, "127.0.0.1".into(), 8080, true)
+        );
     }
 
     #[test]

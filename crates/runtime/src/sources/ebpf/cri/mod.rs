@@ -229,18 +229,30 @@ impl Client {
                 Err(e) => Err(e),
             };
         };
-        let status = match conn
-            .unary::<_, ContainerStatusResponse>(
-                &format!("{RUNTIME}ContainerStatus"),
-                &ContainerStatusRequest {
-                    container_id: listed.id.clone(),
-                    verbose: false,
-                },
-                MAX_RESPONSE,
-            )
-            .await
-        {
-            Ok(r) => r.status,
+        // verbose for `container.privileged` (in the runtime's `info` document only); a runtime
+        // that cannot build that document is asked again without it
+        let mut answer = Err(not_found());
+        for verbose in [true, false] {
+            answer = conn
+                .unary::<_, ContainerStatusResponse>(
+                    &format!("{RUNTIME}ContainerStatus"),
+                    &ContainerStatusRequest {
+                        container_id: listed.id.clone(),
+                        verbose,
+                    },
+                    MAX_RESPONSE,
+                )
+                .await;
+            match &answer {
+                Ok(_)
+                | Err(CriError::Status {
+                    code: NOT_FOUND, ..
+                }) => break,
+                Err(_) => {}
+            }
+        }
+        let (status, privileged) = match answer {
+            Ok(r) => (r.status, privileged_in(&r.info)),
             Err(CriError::Status {
                 code: NOT_FOUND, ..
             }) => return Err(not_found()),
@@ -283,18 +295,51 @@ impl Client {
             .ok()
             .and_then(|r| r.image)
         };
-        Ok(to_model(
+        let mut found = to_model(
             self.kind(),
             &listed,
             status.as_ref(),
             sandbox.as_ref(),
             image.as_ref(),
-        ))
+        );
+        found.container.privileged = privileged;
+        Ok(found)
     }
 }
 
+/// The largest verbose `info` document parsed for `container.privileged` (bytes); a larger one
+/// counts as not privileged. containerd's (with the whole OCI spec) is a few tens of KiB.
+pub const MAX_INFO: usize = 1 << 20;
+
+/// `container.privileged` from `ContainerStatus`'s verbose `info` map: its `info` JSON document,
+/// read where libsinsp reads it — containerd's CRI config (`config.linux.security_context.
+/// privileged`, older releases under `runtimeSpec.linux`), CRI-O's top-level `privileged`. False
+/// when the document is missing, larger than [`MAX_INFO`], malformed or not a boolean there.
+pub fn privileged_in(info: &std::collections::HashMap<String, String>) -> bool {
+    info.get("info").is_some_and(|doc| privileged_in_json(doc))
+}
+
+/// [`privileged_in`] of one `info` JSON document.
+pub fn privileged_in_json(doc: &str) -> bool {
+    if doc.len() > MAX_INFO {
+        return false;
+    }
+    // serde_json bounds nesting (128 levels): no deep-recursion overflow on hostile input
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(doc) else {
+        return false;
+    };
+    [
+        "/runtimeSpec/linux/security_context/privileged",
+        "/config/linux/security_context/privileged",
+        "/privileged",
+    ]
+    .iter()
+    .find_map(|p| v.pointer(p).and_then(serde_json::Value::as_bool))
+    .unwrap_or(false)
+}
+
 /// Decodes four framed gRPC response bodies (as a runtime would send them: `ListContainers`,
-/// `ContainerStatus`, `PodSandboxStatus`, `ImageStatus`) and maps them as [`Client::lookup`]
+/// `ContainerStatus` (verbose: its `info` gives `container.privileged`), `PodSandboxStatus`, `ImageStatus`) and maps them as [`Client::lookup`]
 /// does — the whole path of untrusted bytes from the socket to the model, for fuzzing and tests.
 pub fn decode_responses(bodies: [&[u8]; 4]) -> Result<Option<Found>, CriError> {
     let list: ListContainersResponse = grpc::unframe("ListContainers", bodies[0])?;
@@ -306,13 +351,15 @@ pub fn decode_responses(bodies: [&[u8]; 4]) -> Result<Option<Found>, CriError> {
     let Some(listed) = list.containers.first() else {
         return Ok(sandbox.as_ref().map(|s| sandbox_model("containerd", s)));
     };
-    Ok(Some(to_model(
+    let mut found = to_model(
         "containerd",
         listed,
         status.status.as_ref(),
         sandbox.as_ref(),
         image.and_then(|i| i.image).as_ref(),
-    )))
+    );
+    found.container.privileged = privileged_in(&status.info);
+    Ok(Some(found))
 }
 
 /// `container.type` for a runtime name (`Version`), else guessed from the socket's path.
@@ -390,6 +437,7 @@ fn to_model(
         image_tag: tag,
         image_digest: digest.to_string(),
         kind: kind.to_string(),
+        // from the verbose status's `info` (`privileged_in`), set by the callers
         privileged: false,
         mounts: status.map_or_else(Vec::new, |s| s.mounts.iter().map(mount).collect()),
         start_ts: status.map_or(0, |s| {
@@ -598,6 +646,7 @@ mod tests {
             }),
             grpc::frame(&ContainerStatusResponse {
                 status: Some(status.clone()),
+                info: Default::default(),
             }),
             grpc::frame(&PodSandboxStatusResponse {
                 status: Some(sandbox.clone()),
@@ -660,6 +709,102 @@ mod tests {
                 ("tier".into(), "front".into())
             ]
         );
+    }
+
+    /// containerd's verbose `info` (shape of its CRI plugin's `containerInfo`: the CRI
+    /// `ContainerConfig` as Go's encoding/json writes it, `omitempty` dropping a false flag).
+    fn containerd_info(privileged: Option<bool>) -> String {
+        let sc = match privileged {
+            Some(p) => format!(r#"{{"privileged":{p},"namespace_options":{{"pid":1}}}}"#),
+            None => r#"{"namespace_options":{"pid":1}}"#.into(),
+        };
+        format!(
+            r#"{{"sandboxID":"{ID}","pid":4242,"removing":false,"snapshotKey":"{ID}",
+            "snapshotter":"overlayfs","runtimeType":"io.containerd.runc.v2","runtimeOptions":{{}},
+            "config":{{"metadata":{{"name":"web"}},"image":{{"image":"sha256:aa"}},
+            "command":["/bin/sh"],"linux":{{"resources":{{}},"security_context":{sc}}}}},
+            "runtimeSpec":{{"ociVersion":"1.1.0","process":{{"user":{{"uid":0,"gid":0}}}},
+            "linux":{{"namespaces":[{{"type":"pid"}}],"maskedPaths":["/proc/kcore"]}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn privileged_comes_from_the_verbose_info_of_containerd_and_cri_o() {
+        // containerd: config.linux.security_context.privileged
+        assert!(privileged_in_json(&containerd_info(Some(true))));
+        assert!(!privileged_in_json(&containerd_info(Some(false))));
+        assert!(!privileged_in_json(&containerd_info(None)));
+        // CRI-O: its own document, the flag at the top
+        let crio = |p: bool| {
+            format!(
+                r#"{{"sandboxID":"{ID}","pid":77,"runtimeSpec":{{"ociVersion":"1.0.2",
+                "linux":{{"maskedPaths":[]}}}},"privileged":{p}}}"#
+            )
+        };
+        assert!(privileged_in_json(&crio(true)));
+        assert!(!privileged_in_json(&crio(false)));
+        // older containerd releases: in the runtime spec's linux section
+        assert!(privileged_in_json(
+            r#"{"runtimeSpec":{"linux":{"security_context":{"privileged":true}}}}"#
+        ));
+        // read from the map's `info` key only
+        let map = |k: &str, v: String| labels(&[(k, v.as_str())]);
+        assert!(privileged_in(&map("info", containerd_info(Some(true)))));
+        assert!(!privileged_in(&map("other", containerd_info(Some(true)))));
+        assert!(!privileged_in(&Default::default()));
+    }
+
+    #[test]
+    fn a_malformed_or_oversized_info_is_not_privileged() {
+        for doc in [
+            "",
+            "not json",
+            "{",
+            r#"{"privileged":"true"}"#,
+            r#"{"privileged":1}"#,
+            r#"{"config":{"linux":{"security_context":{"privileged":null}}}}"#,
+            r#"{"config":{"linux":[true]}}"#,
+            r#"[{"privileged":true}]"#,
+            "\u{0}\u{ff}",
+        ] {
+            assert!(!privileged_in_json(doc), "{doc}");
+        }
+        // nesting deeper than serde_json's limit is an error, not a stack overflow
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(!privileged_in_json(&deep));
+        // over MAX_INFO: not parsed
+        let mut big = r#"{"privileged":true,"pad":""#.to_string();
+        big.push_str(&"x".repeat(MAX_INFO));
+        big.push_str(r#""}"#);
+        assert!(!privileged_in_json(&big));
+        // the whole path from framed bytes: a privileged container's status
+        let listed = ListedContainer {
+            id: ID.into(),
+            ..Default::default()
+        };
+        let list = grpc::frame(&ListContainersResponse {
+            containers: vec![listed],
+        });
+        let status = |doc: String| {
+            grpc::frame(&ContainerStatusResponse {
+                status: Some(ContainerStatus {
+                    id: ID.into(),
+                    ..Default::default()
+                }),
+                info: labels(&[("info", doc.as_str())]),
+            })
+        };
+        let found = |doc: String| {
+            let st = status(doc);
+            decode_responses([&list[..], &st[..], b"", b""])
+                .expect("decodes")
+                .expect("a container")
+                .container
+                .privileged
+        };
+        assert!(found(containerd_info(Some(true))));
+        assert!(!found(containerd_info(None)));
+        assert!(!found("{\"privileged\":tru".into()));
     }
 
     #[test]

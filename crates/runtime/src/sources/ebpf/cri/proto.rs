@@ -79,6 +79,9 @@ pub struct ContainerStatusRequest {
 pub struct ContainerStatusResponse {
     #[prost(message, optional, tag = "1")]
     pub status: Option<ContainerStatus>,
+    /// Verbose only: runtime-specific documents; containerd and CRI-O put a JSON one under `info`.
+    #[prost(map = "string, string", tag = "2")]
+    pub info: HashMap<String, String>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
