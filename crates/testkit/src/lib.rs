@@ -9,7 +9,7 @@ pub mod moto;
 pub mod registry;
 pub mod token;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// True when running under CI (`CI=true`), where nothing may be skipped.
 pub fn in_ci() -> bool {
