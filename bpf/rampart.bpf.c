@@ -30,6 +30,7 @@ static __always_inline int watched(__u64 id)
 	switch (id) {
 	case NR_open: case NR_openat: case NR_openat2: case NR_creat:
 	case NR_connect: case NR_accept: case NR_accept4: case NR_bind: case NR_listen:
+	case NR_sendto: case NR_sendmsg:
 	case NR_ptrace: case NR_setuid: case NR_setgid: case NR_setresuid: case NR_setresgid:
 	case NR_mount: case NR_unlink: case NR_unlinkat: case NR_rename: case NR_renameat:
 	case NR_renameat2: case NR_chmod: case NR_fchmodat: case NR_chown: case NR_fchownat:
@@ -84,6 +85,7 @@ static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
 	e->s2[0] = 0;
 	e->s1_len = 0;
 	e->s2_len = 0;
+	e->env_len = 0;
 }
 
 static __always_inline int str_arg_index(__u64 id, int which)
@@ -116,29 +118,35 @@ static __always_inline int str_arg_index(__u64 id, int which)
 #define AF_INET6 10
 #define EINPROGRESS 115
 
-// The local address and port of the socket behind descriptor `fd` of the current process into
-// e->s1 (a struct local_sockaddr): task->files->fdt->fd[fd] (bounded by max_fds)->private_data as
-// a struct socket (checked: its `file` points back) -> sk. Probe reads only: nothing here waits,
-// and a descriptor closed or replaced meanwhile leaves s1 empty (or names the new socket).
-static __always_inline void local_sockaddr(struct event *e, long fd)
+// The socket behind descriptor `fd` of the current process: task->files->fdt->fd[fd] (bounded by
+// max_fds)->private_data as a struct socket (checked: its `file` points back) -> sk. Probe reads
+// only: nothing here waits, and a descriptor closed or replaced meanwhile gives NULL (or the new
+// socket).
+static __always_inline struct sock *sock_of_fd(long fd)
 {
 	if (fd < 0)
-		return;
+		return NULL;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	if (!fdt)
-		return;
+		return NULL;
 	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
 	if ((unsigned long)fd >= max_fds)
-		return;
+		return NULL;
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = NULL;
 	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return;
+		return NULL;
 	struct socket *sock = BPF_CORE_READ(file, private_data);
 	if (!sock || BPF_CORE_READ(sock, file) != file)
-		return; // not a socket
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+		return NULL; // not a socket
+	return BPF_CORE_READ(sock, sk);
+}
+
+// The local address and port of `sk` (with its type, protocol and state) into e->s1 as a struct
+// local_sockaddr; s1 stays empty for a socket that is not inet.
+static __always_inline void put_local(struct event *e, struct sock *sk)
+{
 	if (!sk)
 		return;
 	struct local_sockaddr la = {};
@@ -152,8 +160,32 @@ static __always_inline void local_sockaddr(struct event *e, long fd)
 	} else {
 		return;
 	}
+	la.sk_type = BPF_CORE_READ(sk, sk_type);
+	la.sk_protocol = BPF_CORE_READ(sk, sk_protocol);
+	la.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	__builtin_memcpy(e->s1, &la, sizeof(la));
 	e->s1_len = sizeof(la);
+}
+
+// The peer address and port of `sk` into e->s2 in the sockaddr layout (28 bytes, as an address
+// argument): for an accept given no address buffer.
+static __always_inline void put_peer(struct event *e, struct sock *sk)
+{
+	if (!sk)
+		return;
+	struct local_sockaddr pa = {};
+	pa.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	pa.port = BPF_CORE_READ(sk, __sk_common.skc_dport); // network order already
+	if (pa.family == AF_INET) {
+		pa.v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	} else if (pa.family == AF_INET6) {
+		if (bpf_core_read(&pa.v6, sizeof(pa.v6), &sk->__sk_common.skc_v6_daddr))
+			return;
+	} else {
+		return;
+	}
+	__builtin_memcpy(e->s2, &pa, 28);
+	e->s2_len = 28;
 }
 
 // Emits the event of watched syscall `id` that returned `ret`, with its arguments from the user
@@ -172,6 +204,23 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 	args[3] = regs->r10;
 	args[4] = regs->r8;
 	args[5] = regs->r9;
+	// sendto/sendmsg: only calls naming a destination (sendto's dest_addr, sendmsg's
+	// msghdr.msg_name) give an event; the others (the hot path of connected sockets) return here
+	void *dest = NULL;
+	long dest_len = 0;
+	if (id == NR_sendto) {
+		dest = (void *)args[4];
+		dest_len = (int)args[5];
+		if (!dest)
+			return 0;
+	} else if (id == NR_sendmsg) {
+		struct user_msghdr mh = {};
+		// msg_name and msg_namelen lead the struct: read only them
+		if (!args[1] || bpf_probe_read_user(&mh, 16, (void *)args[1]) || !mh.msg_name)
+			return 0;
+		dest = mh.msg_name;
+		dest_len = mh.msg_namelen;
+	}
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_drop();
@@ -212,11 +261,23 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 			e->s2_len = 28;
 		}
 	}
+	if (dest) {
+		// sendto/sendmsg: the destination (up to 28 bytes) into s2, the socket's end into s1
+		if (dest_len > 28)
+			dest_len = 28;
+		if (dest_len > 0 && bpf_probe_read_user(e->s2, dest_len & 31, dest) == 0)
+			e->s2_len = dest_len;
+		put_local(e, sock_of_fd((int)args[0]));
+	}
 	// the local end: the client of a connect, the server of an accept (s1 is unused by them)
-	if (id == NR_connect && (ret == 0 || ret == -EINPROGRESS))
-		local_sockaddr(e, (int)args[0]);
-	else if ((id == NR_accept || id == NR_accept4) && ret >= 0)
-		local_sockaddr(e, ret);
+	if (id == NR_connect && (ret == 0 || ret == -EINPROGRESS)) {
+		put_local(e, sock_of_fd((int)args[0]));
+	} else if ((id == NR_accept || id == NR_accept4) && ret >= 0) {
+		struct sock *sk = sock_of_fd(ret);
+		put_local(e, sk);
+		if (!args[1])
+			put_peer(e, sk); // no address buffer: the peer from the socket
+	}
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
@@ -236,6 +297,8 @@ WATCH(creat, NR_creat)
 WATCH(connect, NR_connect)
 WATCH(accept, NR_accept)
 WATCH(accept4, NR_accept4)
+WATCH(sendto, NR_sendto)
+WATCH(sendmsg, NR_sendmsg)
 WATCH(bind, NR_bind)
 WATCH(listen, NR_listen)
 WATCH(ptrace, NR_ptrace)
@@ -289,29 +352,96 @@ int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 	return emit_syscall(regs, id, ret);
 }
 
+// Inode time fields of older kernels (CO-RE flavors): `i_ctime`/`i_mtime` (struct timespec64)
+// before 6.6/6.7, `__i_ctime`/`__i_mtime` until 6.10; 6.11 and later have `i_ctime_sec` and
+// `i_ctime_nsec` (and the same for mtime), as the vmlinux.h here.
+struct inode___pre66 {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___pre611 {
+	struct timespec64 __i_ctime;
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+
+#define NSEC(sec, nsec) ((__u64)(sec) * 1000000000ULL + (__u64)(nsec))
+
+static __always_inline __u64 inode_ctime(struct inode *ino)
+{
+	if (bpf_core_field_exists(ino->i_ctime_sec))
+		return NSEC(BPF_CORE_READ(ino, i_ctime_sec), BPF_CORE_READ(ino, i_ctime_nsec));
+	struct inode___pre611 *mid = (void *)ino;
+	if (bpf_core_field_exists(mid->__i_ctime))
+		return NSEC(BPF_CORE_READ(mid, __i_ctime.tv_sec), BPF_CORE_READ(mid, __i_ctime.tv_nsec));
+	struct inode___pre66 *old = (void *)ino;
+	if (bpf_core_field_exists(old->i_ctime))
+		return NSEC(BPF_CORE_READ(old, i_ctime.tv_sec), BPF_CORE_READ(old, i_ctime.tv_nsec));
+	return 0;
+}
+
+static __always_inline __u64 inode_mtime(struct inode *ino)
+{
+	if (bpf_core_field_exists(ino->i_mtime_sec))
+		return NSEC(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec));
+	struct inode___pre611 *mid = (void *)ino;
+	if (bpf_core_field_exists(mid->__i_mtime))
+		return NSEC(BPF_CORE_READ(mid, __i_mtime.tv_sec), BPF_CORE_READ(mid, __i_mtime.tv_nsec));
+	struct inode___pre66 *old = (void *)ino;
+	if (bpf_core_field_exists(old->i_mtime))
+		return NSEC(BPF_CORE_READ(old, i_mtime.tv_sec), BPF_CORE_READ(old, i_mtime.tv_nsec));
+	return 0;
+}
+
 SEC("tracepoint/sched/sched_process_exec")
 int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
+	struct exec_event *x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
+	if (!x) {
 		count_drop();
 		return 0;
 	}
+	struct event *e = &x->e;
 	fill_header(e, KIND_EXEC, NR_execve);
 	e->ret = 0;
 	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
 	long n = bpf_probe_read_kernel_str(e->s1, sizeof(e->s1), (void *)ctx + off);
 	e->s1_len = n > 0 ? n : 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
-	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
 	unsigned long len = end - start;
 	e->args[0] = len;
 	if (len > sizeof(e->s2))
 		len = sizeof(e->s2);
 	if (len > 0 && bpf_probe_read_user(e->s2, len, (void *)start) == 0)
 		e->s2_len = len;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	// the environment, as argv (the kernel copied both onto the new stack: the pages are there)
+	start = BPF_CORE_READ(mm, env_start);
+	end = BPF_CORE_READ(mm, env_end);
+	len = end - start;
+	e->args[1] = len;
+	if (len > ENV_MAX)
+		len = ENV_MAX;
+	if (len > 0 && bpf_probe_read_user(x->env, len, (void *)start) == 0)
+		e->env_len = len;
+	// the executable's inode: number, ctime and mtime
+	struct inode *ino = BPF_CORE_READ(mm, exe_file, f_inode);
+	e->args[2] = 0;
+	e->args[3] = 0;
+	e->args[4] = 0;
+	if (ino) {
+		e->args[2] = BPF_CORE_READ(ino, i_ino);
+		e->args[3] = inode_ctime(ino);
+		e->args[4] = inode_mtime(ino);
+	}
+	// start of the init process of the pid namespace the process's children get (the one it
+	// runs in, unless it unshared CLONE_NEWPID without forking)
+	struct pid_namespace *ns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children);
+	struct task_struct *reaper = ns ? BPF_CORE_READ(ns, child_reaper) : NULL;
+	e->args[5] = reaper ? BPF_CORE_READ(reaper, start_boottime) : 0;
+	bpf_ringbuf_submit(x, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #define KIND_EXIT 4
 
 #define STR_MAX 512
+// Environment bytes an exec record carries (after the common record; `struct exec_event`).
+#define ENV_MAX 4096
 
 // x86_64 syscall numbers.
 #define NR_open 2
@@ -16,6 +18,8 @@
 #define NR_socket 41
 #define NR_connect 42
 #define NR_accept 43
+#define NR_sendto 44
+#define NR_sendmsg 46
 #define NR_bind 49
 #define NR_listen 50
 #define NR_clone 56
@@ -62,17 +66,25 @@
 #define NR_openat2 437
 
 // Local end of a socket, in the layout of the kernel's sockaddr_in / sockaddr_in6 (family in host
-// order, port in network order; IPv4 address at byte 4, IPv6 address at byte 8). For connect and
-// accept/accept4 (connect: success or EINPROGRESS; accept: success) `s1` holds one, read from the
-// socket's `struct sock` (skc_rcv_saddr / skc_v6_rcv_saddr, skc_num) at exit, and `s1_len` is
-// sizeof(struct local_sockaddr); `s2` holds the sockaddr argument (connect: the server; accept: the
-// peer). s1_len stays 0 when the socket could not be read (a non-inet family, a closed descriptor).
+// order, port in network order; IPv4 address at byte 4, IPv6 address at byte 8), followed by the
+// socket's type, protocol and state. For connect and accept/accept4 (connect: success or
+// EINPROGRESS; accept: success) and for sendto/sendmsg with a destination address, `s1` holds
+// one, read from the socket's `struct sock` (skc_rcv_saddr / skc_v6_rcv_saddr, skc_num, sk_type,
+// sk_protocol, skc_state) at exit, and `s1_len` is sizeof(struct local_sockaddr); `s2` holds the
+// sockaddr argument (connect: the server; accept: the peer, or when accept was given no address
+// buffer the peer read from the socket (skc_daddr / skc_v6_daddr, skc_dport) in the same layout;
+// sendto/sendmsg: the destination). s1_len stays 0 when the socket could not be read (a non-inet
+// family, a closed descriptor).
 struct local_sockaddr {
 	__u16 family;
 	__u16 port;
 	__u32 v4; // sockaddr_in6: flowinfo (0)
 	__u8 v6[16];
 	__u32 scope_id;
+	__u16 sk_type;     // SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3
+	__u16 sk_protocol; // IPPROTO_TCP 6, IPPROTO_UDP 17, ...
+	__u8 state;        // skc_state: 1 (TCP_ESTABLISHED) for a connected socket, UDP included
+	__u8 _pad[3];
 };
 
 struct event {
@@ -87,7 +99,7 @@ struct event {
 	__u32 tty;
 	__u32 s1_len;
 	__u32 s2_len;
-	__u32 _pad;
+	__u32 env_len; // exec records: bytes of `env` filled
 	__s64 nr;
 	__s64 ret;
 	__u64 ts;
@@ -100,6 +112,17 @@ struct event {
 	__u64 cap_effective;
 	__u64 cap_permitted;
 	__u64 cap_inheritable;
+};
+
+// An exec record (KIND_EXEC): the common record, then the environment block of the new image
+// (`mm->env_start..env_end`, NUL-separated, cut at ENV_MAX bytes; `e.env_len` bytes filled and
+// `e.args[1]` the whole length). Its other exec values live in `e.args`: [0] length of the argv
+// block (`e.s2` holds its first STR_MAX bytes), [2] inode number of the executable, [3] its
+// ctime and [4] its mtime (ns since the epoch), [5] start of the pid namespace's init process
+// (CLOCK_BOOTTIME ns; 0 when unknown).
+struct exec_event {
+	struct event e;
+	char env[ENV_MAX];
 };
 
 #endif

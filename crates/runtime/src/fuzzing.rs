@@ -130,7 +130,7 @@ pub fn fuzz_ebpf_record(data: &[u8]) {
     for chunk in data.chunks(raw::EVENT_SIZE) {
         // short pieces are padded so that the decoder sees them too
         let mut rec = chunk.to_vec();
-        rec.resize(raw::EVENT_SIZE, 0);
+        rec.resize(raw::EXEC_SIZE, 0);
         if let Some(r) = raw::parse(&rec) {
             // keep the fuzzer from exec-ing /proc lookups of random pids in a loop
             let r = raw::RawEvent {

@@ -121,6 +121,21 @@ fn dropped_binary_in_container_fires_the_upper_layer_rule() {
     );
     let a = &found[0];
     assert_eq!(a.output_fields["proc.sname"], "sh", "{a:?}");
+    // the output's executable inode times (from the kernel at exec): the binary was written
+    // around the time the process started (process start minus ctime, ns; negative when the
+    // shell that exec'd it was forked before the copy)
+    let int = |k: &str| {
+        a.output_fields[k]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{k}: {a:?}"))
+    };
+    let (ctime, mtime) = (int("proc.exe_ino.ctime"), int("proc.exe_ino.mtime"));
+    assert!(
+        ctime > 1_000_000_000_000_000_000 && mtime > 0 && mtime <= ctime,
+        "{a:?}"
+    );
+    let since = int("proc.exe_ino.ctime_duration_proc_start");
+    assert!(since != 0 && since.abs() < 60_000_000_000, "{a:?}");
 }
 
 /// Fileless execution (falcosecurity event-generator's `syscall.ExecutionFromMemfd`-style

@@ -567,6 +567,25 @@ fn connect_and_accept_carry_both_ends_of_the_socket() {
         keep.push(client);
         made.push(("connect", local, server));
         made.push(("accept", local, server));
+        // accept(2) without an address buffer: the peer is read from the socket
+        let client = TcpStream::connect(server).expect("third connect");
+        let local = client
+            .local_addr()
+            .expect("getsockname of the third client");
+        // SAFETY: a listening socket of ours; NULL address and length are allowed.
+        let fd = unsafe {
+            libc::accept(
+                listener.as_raw_fd(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            )
+        };
+        assert!(fd >= 0, "accept: {}", std::io::Error::last_os_error());
+        // SAFETY: fd is the descriptor accept just returned, owned by nobody else.
+        keep.push(unsafe { <TcpStream as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+        keep.push(client);
+        made.push(("connect", local, server));
+        made.push(("accept", local, server));
     }
 
     let mut alerts: Vec<Alert> = Vec::new();
@@ -659,4 +678,210 @@ fn connect_and_accept_carry_both_ends_of_the_socket() {
         ("127.0.0.1", "127.0.0.1")
     );
     assert_eq!(connect.sport, i64::from(made[0].2.port()));
+}
+
+/// A C program named `ssh`, freshly built (so its inode is new), run with `GLIBC_TUNABLES` in its
+/// environment: UDP `sendto`/`sendmsg` to a TEST-NET-3 address (the packets go nowhere, the
+/// syscalls happen), sends on a connected UDP socket (no destination: no event), and a
+/// non-blocking TCP connect to port 443 of that address; and a program named `curl` run with
+/// `HTTP_PROXY`. Asserts `proc.env`, `proc.exe_ino*`, the sendto/sendmsg descriptors
+/// (`fd.l4proto`, `fd.connected`, `fd.name_changed`) and the rules that fire: Potential Local
+/// Privilege Escalation via Environment Variables Misuse, Program run with disallowed http proxy
+/// env, Disallowed SSH Connection Non Standard Port, and a rule on the stable `outbound` macro.
+#[test]
+fn udp_sends_environment_and_executable_inode() {
+    use std::os::unix::fs::MetadataExt;
+    if !ebpf() {
+        return;
+    }
+    let root =
+        rampart_testkit::shared("testdata/falcosecurity-rules").expect("falcosecurity rules");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let extra = dir.path().join("outbound.yaml");
+    std::fs::write(
+        &extra,
+        r#"
+- rule: UDP outbound e2e
+  desc: the stable outbound macro on a UDP send of the test program
+  condition: outbound and proc.name = ssh and fd.l4proto = udp
+  output: udp outbound (fd.name=%fd.name fd.sport=%fd.sport evt.type=%evt.type)
+  priority: NOTICE
+  tags: [test]
+"#,
+    )
+    .expect("write rule");
+    let files: Vec<_> = [
+        "falco_rules.yaml",
+        "falco-incubating_rules.yaml",
+        "falco-sandbox_rules.yaml",
+    ]
+    .iter()
+    .map(|f| root.join("rules").join(f))
+    .chain([extra])
+    .collect();
+    let (ruleset, _) = rampart_runtime::rules::load(&files).expect("rules load");
+    let engine = Engine::new(ruleset).with_hostname("e2e");
+    let ssh = static_program(
+        dir.path(),
+        "ssh",
+        r#"
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+    struct sockaddr_in d = {0};
+    d.sin_family = AF_INET;
+    d.sin_port = htons(53);
+    inet_pton(AF_INET, "203.0.113.7", &d.sin_addr);
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    sendto(u, "a", 1, 0, (struct sockaddr *)&d, sizeof d);
+    sendto(u, "b", 1, 0, (struct sockaddr *)&d, sizeof d);
+    struct sockaddr_in d2 = d;
+    d2.sin_port = htons(123);
+    struct iovec iov = {"c", 1};
+    struct msghdr m = {0};
+    m.msg_name = &d2;
+    m.msg_namelen = sizeof d2;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    sendmsg(u, &m, 0);
+    int c = socket(AF_INET, SOCK_DGRAM, 0);
+    connect(c, (struct sockaddr *)&d, sizeof d);
+    send(c, "d", 1, 0);
+    struct msghdr m2 = {0};
+    m2.msg_iov = &iov;
+    m2.msg_iovlen = 1;
+    sendmsg(c, &m2, 0);
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    fcntl(t, F_SETFL, O_NONBLOCK);
+    struct sockaddr_in s = d;
+    s.sin_port = htons(443);
+    connect(t, (struct sockaddr *)&s, sizeof s);
+    printf("%d %d\n", u, c);
+    return 0;
+}
+"#,
+    );
+    let curl = dir.path().join("curl");
+    std::fs::copy("/bin/true", &curl).expect("copy true");
+    let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
+    let out = Command::new(&ssh)
+        .env("GLIBC_TUNABLES", "glibc.malloc.mxfast=0")
+        .output()
+        .expect("ssh program runs");
+    let fds = String::from_utf8_lossy(&out.stdout).to_string();
+    let (udp, connected): (i64, i64) = match fds.split_whitespace().collect::<Vec<_>>()[..] {
+        [a, b] => (a.parse().expect("fd"), b.parse().expect("fd")),
+        _ => panic!("program output {fds:?}"),
+    };
+    let curl_child = Command::new(&curl)
+        .env("HTTP_PROXY", "http://203.0.113.7:3128")
+        .status()
+        .expect("curl copy runs");
+    assert!(curl_child.success());
+    let meta = std::fs::metadata(&ssh).expect("stat ssh");
+
+    let (mut events, mut alerts) = (Vec::new(), Vec::new());
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match src.events().recv_timeout(left) {
+            Ok(ev) if matches!(ev.proc.name.as_str(), "ssh" | "curl") => {
+                alerts.extend(engine.process(&*ev));
+                events.push(*ev);
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    // rule names only: two of the outputs hold the environment (%proc.env)
+    for a in &alerts {
+        eprintln!("alert: {}", a.rule);
+    }
+    // the exec: environment and the executable's inode
+    let exec = events
+        .iter()
+        .find(|e| e.evt_type == "execve" && e.proc.name == "ssh")
+        .expect("the exec of ssh");
+    assert!(
+        exec.proc
+            .env
+            .iter()
+            .any(|v| v == "GLIBC_TUNABLES=glibc.malloc.mxfast=0"),
+        "{} vars",
+        exec.proc.env.len()
+    );
+    let ns = |s: i64, n: i64| s * 1_000_000_000 + n;
+    assert_eq!(
+        (
+            exec.proc.exe_ino,
+            exec.proc.exe_ino_ctime,
+            exec.proc.exe_ino_mtime
+        ),
+        (
+            meta.ino() as i64,
+            ns(meta.ctime(), meta.ctime_nsec()),
+            ns(meta.mtime(), meta.mtime_nsec())
+        )
+    );
+    assert!(exec.proc.pidns_init_start_ts > 0);
+    // the environment is in the alert that asks for it
+    let glibc = alerts
+        .iter()
+        .find(|a| a.rule == "Potential Local Privilege Escalation via Environment Variables Misuse")
+        .expect("the GLIBC_TUNABLES rule fires");
+    assert!(field(glibc, "proc.env").contains("GLIBC_TUNABLES=glibc.malloc.mxfast=0"));
+    let proxy = alerts
+        .iter()
+        .find(|a| a.rule == "Program run with disallowed http proxy env")
+        .expect("the HTTP_PROXY rule fires");
+    assert!(field(proxy, "proc.env").contains("HTTP_PROXY=http://203.0.113.7:3128"));
+    // the sends that name a destination, in order; none of the connected socket
+    let sends: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e.evt_type.as_str(), "sendto" | "sendmsg"))
+        .collect();
+    let seen: Vec<_> = sends
+        .iter()
+        .map(|e| {
+            let fd = e.fd.as_ref().expect("fd");
+            (
+                e.evt_type.as_str(),
+                fd.num,
+                fd.l4proto.as_str(),
+                fd.connected,
+                fd.name_changed,
+                fd.sip.as_str(),
+                fd.sport,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("sendto", udp, "udp", false, true, "203.0.113.7", 53),
+            ("sendto", udp, "udp", false, false, "203.0.113.7", 53),
+            ("sendmsg", udp, "udp", false, true, "203.0.113.7", 123),
+        ],
+        "sends (the connected socket is {connected})"
+    );
+    assert!(sends[0].fd.as_ref().is_some_and(|f| f.cport > 0));
+    let ssh_alert = alerts
+        .iter()
+        .find(|a| a.rule == "Disallowed SSH Connection Non Standard Port")
+        .expect("Disallowed SSH Connection Non Standard Port fires");
+    assert!(
+        ssh_alert.output.contains("203.0.113.7:443"),
+        "{}",
+        ssh_alert.output
+    );
+    // outbound: the two sends that changed the descriptor's name (and the UDP connect)
+    let outbound: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.rule == "UDP outbound e2e" && a.output.contains("evt.type=send"))
+        .map(|a| a.output.as_str())
+        .collect();
+    assert_eq!(outbound.len(), 2, "{outbound:#?}");
 }

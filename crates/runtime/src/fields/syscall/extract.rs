@@ -82,6 +82,8 @@ field_table!(pub enum F, FIELDS {
     ProcExeInoCtime = "proc.exe_ino.ctime": Int/None,
     ProcExeInoMtime = "proc.exe_ino.mtime": Int/None,
     ProcExeInoCtimeDurationProcStart = "proc.exe_ino.ctime_duration_proc_start": Int/None,
+    ProcExeInoCtimeDurationPidnsStart = "proc.exe_ino.ctime_duration_pidns_start": Int/None,
+    ProcPidnsInitStartTs = "proc.pidns_init_start_ts": Int/None,
     ThreadTid = "thread.tid": Int/None,
     ThreadVtid = "thread.vtid": Int/None,
     ThreadIsmain = "thread.ismain": Bool/None,
@@ -219,6 +221,10 @@ fn non_empty(v: &str) -> Val<'_> {
     if v.is_empty() { Val::None } else { s(v) }
 }
 
+fn non_zero<'a>(v: i64) -> Val<'a> {
+    if v == 0 { Val::None } else { Val::Int(v) }
+}
+
 fn extract<'a>(e: &'a SyscallEvent, f: F, arg: &Arg, display: &str) -> Val<'a> {
     let p = &e.proc;
     match f {
@@ -313,10 +319,21 @@ fn extract<'a>(e: &'a SyscallEvent, f: F, arg: &Arg, display: &str) -> Val<'a> {
         F::ProcIsExeFromMemfd => Val::Bool(p.is_exe_from_memfd),
         F::ProcIsSidLeader => Val::Bool(p.is_sid_leader),
         F::ProcIsVpgidLeader => Val::Bool(p.is_vpgid_leader),
-        F::ProcExeIno => Val::Int(p.exe_ino),
-        F::ProcExeInoCtime => Val::Int(p.exe_ino_ctime),
-        F::ProcExeInoMtime => Val::Int(p.exe_ino_mtime),
-        F::ProcExeInoCtimeDurationProcStart => Val::Int(p.exe_ino_ctime - p.start_ts),
+        // libsinsp: 0 is "unknown" for all of these (no value); the durations are the process
+        // start (clone) minus the ctime, and the ctime minus the pid namespace's start when that
+        // namespace predates it
+        F::ProcExeIno => non_zero(p.exe_ino),
+        F::ProcExeInoCtime => non_zero(p.exe_ino_ctime),
+        F::ProcExeInoMtime => non_zero(p.exe_ino_mtime),
+        F::ProcExeInoCtimeDurationProcStart if p.exe_ino_ctime != 0 && p.start_ts != 0 => {
+            non_zero(p.start_ts - p.exe_ino_ctime)
+        }
+        F::ProcExeInoCtimeDurationPidnsStart
+            if p.pidns_init_start_ts != 0 && p.exe_ino_ctime > p.pidns_init_start_ts =>
+        {
+            non_zero(p.exe_ino_ctime - p.pidns_init_start_ts)
+        }
+        F::ProcPidnsInitStartTs => non_zero(p.pidns_init_start_ts),
         F::ThreadTid => Val::Int(p.tid),
         F::ThreadVtid => Val::Int(p.vtid),
         F::ThreadIsmain => Val::Bool(p.tid == p.pid),

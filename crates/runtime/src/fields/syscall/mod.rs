@@ -95,9 +95,13 @@ pub struct Process {
     pub is_exe_from_memfd: bool,
     pub is_sid_leader: bool,
     pub is_vpgid_leader: bool,
+    /// Inode number of the executable (`proc.exe_ino`; 0 unknown).
     pub exe_ino: i64,
+    /// The executable's ctime and mtime at exec, ns since the epoch (0 unknown).
     pub exe_ino_ctime: i64,
     pub exe_ino_mtime: i64,
+    /// Start of the process's pid namespace's init process, ns since epoch (0 unknown).
+    pub pidns_init_start_ts: i64,
     /// Capability sets as space-separated names (`CAP_CHOWN CAP_SYS_ADMIN`).
     pub cap_permitted: String,
     pub cap_effective: String,

@@ -51,6 +51,28 @@ fn set(dst: &mut String, src: &str) {
     dst.push_str(src);
 }
 
+/// Replaces `dst` with copies of `src`, keeping `dst`'s allocations.
+fn copy_strings(dst: &mut Vec<String>, src: &[String]) {
+    dst.truncate(src.len());
+    for (d, s) in dst.iter_mut().zip(src) {
+        set(d, s);
+    }
+    let have = dst.len();
+    dst.extend(src[have..].iter().cloned());
+}
+
+/// Splits a NUL-separated block (argv, environment) whose whole length was `total` bytes: the
+/// last string of a block the kernel side cut ends with the truncation marker.
+fn split_block(b: &[u8], total: u64) -> Vec<String> {
+    let mut parts = split_args(b);
+    if total as usize > b.len()
+        && let Some(last) = parts.last_mut()
+    {
+        last.push_str(TRUNCATED);
+    }
+    parts
+}
+
 /// Appends the C string in `b` (lossy UTF-8), with the truncation marker when the kernel cut it.
 fn push_text(dst: &mut String, b: &[u8], truncated: bool) {
     dst.push_str(&String::from_utf8_lossy(cstr(b)));
@@ -117,6 +139,19 @@ fn sockaddr(b: &[u8]) -> Option<(String, i64, &'static str)> {
         1 => Some((text(&b[2..], false), 0, "unix")),
         _ => None,
     }
+}
+
+/// The protocol (`fd.l4proto`) and whether the socket is connected, from the type, protocol and
+/// state the kernel side writes after the local address in `s1` (`struct local_sockaddr`).
+fn sock_meta(b: &[u8]) -> Option<(&'static str, bool)> {
+    if b.len() < 33 {
+        return None;
+    }
+    let family = i32::from(u16::from_ne_bytes([b[0], b[1]]));
+    let kind = i32::from(u16::from_ne_bytes([b[28], b[29]]));
+    let proto = i32::from(u16::from_ne_bytes([b[30], b[31]]));
+    // TCP_ESTABLISHED: a connected TCP socket, or a UDP socket given a peer by connect()
+    Some((socket_l4proto(family, kind, proto), b[32] == 1))
 }
 
 /// Appends `path` made absolute against `cwd` (Falco's `fd.name`).
@@ -228,6 +263,7 @@ fn fill_process(p: &mut Process, info: &ProcInfo, leaders: &Leaders<'_>, raw: &R
         exe_ino,
         exe_ino_ctime,
         exe_ino_mtime,
+        pidns_init_start_ts,
         cap_permitted: _,
         cap_effective: _,
         cap_inheritable: _,
@@ -259,11 +295,20 @@ fn fill_process(p: &mut Process, info: &ProcInfo, leaders: &Leaders<'_>, raw: &R
     *start_ts = info.start_ts;
     *is_exe_from_memfd = info.exe_from_memfd;
     *is_exe_upper_layer = info.exe_upper_layer;
-    env.clear();
-    for n in [exe_ino, exe_ino_ctime, exe_ino_mtime] {
-        *n = 0;
+    match &info.env {
+        Some(e) => copy_strings(env, e.vars()),
+        None => env.clear(),
     }
+    *exe_ino = info.exe_ino;
+    *exe_ino_ctime = info.exe_ino_ctime;
+    *exe_ino_mtime = info.exe_ino_mtime;
+    *pidns_init_start_ts = info.pidns_init_start_ts;
     *is_exe_writable = info.exe_writable;
+}
+
+/// The exec record's environment into `env` (when the process table did not keep it).
+fn set_env_from_record(env: &mut Vec<String>, raw: &RawEvent<'_>) {
+    *env = split_block(raw.env, raw.args[1]);
 }
 
 /// Linux capability names by bit (`include/uapi/linux/capability.h`).
@@ -456,17 +501,12 @@ impl Decoder {
 
     fn exec(&mut self, raw: &RawEvent<'_>) {
         let pid = raw.tgid;
-        let mut parts = split_args(raw.s2);
+        let mut parts = split_block(raw.s2, raw.args[0]);
         let exe = if parts.is_empty() {
             String::new()
         } else {
             parts.remove(0)
         };
-        if raw.args[0] as usize > raw.s2.len()
-            && let Some(last) = parts.last_mut()
-        {
-            last.push_str(TRUNCATED);
-        }
         let mut exepath = text(raw.s1, raw.truncated);
         let mut exe_from_memfd = false;
         if let Some((path, memfd)) = procs::exe_via_fd(pid, &exepath) {
@@ -482,6 +522,17 @@ impl Decoder {
             args: parts,
             cwd: procs::cwd_of(pid),
             container_id: procs::container_of(pid),
+            // args: [1] environment length, [2] inode, [3] ctime, [4] mtime, [5] pid namespace
+            // init start (boot clock)
+            env: procs::Env::keep(&split_block(raw.env, raw.args[1])),
+            exe_ino: raw.args[2] as i64,
+            exe_ino_ctime: raw.args[3] as i64,
+            exe_ino_mtime: raw.args[4] as i64,
+            pidns_init_start_ts: if raw.args[5] == 0 {
+                0
+            } else {
+                self.boot_offset.saturating_add(raw.args[5] as i64)
+            },
             ..ProcInfo::default()
         };
         info.vpid = procs::ns_pid(pid).filter(|v| *v != pid).unwrap_or(0);
@@ -604,6 +655,17 @@ impl Decoder {
                     }
                 }
                 None => (*container, *k8s) = (None, None),
+            }
+        }
+        if raw.kind == Kind::Exec {
+            // the exec event carries the environment of its record even when the process table
+            // did not keep it (over its budget); a later event then refills the process
+            let kept = info.env.is_some();
+            if !kept {
+                set_env_from_record(&mut proc.env, raw);
+                if !proc.env.is_empty() {
+                    derived.process_stamp = None;
+                }
             }
         }
         fill_caps(proc, &mut derived.cap_bits, raw.caps);
@@ -738,9 +800,12 @@ fn fill_args(
             if let Some((ip, port, kind)) = sockaddr(raw.s2) {
                 let server = ev.evt_type != "connect";
                 let accept = ev.evt_type.starts_with("accept");
-                let l4proto = fds
-                    .get(raw.tgid, a[0] as i32 as i64)
-                    .map(|f| f.l4proto.clone())
+                let l4proto = sock_meta(raw.s1)
+                    .map(|(p, _)| p.to_string())
+                    .or_else(|| {
+                        fds.get(raw.tgid, a[0] as i32 as i64)
+                            .map(|f| f.l4proto.clone())
+                    })
                     .filter(|p| !p.is_empty());
                 let mut fd = take_fd();
                 fd.num = if accept { raw.ret } else { a[0] as i64 };
@@ -799,6 +864,62 @@ fn fill_args(
                     "accept" | "accept4" if raw.ret >= 0 => fds.set(raw.tgid, raw.ret, &fd),
                     _ => {}
                 }
+                ev.fd = Some(fd);
+            }
+        }
+        "sendto" | "sendmsg" => {
+            // the kernel side reports only calls that name a destination (unconnected sockets:
+            // UDP); s2 is the destination, s1 the socket's own end with its protocol and state
+            let num = a[0] as i32 as i64;
+            args.num("res", raw.ret);
+            args.num("fd", num);
+            if ev.evt_type == "sendto" {
+                args.num("size", a[2]);
+            }
+            if let Some((ip, port, kind)) = sockaddr(raw.s2) {
+                let mut fd = take_fd();
+                fd.num = num;
+                fd.kind.push_str(kind);
+                let prev = fds.get(raw.tgid, num);
+                match sock_meta(raw.s1) {
+                    Some((proto, connected)) => {
+                        fd.l4proto.push_str(proto);
+                        fd.connected = connected;
+                    }
+                    None => {
+                        if let Some(p) = prev {
+                            fd.l4proto.push_str(&p.l4proto);
+                        }
+                    }
+                }
+                if kind == "unix" {
+                    fd.name = ip;
+                    args.str("tuple", &fd.name);
+                } else {
+                    // we are the client (our end), the destination the server
+                    match sockaddr(raw.s1).filter(|(_, _, k)| *k == kind) {
+                        Some((lip, lport, _)) => {
+                            fd.cip = lip;
+                            fd.cport = lport;
+                        }
+                        None => fd
+                            .cip
+                            .push_str(if kind == "ipv6" { "::" } else { "0.0.0.0" }),
+                    }
+                    fd.sip = ip;
+                    fd.sport = port;
+                    args.num(
+                        "tuple",
+                        format_args!("{}:{}->{}:{}", fd.cip, fd.cport, fd.sip, fd.sport),
+                    );
+                }
+                // Falco's fd.name_changed: the descriptor's tuple differs from the one it had
+                // before this call (a socket not seen before had none)
+                fd.name_changed = prev.is_none_or(|p| {
+                    (&p.cip, p.cport, &p.sip, p.sport, &p.name)
+                        != (&fd.cip, fd.cport, &fd.sip, fd.sport, &fd.name)
+                });
+                fds.set(raw.tgid, num, &fd);
                 ev.fd = Some(fd);
             }
         }
@@ -1065,9 +1186,250 @@ mod tests {
             comm: b"tester",
             s1,
             s2,
+            env: b"",
             truncated: false,
             caps: [0; 3],
         })
+    }
+
+    /// An exec record of `pid` with environment `env` (whole length `env_total`), executable
+    /// inode values `ino` (number, ctime, mtime) and pid-namespace init start `pidns` (boot ns).
+    fn exec_record(pid: u32, env: &[u8], env_total: u64, ino: [u64; 3], pidns: u64) -> Vec<u8> {
+        super::super::raw::encode(&RawEvent {
+            kind: Kind::Exec,
+            tgid: pid,
+            tid: pid,
+            ppid: 0,
+            uid: 0,
+            gid: 0,
+            loginuid: u32::MAX,
+            sid: 0,
+            tty: 0,
+            nr: 59,
+            ret: 0,
+            ts_boot: 1,
+            cgroup_id: 0,
+            args: [8, env_total, ino[0], ino[1], ino[2], pidns],
+            comm: b"prog",
+            s1: b"/usr/bin/prog\0",
+            s2: b"prog\0-v\0",
+            env,
+            truncated: false,
+            caps: [0; 3],
+        })
+    }
+
+    /// The value of field `name` (with its `[arg]`) of `ev`, rendered; `None` when it has none.
+    fn field(ev: &SyscallEvent, name: &str, arg: Option<&str>) -> Option<String> {
+        use crate::fields::{Arg, Event, FieldRef, Source, Val};
+        let info = Source::Syscall.field(name).expect("a syscall field");
+        let f = FieldRef {
+            id: info.id,
+            ty: info.ty,
+            arg: Arg::parse(arg),
+            display: name.into(),
+            any: false,
+        };
+        match ev.extract(&f) {
+            Val::None => None,
+            v => Some(v.render()),
+        }
+    }
+
+    #[test]
+    fn exec_records_give_the_environment_and_the_executable_inode() {
+        let me = std::process::id();
+        let mut d = Decoder::new();
+        // changed 5 s after boot
+        let ctime = d.boot_offset as u64 + 5_000_000_000;
+        let env = b"HOME=/root\0GLIBC_TUNABLES=glibc.malloc.mxfast=0\0";
+        let rec = exec_record(me, env, env.len() as u64, [4242, ctime, ctime - 5], 1_000);
+        let raw = super::super::raw::parse(&rec).expect("record");
+        let ev = d.decode(&raw).expect("event");
+        assert_eq!(
+            field(&ev, "proc.env", None).as_deref(),
+            Some("HOME=/root GLIBC_TUNABLES=glibc.malloc.mxfast=0")
+        );
+        assert_eq!(
+            field(&ev, "proc.env", Some("GLIBC_TUNABLES")).as_deref(),
+            Some("glibc.malloc.mxfast=0")
+        );
+        assert_eq!(field(&ev, "proc.env", Some("NOPE")), None);
+        assert_eq!(field(&ev, "proc.exe_ino", None).as_deref(), Some("4242"));
+        assert_eq!(
+            field(&ev, "proc.exe_ino.ctime", None),
+            Some(ctime.to_string())
+        );
+        assert_eq!(
+            field(&ev, "proc.exe_ino.mtime", None),
+            Some((ctime - 5).to_string())
+        );
+        // the pid namespace started (boot clock + boot offset) before the ctime
+        let pidns = d.boot_offset + 1_000;
+        assert_eq!(
+            field(&ev, "proc.exe_ino.ctime_duration_pidns_start", None),
+            Some((ctime as i64 - pidns).to_string())
+        );
+        // process start (this test process) minus ctime; Falco's sign
+        let start = ev.proc.start_ts;
+        assert!(start > 0);
+        assert_eq!(
+            field(&ev, "proc.exe_ino.ctime_duration_proc_start", None),
+            Some((start - ctime as i64).to_string())
+        );
+        // later events of the process keep them
+        let later = record(Kind::Syscall, me, 257, [0; 6], b"/x\0", b"");
+        let ev = d
+            .decode(&super::super::raw::parse(&later).expect("record"))
+            .expect("event");
+        assert_eq!(
+            field(&ev, "proc.env", Some("HOME")).as_deref(),
+            Some("/root")
+        );
+        assert_eq!(field(&ev, "proc.exe_ino", None).as_deref(), Some("4242"));
+        // unknown values (0) are no values, as in libsinsp
+        let rec = exec_record(me, b"", 0, [0, 0, 0], 0);
+        let ev = d
+            .decode(&super::super::raw::parse(&rec).expect("record"))
+            .expect("event");
+        for f in [
+            "proc.exe_ino",
+            "proc.exe_ino.ctime",
+            "proc.exe_ino.mtime",
+            "proc.exe_ino.ctime_duration_proc_start",
+            "proc.exe_ino.ctime_duration_pidns_start",
+        ] {
+            assert_eq!(field(&ev, f, None), None, "{f}");
+        }
+        assert_eq!(field(&ev, "proc.env", None).as_deref(), Some(""));
+        // an environment the kernel side cut ends with the marker
+        let rec = exec_record(me, b"A=1\0B=22", 5000, [1, 1, 1], 0);
+        let ev = d
+            .decode(&super::super::raw::parse(&rec).expect("record"))
+            .expect("event");
+        assert_eq!(
+            ev.proc.env,
+            vec!["A=1".to_string(), format!("B=22{TRUNCATED}")]
+        );
+        // a ctime before the pid namespace started gives no pidns duration
+        let rec = exec_record(me, b"", 0, [1, 10, 10], 1_000);
+        let ev = d
+            .decode(&super::super::raw::parse(&rec).expect("record"))
+            .expect("event");
+        assert_eq!(
+            field(&ev, "proc.exe_ino.ctime_duration_pidns_start", None),
+            None
+        );
+    }
+
+    /// `struct local_sockaddr` as the kernel side writes it into s1: address, then socket type,
+    /// protocol and state.
+    fn local_end(ip: [u8; 4], port: u16, kind: u16, proto: u16, state: u8) -> Vec<u8> {
+        let mut b = sin(ip, port);
+        b.extend_from_slice(&kind.to_ne_bytes());
+        b.extend_from_slice(&proto.to_ne_bytes());
+        b.extend_from_slice(&[state, 0, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn sendto_and_sendmsg_with_a_destination_follow_the_descriptor_name() {
+        let me = std::process::id();
+        let mut d = Decoder::new();
+        let send = |d: &mut Decoder, nr: i64, fd: u64, dest: &[u8], local: &[u8]| {
+            let rec = record(Kind::Syscall, me, nr, [fd, 0, 32, 0, 0, 16], local, dest);
+            let mut raw = super::super::raw::parse(&rec).expect("record").clone();
+            raw.ret = 32;
+            let rec = super::super::raw::encode(&raw);
+            d.decode(&super::super::raw::parse(&rec).expect("record"))
+                .expect("event")
+        };
+        let udp = local_end([0, 0, 0, 0], 40000, 2, 17, 7);
+        let dns = sin([1, 2, 3, 4], 53);
+        let ev = send(&mut d, 44, 9, &dns, &udp);
+        let fd = ev.fd.as_ref().expect("fd");
+        assert_eq!(ev.evt_type, "sendto");
+        assert_eq!(
+            (
+                fd.l4proto.as_str(),
+                fd.connected,
+                fd.name_changed,
+                fd.kind.as_str()
+            ),
+            ("udp", false, true, "ipv4")
+        );
+        assert_eq!(
+            (fd.sip.as_str(), fd.sport, fd.cport),
+            ("1.2.3.4", 53, 40000)
+        );
+        assert_eq!(arg(&ev, "tuple"), "0.0.0.0:40000->1.2.3.4:53");
+        assert_eq!(arg(&ev, "size"), "32");
+        assert_eq!(
+            field(&ev, "fd.name", None).as_deref(),
+            Some("0.0.0.0:40000->1.2.3.4:53")
+        );
+        assert_eq!(field(&ev, "fd.typechar", None).as_deref(), Some("4"));
+        // the same destination again: the name did not change
+        let ev = send(&mut d, 44, 9, &dns, &udp);
+        assert!(!ev.fd.as_ref().expect("fd").name_changed);
+        // another destination through sendmsg: it did
+        let ev = send(&mut d, 46, 9, &sin([5, 6, 7, 8], 123), &udp);
+        let fd = ev.fd.as_ref().expect("fd");
+        assert_eq!(
+            (ev.evt_type.as_str(), fd.name_changed, fd.sport),
+            ("sendmsg", true, 123)
+        );
+        // another descriptor is another name
+        let ev = send(&mut d, 44, 10, &sin([5, 6, 7, 8], 123), &udp);
+        assert!(ev.fd.as_ref().expect("fd").name_changed);
+        // a connected UDP socket (sendto with an address anyway) and a TCP one
+        let ev = send(
+            &mut d,
+            44,
+            11,
+            &dns,
+            &local_end([10, 0, 0, 1], 40001, 2, 17, 1),
+        );
+        let fd = ev.fd.as_ref().expect("fd");
+        assert_eq!((fd.connected, fd.cip.as_str()), (true, "10.0.0.1"));
+        let ev = send(
+            &mut d,
+            44,
+            12,
+            &dns,
+            &local_end([10, 0, 0, 1], 40002, 1, 6, 1),
+        );
+        assert_eq!(ev.fd.as_ref().map(|f| f.l4proto.as_str()), Some("tcp"));
+        // the socket could not be read: Falco's unknown client, the protocol of the socket()
+        let sock = record(Kind::Syscall, me, 41, [2, 2, 0, 0, 0, 0], b"", b"");
+        let mut raw = super::super::raw::parse(&sock).expect("record").clone();
+        raw.ret = 13;
+        d.decode(&raw).expect("socket event");
+        let ev = send(&mut d, 44, 13, &dns, b"");
+        let fd = ev.fd.as_ref().expect("fd");
+        assert_eq!(
+            (fd.cip.as_str(), fd.l4proto.as_str(), fd.name_changed),
+            ("0.0.0.0", "udp", true)
+        );
+        // no destination the decoder can read: no descriptor
+        let ev = send(&mut d, 44, 9, b"", &udp);
+        assert!(ev.fd.is_none());
+    }
+
+    #[test]
+    fn accept_without_an_address_buffer_has_the_peer_from_the_socket() {
+        // the kernel side wrote the peer (read from the socket) into s2 in the sockaddr layout
+        let (server, peer) = (
+            local_end([127, 0, 0, 1], 8080, 1, 6, 1),
+            sin([127, 0, 0, 1], 51000),
+        );
+        let ev = decoded(288, 7, [3, 0, 0, 0x800, 0, 0], &server, &peer, [0; 3]);
+        assert_eq!(
+            tuple(&ev),
+            ("127.0.0.1".into(), 51000, "127.0.0.1".into(), 8080, true)
+        );
+        let fd = ev.fd.as_ref().expect("fd");
+        assert_eq!((fd.l4proto.as_str(), fd.connected), ("tcp", true));
     }
 
     /// Decodes one syscall record with `caps` and returns the event.

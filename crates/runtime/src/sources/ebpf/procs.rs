@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Most processes tracked (further ones are looked up in /proc on demand, not kept).
 pub const MAX_PROCS: usize = 131_072;
@@ -30,6 +32,79 @@ pub struct ProcInfo {
     pub vpid: u32,
     /// The executable file is writable by the process's user (`proc.is_exe_writable`).
     pub exe_writable: bool,
+    /// The environment of the exec'd image (`proc.env`), shared with forked children; `None`
+    /// when unknown or not kept (see [`Env::keep`]).
+    pub env: Option<Arc<Env>>,
+    /// Inode number, ctime and mtime (ns since the epoch) of the executable at exec; 0 unknown.
+    pub exe_ino: i64,
+    pub exe_ino_ctime: i64,
+    pub exe_ino_mtime: i64,
+    /// Start of the init process of the process's pid namespace, ns since the epoch (0 unknown).
+    pub pidns_init_start_ts: i64,
+}
+
+/// Bytes of environment the process table keeps at most, over all processes (each process's is
+/// at most the kernel side's 4 KiB; forked children share their parent's).
+pub const ENV_BUDGET: usize = 16 << 20;
+
+/// Environment bytes the process table holds now (every live [`Env`]).
+static ENV_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// The environment of an exec'd process, `NAME=value` strings. It may hold secrets: its `Debug`
+/// output gives only its size, so nothing Rampart logs can show it.
+pub struct Env {
+    vars: Vec<String>,
+    bytes: usize,
+}
+
+impl Env {
+    /// Keeps `vars` for the process table when the budget ([`ENV_BUDGET`]) allows, else `None`
+    /// (the exec event itself still carries them).
+    pub fn keep(vars: &[String]) -> Option<Arc<Env>> {
+        if vars.is_empty() {
+            return None;
+        }
+        let bytes = vars.iter().map(|v| v.len() + 24).sum::<usize>();
+        let held = ENV_BYTES.fetch_add(bytes, Ordering::Relaxed);
+        if held.saturating_add(bytes) > ENV_BUDGET {
+            ENV_BYTES.fetch_sub(bytes, Ordering::Relaxed);
+            return None;
+        }
+        Some(Arc::new(Env {
+            vars: vars.to_vec(),
+            bytes,
+        }))
+    }
+
+    /// The `NAME=value` strings.
+    pub fn vars(&self) -> &[String] {
+        &self.vars
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        ENV_BYTES.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Env({} vars, {} bytes)", self.vars.len(), self.bytes)
+    }
+}
+
+/// Inode number, ctime and mtime (ns since the epoch) of `/proc/PID/exe` (for processes found
+/// in /proc rather than seen exec'ing).
+pub fn exe_inode(pid: u32) -> Option<(i64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(format!("/proc/{pid}/exe")).ok()?;
+    let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
+    Some((
+        m.ino() as i64,
+        ns(m.ctime(), m.ctime_nsec()),
+        ns(m.mtime(), m.mtime_nsec()),
+    ))
 }
 
 /// The pid of `pid` in its innermost pid namespace (the last `NSpid:` field of
@@ -199,6 +274,9 @@ fn read_proc(pid: u32) -> Option<ProcInfo> {
         .unwrap_or_default();
     info.cwd = cwd_of(pid);
     info.container_id = container_of(pid);
+    if let Some((ino, ctime, mtime)) = exe_inode(pid) {
+        (info.exe_ino, info.exe_ino_ctime, info.exe_ino_mtime) = (ino, ctime, mtime);
+    }
     if let Some((sid, pgid, start)) = stat_ids(pid) {
         (info.sid, info.pgid, info.start_ts) = (sid, pgid, start);
     }
@@ -379,6 +457,28 @@ pub fn id_names(path: &str) -> HashMap<u32, (String, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environments_are_shared_budgeted_and_never_printed() {
+        let vars = vec!["AWS_SECRET_ACCESS_KEY=hunter2".to_string(), "A=1".into()];
+        let env = Env::keep(&vars).expect("within the budget");
+        assert_eq!(env.vars(), &vars[..]);
+        let shown = format!(
+            "{:?}",
+            ProcInfo {
+                env: Some(env.clone()),
+                ..ProcInfo::default()
+            }
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(Env::keep(&[]).is_none());
+        // over the budget nothing is kept
+        let huge = vec!["X".repeat(ENV_BUDGET)];
+        assert!(Env::keep(&huge).is_none());
+        // a process found in /proc has its executable's inode
+        let (ino, ctime, mtime) = exe_inode(std::process::id()).expect("own exe");
+        assert!(ino > 0 && ctime > 1_000_000_000_000_000_000 && mtime > 0);
+    }
 
     #[test]
     fn stat_lines_with_odd_names() {

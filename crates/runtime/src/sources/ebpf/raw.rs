@@ -6,6 +6,10 @@ pub const STR_MAX: usize = 512;
 const CAPS: usize = 144 + 2 * STR_MAX;
 /// Size of one raw event.
 pub const EVENT_SIZE: usize = CAPS + 24;
+/// Environment bytes an exec record carries at most (`ENV_MAX`), after the common record.
+pub const ENV_MAX: usize = 4096;
+/// Size of an exec record (`struct exec_event`).
+pub const EXEC_SIZE: usize = EVENT_SIZE + ENV_MAX;
 
 /// What produced the raw event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +41,9 @@ pub struct RawEvent<'a> {
     pub comm: &'a [u8],
     pub s1: &'a [u8],
     pub s2: &'a [u8],
+    /// Exec records: the new image's environment block (NUL-separated, at most [`ENV_MAX`]
+    /// bytes; `args[1]` is its whole length). Empty for other kinds. May hold secrets: never log it.
+    pub env: &'a [u8],
     /// A string argument filled its buffer (it may have been cut).
     pub truncated: bool,
     /// The thread's effective, permitted and inheritable capability sets (bit N: capability N).
@@ -84,6 +91,12 @@ pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
     let comm = cstr(&b[128..144]);
     let s1 = &b[144..144 + s1_len];
     let s2 = &b[144 + STR_MAX..144 + STR_MAX + s2_len];
+    let env = if kind == Kind::Exec && b.len() >= EXEC_SIZE {
+        let env_len = (u32_at(b, 44) as usize).min(ENV_MAX);
+        &b[EVENT_SIZE..EVENT_SIZE + env_len]
+    } else {
+        &[]
+    };
     Some(RawEvent {
         kind,
         tgid: u32_at(b, 4),
@@ -103,6 +116,7 @@ pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
         truncated: s1_len >= STR_MAX || s2_len >= STR_MAX,
         s1,
         s2,
+        env,
         caps: [u64_at(b, CAPS), u64_at(b, CAPS + 8), u64_at(b, CAPS + 16)],
     })
 }
@@ -110,7 +124,14 @@ pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
 /// Writes `ev` as the BPF side would (the inverse of [`parse`]; strings are cut at `STR_MAX`
 /// bytes): for tests, benchmarks and fuzzing the decoder without the kernel.
 pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
-    let mut b = vec![0u8; EVENT_SIZE];
+    let mut b = vec![
+        0u8;
+        if ev.kind == Kind::Exec {
+            EXEC_SIZE
+        } else {
+            EVENT_SIZE
+        }
+    ];
     let kind = match ev.kind {
         Kind::Syscall => 1u32,
         Kind::Exec => 2,
@@ -156,6 +177,11 @@ pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
     b[128..128 + comm.len()].copy_from_slice(comm);
     b[144..144 + s1.len()].copy_from_slice(s1);
     b[144 + STR_MAX..144 + STR_MAX + s2.len()].copy_from_slice(s2);
+    if ev.kind == Kind::Exec {
+        let env = &ev.env[..ev.env.len().min(ENV_MAX)];
+        b[44..48].copy_from_slice(&(env.len() as u32).to_ne_bytes());
+        b[EVENT_SIZE..EVENT_SIZE + env.len()].copy_from_slice(env);
+    }
     b
 }
 
@@ -168,6 +194,8 @@ pub fn syscall_name(nr: i64) -> &'static str {
         41 => "socket",
         42 => "connect",
         43 => "accept",
+        44 => "sendto",
+        46 => "sendmsg",
         49 => "bind",
         50 => "listen",
         56 => "clone",
@@ -240,6 +268,7 @@ mod tests {
             comm: b"cat",
             s1: b"/etc/shadow\0",
             s2: b"",
+            env: b"",
             truncated: false,
             caps: [1 << 21, u64::MAX >> 23, 0],
         };
@@ -268,5 +297,47 @@ mod tests {
         bad = bytes;
         bad[36..40].copy_from_slice(&u32::MAX.to_ne_bytes());
         assert_eq!(parse(&bad).map(|r| r.s1.len()), Some(STR_MAX));
+    }
+
+    #[test]
+    fn exec_records_carry_the_environment_and_others_do_not() {
+        let ev = RawEvent {
+            kind: Kind::Exec,
+            tgid: 5,
+            tid: 5,
+            ppid: 1,
+            uid: 0,
+            gid: 0,
+            loginuid: 0,
+            sid: 0,
+            tty: 0,
+            nr: 59,
+            ret: 0,
+            ts_boot: 1,
+            cgroup_id: 0,
+            args: [3, 12, 0, 0, 0, 0],
+            comm: b"true",
+            s1: b"/bin/true\0",
+            s2: b"true\0",
+            env: b"A=1\0B=two\0",
+            truncated: false,
+            caps: [0; 3],
+        };
+        let bytes = encode(&ev);
+        assert_eq!(bytes.len(), EXEC_SIZE);
+        assert_eq!(parse(&bytes).map(|r| r.env), Some(&b"A=1\0B=two\0"[..]));
+        // a short exec record (an older object) has no environment, and a length past the
+        // buffer is clamped
+        assert_eq!(parse(&bytes[..EVENT_SIZE]).map(|r| r.env.len()), Some(0));
+        let mut bad = bytes.clone();
+        bad[44..48].copy_from_slice(&u32::MAX.to_ne_bytes());
+        assert_eq!(parse(&bad).map(|r| r.env.len()), Some(ENV_MAX));
+        // other kinds never read past the common record
+        let sys = encode(&RawEvent {
+            kind: Kind::Syscall,
+            ..ev
+        });
+        assert_eq!(sys.len(), EVENT_SIZE);
+        assert_eq!(parse(&sys).map(|r| r.env.len()), Some(0));
     }
 }
