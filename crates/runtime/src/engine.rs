@@ -3,6 +3,7 @@
 
 use crate::alert::{Alert, clock_nanos, rfc3339_nanos};
 use crate::fields::{Event, Source};
+use crate::filter::share::{MEMO_SLOTS, share};
 use crate::filter::{EvtTypes, Node};
 use crate::hash::FastMap;
 use crate::rules::{CompiledRule, Priority, Ruleset};
@@ -12,7 +13,8 @@ use crate::rules::{CompiledRule, Priority, Ruleset};
 struct Index {
     /// For each event type, its rules (index, and the condition specialized to that type:
     /// `evt.type`/`evt.dir` checks decided, see [`crate::filter::Node::specialize`]); rules whose
-    /// condition cannot hold for the type are left out.
+    /// condition cannot hold for the type are left out. Sub-conditions several rules of a bucket
+    /// contain are evaluated once per event ([`crate::filter::share`]).
     by_type: FastMap<String, Vec<(usize, Node)>>,
     /// Rules with an unbounded type set (checked against every event, minus excluded types).
     any: Vec<usize>,
@@ -60,6 +62,11 @@ impl Engine {
             }
         }
         // keep definition order inside each bucket; merged at evaluation time
+        for idx in &mut index {
+            for bucket in idx.by_type.values_mut() {
+                share(bucket.iter_mut().map(|(_, node)| node).collect());
+            }
+        }
         Engine {
             rules,
             index,
@@ -95,6 +102,8 @@ impl Engine {
         let idx = &self.index[slot(ev.source())];
         let typed: &[(usize, Node)] = idx.by_type.get(ev.evt_type()).map_or(&[], Vec::as_slice);
         let t = ev.evt_type();
+        // outcomes of the sub-conditions the bucket's rules share, for this event
+        let mut memo = [0u8; MEMO_SLOTS];
         // merge the two sorted buckets to keep definition order
         let (mut a, mut b) = (0, 0);
         while a < typed.len() || b < idx.any.len() {
@@ -111,7 +120,7 @@ impl Engine {
             if !take_typed && r.source == Source::Syscall && !r.evttypes.contains(t) {
                 continue;
             }
-            if r.priority <= self.min_priority && condition.eval(ev) {
+            if r.priority <= self.min_priority && condition.eval_memo(ev, &mut memo) {
                 f(i);
             }
         }

@@ -35,6 +35,10 @@ pub enum Node {
     Check(Box<CheckNode>),
     /// A decided operand (see [`Node::specialize`]).
     Const(bool),
+    /// A sub-condition several rules of one event-type bucket contain, evaluated at most once per
+    /// event: its outcome is kept in slot `.0` of the memo given to [`Node::eval_memo`] (see
+    /// [`super::share`]).
+    Shared(u16, Box<Node>),
 }
 
 /// A compiled field with its transformers (applied innermost first).
@@ -180,8 +184,7 @@ pub fn compile(expr: &Expr, source: Source) -> Result<Node, CompileError> {
                     n => out.push(n),
                 }
             }
-            // evaluation has no side effects: cheap checks first (stable, so ties keep order)
-            out.sort_by_key(Node::cost);
+            order(&mut out, true);
             if out.len() == 1 {
                 out.remove(0)
             } else {
@@ -196,7 +199,7 @@ pub fn compile(expr: &Expr, source: Source) -> Result<Node, CompileError> {
                     n => out.push(n),
                 }
             }
-            out.sort_by_key(Node::cost);
+            order(&mut out, false);
             if out.len() == 1 {
                 out.remove(0)
             } else {
@@ -322,36 +325,161 @@ fn parse_hex(t: &str) -> Result<Vec<u8>, CompileError> {
         .collect()
 }
 
+/// Orders the operands of an `and` (`conjunction`) or `or` so that evaluation stops as early and as
+/// cheaply as it can: evaluation has no side effects, so any order gives the same result. An `and`
+/// puts first the operands most likely to be false per unit of cost (a rule's selective test, such
+/// as `fd.name startswith /etc`, before its exclusions, `not proc.name in (...)`, which hold for
+/// almost every event); an `or` the ones most likely to be true. The sort is stable, so ties keep
+/// the rule author's order.
+fn order(items: &mut [Node], conjunction: bool) {
+    let rank = |n: &Node| {
+        let Estimate { cost, p_true } = n.estimate();
+        let decisive = if conjunction { 1.0 - p_true } else { p_true };
+        cost / decisive.max(1e-6)
+    };
+    items.sort_by(|a, b| rank(a).total_cmp(&rank(b)));
+}
+
+/// The expected cost of evaluating a condition and the chance it holds, from the shape of its
+/// checks alone (no event statistics): used to order operands, see [`order`].
+#[derive(Debug, Clone, Copy)]
+struct Estimate {
+    cost: f64,
+    p_true: f64,
+}
+
 impl Node {
-    /// A rough evaluation cost, used to order `and`/`or` operands.
-    fn cost(&self) -> usize {
+    fn estimate(&self) -> Estimate {
         match self {
-            Node::And(v) | Node::Or(v) => v.iter().map(Node::cost).sum(),
-            Node::Not(n) => n.cost(),
-            Node::Const(_) => 0,
-            Node::Check(c) => match (&c.matcher, c.field.field.any) {
-                (_, true) => 4,
-                (Matcher::Regex(_), _) => 8,
-                (Matcher::Str { .. }, _)
-                    if matches!(c.op, Op::Glob | Op::IGlob | Op::IContains) =>
-                {
-                    3
+            Node::Const(b) => Estimate {
+                cost: 0.0,
+                p_true: if *b { 1.0 } else { 0.0 },
+            },
+            Node::Not(n) => {
+                let e = n.estimate();
+                Estimate {
+                    cost: e.cost,
+                    p_true: 1.0 - e.p_true,
                 }
-                (Matcher::Set(items), _) if c.op == Op::Pmatch => 2 + items.len() / 8,
-                _ if !c.field.transforms.is_empty() => 4,
-                _ => 1,
+            }
+            Node::And(items) => {
+                // operands are already in evaluation order: each runs only if the previous held
+                let (mut cost, mut reach) = (0.0, 1.0);
+                for e in items.iter().map(Node::estimate) {
+                    cost += reach * e.cost;
+                    reach *= e.p_true;
+                }
+                Estimate {
+                    cost,
+                    p_true: reach,
+                }
+            }
+            Node::Or(items) => {
+                let (mut cost, mut reach) = (0.0, 1.0);
+                for e in items.iter().map(Node::estimate) {
+                    cost += reach * e.cost;
+                    reach *= 1.0 - e.p_true;
+                }
+                Estimate {
+                    cost,
+                    p_true: 1.0 - reach,
+                }
+            }
+            Node::Check(c) => Estimate {
+                cost: c.cost(),
+                p_true: c.p_true(),
+            },
+            Node::Shared(_, n) => n.estimate(),
+        }
+    }
+    /// Evaluates the condition against one event.
+    pub fn eval<E: Event + ?Sized>(&self, ev: &E) -> bool {
+        self.eval_memo(ev, &mut [])
+    }
+
+    /// Evaluates the condition against one event, keeping the outcome of each [`Node::Shared`]
+    /// sub-condition in `memo` (0: not evaluated yet for this event, 1: false, 2: true), so the
+    /// other rules evaluating the same event reuse it. A slot past the end of `memo` is evaluated
+    /// every time. Start every event with a zeroed memo.
+    pub fn eval_memo<E: Event + ?Sized>(&self, ev: &E, memo: &mut [u8]) -> bool {
+        match self {
+            Node::And(items) => items.iter().all(|n| n.eval_memo(ev, memo)),
+            Node::Or(items) => items.iter().any(|n| n.eval_memo(ev, memo)),
+            Node::Not(n) => !n.eval_memo(ev, memo),
+            Node::Check(c) => c.eval(ev),
+            Node::Const(b) => *b,
+            Node::Shared(slot, n) => match memo.get(usize::from(*slot)).copied() {
+                Some(1) => false,
+                Some(2) => true,
+                Some(_) => {
+                    let hit = n.eval_memo(ev, memo);
+                    memo[usize::from(*slot)] = 1 + u8::from(hit);
+                    hit
+                }
+                None => n.eval_memo(ev, memo),
             },
         }
     }
 
-    /// Evaluates the condition against one event.
-    pub fn eval<E: Event + ?Sized>(&self, ev: &E) -> bool {
+    /// A canonical text of the condition: equal for conditions that evaluate alike because they
+    /// are built alike (same checks, same order), used to find sub-conditions rules share.
+    pub fn fingerprint(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let list = |out: &mut String, tag: &str, items: &[Node]| {
+            out.push_str(tag);
+            out.push('(');
+            for n in items {
+                n.fingerprint(out);
+                out.push(',');
+            }
+            out.push(')');
+        };
         match self {
-            Node::And(items) => items.iter().all(|n| n.eval(ev)),
-            Node::Or(items) => items.iter().any(|n| n.eval(ev)),
-            Node::Not(n) => !n.eval(ev),
-            Node::Check(c) => c.eval(ev),
-            Node::Const(b) => *b,
+            Node::And(items) => list(out, "&", items),
+            Node::Or(items) => list(out, "|", items),
+            Node::Not(n) => list(out, "!", std::slice::from_ref(n)),
+            Node::Shared(_, n) => n.fingerprint(out),
+            Node::Const(b) => out.push_str(if *b { "T" } else { "F" }),
+            Node::Check(c) => {
+                c.field.fingerprint(out);
+                let _ = write!(out, " {} ", c.op.as_str());
+                match &c.matcher {
+                    Matcher::Exists => out.push('?'),
+                    Matcher::Str { text, .. } => {
+                        let _ = write!(out, "{text:?}");
+                    }
+                    Matcher::Bytes(b) => {
+                        let _ = write!(out, "{b:?}");
+                    }
+                    Matcher::Regex(re) => {
+                        let _ = write!(out, "/{:?}/", re.as_str());
+                    }
+                    Matcher::Set(items) => {
+                        let _ = write!(out, "{items:?}");
+                    }
+                    Matcher::HashSet(set) => {
+                        let mut items: Vec<&str> = set.iter().map(|s| &**s).collect();
+                        items.sort_unstable();
+                        let _ = write!(out, "#{items:?}");
+                    }
+                    Matcher::Num(n) => {
+                        let _ = write!(out, "{n}");
+                    }
+                    Matcher::NumSet(ns) => {
+                        let _ = write!(out, "{ns:?}");
+                    }
+                    Matcher::Bool(b) => {
+                        let _ = write!(out, "{b}");
+                    }
+                    Matcher::Net(nets) => {
+                        let _ = write!(out, "{nets:?}");
+                    }
+                    Matcher::Field(f) => {
+                        out.push('@');
+                        f.fingerprint(out);
+                    }
+                }
+            }
         }
     }
 
@@ -366,6 +494,7 @@ impl Node {
                 None => Node::Check(c.clone()),
             },
             Node::Const(b) => Node::Const(*b),
+            Node::Shared(_, n) => n.specialize(evt_type),
             Node::Not(n) => match n.specialize(evt_type) {
                 Node::Const(b) => Node::Const(!b),
                 other => Node::Not(Box::new(other)),
@@ -376,9 +505,11 @@ impl Node {
                     match n.specialize(evt_type) {
                         Node::Const(false) => return Node::Const(false),
                         Node::Const(true) => {}
+                        Node::And(inner) => kept.extend(inner.into_vec()),
                         other => kept.push(other),
                     }
                 }
+                order(&mut kept, true);
                 match kept.len() {
                     0 => Node::Const(true),
                     1 => kept.pop().unwrap_or(Node::Const(true)),
@@ -391,9 +522,11 @@ impl Node {
                     match n.specialize(evt_type) {
                         Node::Const(true) => return Node::Const(true),
                         Node::Const(false) => {}
+                        Node::Or(inner) => kept.extend(inner.into_vec()),
                         other => kept.push(other),
                     }
                 }
+                order(&mut kept, false);
                 match kept.len() {
                     0 => Node::Const(false),
                     1 => kept.pop().unwrap_or(Node::Const(false)),
@@ -405,6 +538,13 @@ impl Node {
 }
 
 impl CField {
+    fn fingerprint(&self, out: &mut String) {
+        out.push_str(&self.field.display);
+        for t in self.transforms.iter() {
+            out.push_str(&format!(":{t:?}"));
+        }
+    }
+
     /// Extracts the field's value and applies its transformers.
     pub fn value<'a, E: Event + ?Sized>(&self, ev: &'a E) -> Val<'a> {
         let mut v = ev.extract(&self.field);
@@ -445,6 +585,48 @@ fn transform(t: Transformer, v: Val<'_>) -> Val<'_> {
 }
 
 impl CheckNode {
+    /// Relative cost of one evaluation (a plain field compared with a constant is 1).
+    fn cost(&self) -> f64 {
+        let field = &self.field.field;
+        if field.any {
+            return 4.0;
+        }
+        let extract = if !self.field.transforms.is_empty() {
+            4.0
+        } else if field.display.starts_with("evt.arg") || field.display.starts_with("evt.rawarg") {
+            // looked up by name among the event's arguments
+            2.0
+        } else {
+            1.0
+        };
+        let compare = match &self.matcher {
+            Matcher::Regex(_) => 8.0,
+            Matcher::Str { .. } if matches!(self.op, Op::Glob | Op::IGlob | Op::IContains) => 3.0,
+            Matcher::Str {
+                finder: Some(_), ..
+            }
+            | Matcher::HashSet(_)
+            | Matcher::Bytes(_) => 1.5,
+            Matcher::Set(items) if self.op == Op::Pmatch => 1.0 + items.len() as f64 / 8.0,
+            Matcher::Set(items) => 1.0 + items.len() as f64 / 16.0,
+            Matcher::Field(_) => 2.0,
+            _ => 0.0,
+        };
+        extract + compare
+    }
+
+    /// A guess at how often the check holds: equality, membership and string matches against
+    /// constants select few events; `!=`, `exists` and ordering comparisons most of them.
+    fn p_true(&self) -> f64 {
+        match (&self.matcher, self.op) {
+            (Matcher::Exists, _) => 0.9,
+            (_, Op::Ne) => 0.9,
+            (Matcher::Bool(_), _) => 0.5,
+            (_, Op::Lt | Op::Le | Op::Gt | Op::Ge) => 0.7,
+            _ => 0.1,
+        }
+    }
+
     /// The outcome of this check on any syscall event of type `evt_type`, when the check looks only
     /// at `evt.type` or `evt.dir` (plain, no transformer).
     fn decided(&self, evt_type: &str) -> Option<bool> {

@@ -6,6 +6,7 @@ pub mod compile;
 pub mod evttypes;
 pub mod glob;
 pub mod parse;
+pub mod share;
 
 pub use ast::{Check, Expr, FieldExpr, Literal, Op, Rhs, Transformer};
 pub use compile::{CompileError, Node, compile, compile_field};
