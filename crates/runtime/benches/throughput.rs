@@ -307,16 +307,17 @@ fn decode_report() {
     );
 }
 
-/// Events recorded live (JSON lines, as `--record` writes them), prepared for evaluation.
+/// Events recorded live (JSON lines, as `--record` writes them), decoded and prepared as `replay`
+/// does.
 fn recorded(path: &str) -> Vec<SyscallEvent> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<SyscallEvent>(l).ok())
-        .map(|mut ev| {
-            ev.prepare();
-            ev
-        })
-        .collect()
+    let mut events = Vec::new();
+    let _ = std::fs::File::open(path)
+        .map_err(|e| e.to_string())
+        .and_then(|f| {
+            rampart_runtime::sources::syscall::decode(f, |ev| events.push(ev))
+                .map_err(|e| e.to_string())
+        });
+    events
 }
 
 /// Throughput over every recorded event, and allocations over the ones that match no rule.

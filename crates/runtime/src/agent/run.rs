@@ -146,8 +146,10 @@ pub(super) fn start(agent: Agent) -> Result<Running, AgentError> {
         None => None,
     };
     let recorder = match &opts.record {
-        Some(p) => Some(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(io(format!("creating {}", p.display())))?,
+        Some(p) => Some(crate::sources::syscall::Recorder::new(
+            std::io::BufWriter::new(
+                std::fs::File::create(p).map_err(io(format!("creating {}", p.display())))?,
+            ),
         )),
         None => None,
     };
@@ -268,7 +270,7 @@ struct Loop {
     metrics: Arc<Metrics>,
     dispatcher: Arc<Dispatcher>,
     responder: Option<Responder>,
-    recorder: Option<std::io::BufWriter<std::fs::File>>,
+    recorder: Option<crate::sources::syscall::Recorder<std::io::BufWriter<std::fs::File>>>,
     stop: Arc<AtomicBool>,
     opts: AgentOptions,
 }
@@ -304,9 +306,11 @@ impl Loop {
             }
             let mut got = 0usize;
             while got < BATCH {
-                let Some(ev) = syscalls.try_next() else { break };
+                let Some(mut ev) = syscalls.try_next() else {
+                    break;
+                };
                 got += 1;
-                self.handle_syscall(&ev);
+                self.handle_syscall(&mut ev);
                 syscalls.recycle(ev);
             }
             while open && got < 2 * BATCH {
@@ -351,20 +355,16 @@ impl Loop {
 
     fn handle(&mut self, ev: AgentEvent) {
         match ev {
-            AgentEvent::Syscall(e) => self.handle_syscall(&e),
+            AgentEvent::Syscall(mut e) => self.handle_syscall(&mut e),
             AgentEvent::K8sAudit(e) => self.evaluate(&e, || None),
             AgentEvent::CloudTrail(e) => self.evaluate(&e, || None),
         }
     }
 
-    fn handle_syscall(&mut self, e: &SyscallEvent) {
+    fn handle_syscall(&mut self, e: &mut SyscallEvent) {
         self.metrics.event(Source::Syscall, 1);
         if let Some(r) = self.recorder.as_mut() {
-            use std::io::Write;
-            let line = crate::sources::syscall::encode(e);
-            let _ = r
-                .write_all(line.as_bytes())
-                .and_then(|_| r.write_all(b"\n"));
+            let _ = r.write(e);
         }
         self.evaluate(e, || {
             Some(Target {
@@ -424,7 +424,6 @@ impl Loop {
             }
         }
         if let Some(r) = self.recorder.as_mut() {
-            use std::io::Write;
             let _ = r.flush();
         }
         reported
@@ -436,7 +435,6 @@ impl Loop {
 
     fn finish(mut self) -> Summary {
         if let Some(r) = self.recorder.as_mut() {
-            use std::io::Write;
             let _ = r.flush();
         }
         // the responder reports through the dispatcher: stop it first

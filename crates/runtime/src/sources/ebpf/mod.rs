@@ -19,9 +19,8 @@ pub mod decode;
 pub mod fdtable;
 pub mod procs;
 pub mod raw;
-mod record;
 
-pub use record::Recorder;
+pub use crate::sources::syscall::Recorder;
 
 use crate::fields::syscall::SyscallEvent;
 use aya::maps::{MapData, PerCpuArray, RingBuf};
