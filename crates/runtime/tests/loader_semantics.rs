@@ -213,6 +213,71 @@ fn cloudtrail_records_replay_from_gzip_directory() {
     assert_eq!(r.alerts[0].source, "aws_cloudtrail");
 }
 
+/// The `evt.*` fields every plugin event has, as the cloudtrail plugin's rules use them (its
+/// disabled "All Cloudtrail Events" rule: `evt.num > 0`, `%evt.plugininfo`, `%evt.time.iso8601`),
+/// for both plugin sources.
+#[test]
+fn plugin_events_have_numbers_times_and_the_plugins_rendering() {
+    let rules = r#"
+- required_engine_version: 10
+- required_plugin_versions:
+    - name: cloudtrail
+      version: 0.8.0
+    - name: json
+      version: 0.7.0
+- rule: All Cloudtrail Events
+  desc: x
+  condition: evt.num > 0
+  output: "event (evtnum=%evt.num info=%evt.plugininfo ts=%evt.time.iso8601 id=%ct.id error=%ct.error src=%evt.source plugin=%evt.pluginname)"
+  priority: DEBUG
+  source: aws_cloudtrail
+- rule: All audit events
+  desc: x
+  condition: evt.num > 0 and evt.datetime.s startswith "2024-03-01 "
+  output: "audit (evtnum=%evt.num ts=%evt.time src=%evt.source plugin=%evt.pluginname)"
+  priority: DEBUG
+  source: k8s_audit
+"#;
+    let e = engine(rules);
+    let dir = tempfile::tempdir().expect("tmp");
+    let trail = serde_json::json!({"Records": [
+        {"eventName": "StopLogging", "eventSource": "cloudtrail.amazonaws.com", "awsRegion": "eu-west-1",
+         "eventTime": "2024-03-01T10:00:00Z", "eventID": "e-1",
+         "userIdentity": {"type": "IAMUser", "userName": "alice"}},
+    ]});
+    std::fs::write(dir.path().join("t.json"), trail.to_string()).expect("write");
+    let r = rampart_runtime::replay::replay(Source::CloudTrail, &e, &dir.path().join("t.json"))
+        .expect("replay");
+    assert_eq!(r.alerts.len(), 1);
+    let m = &r.alerts[0].message;
+    let num: u64 = m
+        .split("evtnum=")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a number");
+    assert!(num > 0, "{m}");
+    assert!(
+        m.ends_with(
+            "info=eu-west-1 alice cloudtrail StopLogging ts=2024-03-01T10:00:00.000000000Z \
+             id=e-1 error=<NA> src=aws_cloudtrail plugin=cloudtrail)"
+        ),
+        "{m}"
+    );
+
+    let audit = serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "auditID": "a1",
+        "stage": "ResponseComplete", "verb": "get", "stageTimestamp": "2024-03-01T10:00:01.5Z"});
+    std::fs::write(dir.path().join("a.json"), audit.to_string()).expect("write");
+    let r = rampart_runtime::replay::replay(Source::K8sAudit, &e, &dir.path().join("a.json"))
+        .expect("replay");
+    assert_eq!(r.alerts.len(), 1);
+    let m = &r.alerts[0].message;
+    assert!(
+        m.ends_with("ts=10:00:01.500000000 src=k8s_audit plugin=k8saudit)"),
+        "{m}"
+    );
+}
+
 #[test]
 fn validate_json_has_falcos_shape_and_positions() {
     let mut loader = Loader::new();

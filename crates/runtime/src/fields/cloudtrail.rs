@@ -12,6 +12,8 @@ pub struct CloudTrailEvent {
     pub json: Value,
     /// `eventTime` in ns since the epoch; 0 when absent.
     pub ts: i64,
+    /// `evt.num` ([`super::plugin_evt::next_number`]).
+    pub num: u64,
 }
 
 impl CloudTrailEvent {
@@ -22,7 +24,11 @@ impl CloudTrailEvent {
             .and_then(Value::as_str)
             .and_then(crate::alert::parse_rfc3339_nanos)
             .unwrap_or(0);
-        CloudTrailEvent { json, ts }
+        CloudTrailEvent {
+            json,
+            ts,
+            num: super::plugin_evt::next_number(),
+        }
     }
 }
 
@@ -72,11 +78,6 @@ field_table!(pub enum C, FIELDS {
     JsonValue = "json.value": Str/Required,
     JsonObj = "json.obj": Str/None,
     JsonRawtime = "json.rawtime": Int/None,
-    EvtTime = "evt.time": Str/None,
-    EvtRawtime = "evt.rawtime": Int/None,
-    EvtSource = "evt.source": Str/None,
-    EvtPluginname = "evt.pluginname": Str/None,
-    EvtHostname = "evt.hostname": Str/None,
 });
 
 impl Event for CloudTrailEvent {
@@ -93,6 +94,9 @@ impl Event for CloudTrailEvent {
     }
 
     fn extract(&self, field: &FieldRef) -> Val<'_> {
+        if let Some(v) = super::plugin_evt::extract(self, field.id) {
+            return v;
+        }
         match C::from_id(field.id) {
             Some(C::JsonValue) => match field.arg.key() {
                 Some(p) => super::json::pointer(&self.json, &p)
@@ -104,6 +108,40 @@ impl Event for CloudTrailEvent {
             Some(c) => extract(self, c, &field.display),
             None => Val::None,
         }
+    }
+}
+
+impl super::plugin_evt::PluginEvent for CloudTrailEvent {
+    fn number(&self) -> u64 {
+        self.num
+    }
+
+    fn time_ns(&self) -> i64 {
+        self.ts
+    }
+
+    fn source_name(&self) -> &'static str {
+        "aws_cloudtrail"
+    }
+
+    fn plugin_name(&self) -> &'static str {
+        "cloudtrail"
+    }
+
+    /// As the plugin renders an event: region, user, the short event source and the event name.
+    fn plugin_info(&self) -> Cow<'_, str> {
+        let j = &self.json;
+        let mut line = get_str(j, &["awsRegion"]).unwrap_or("").to_string();
+        if let Some(u) = user(j).filter(|u| !u.is_empty()) {
+            line.push(' ');
+            line.push_str(&u);
+        }
+        let src = get_str(j, &["eventSource"]).unwrap_or("");
+        line.push(' ');
+        line.push_str(src.strip_suffix(".amazonaws.com").unwrap_or(src));
+        line.push(' ');
+        line.push_str(get_str(j, &["eventName"]).unwrap_or(""));
+        Cow::Owned(line)
     }
 }
 
@@ -224,11 +262,7 @@ fn extract<'a>(e: &'a CloudTrailEvent, c: C, display: &str) -> Val<'a> {
         C::Ec2ImageId => j
             .pointer("/responseElements/instancesSet/items/0/imageId")
             .map_or(Val::None, to_val),
-        C::EvtTime => Val::Str(Cow::Owned(crate::alert::rfc3339_nanos(e.ts))),
-        C::EvtRawtime => Val::Int(e.ts),
-        C::EvtSource => Val::str("aws_cloudtrail"),
-        C::EvtPluginname => Val::str("cloudtrail"),
-        C::EvtHostname | C::JsonValue | C::JsonObj | C::JsonRawtime => Val::None,
+        C::JsonValue | C::JsonObj | C::JsonRawtime => Val::None,
     }
 }
 

@@ -12,6 +12,8 @@ pub struct K8sAuditEvent {
     pub json: Value,
     /// `stageTimestamp` (else `requestReceivedTimestamp`) in ns since the epoch; 0 when absent.
     pub ts: i64,
+    /// `evt.num` ([`super::plugin_evt::next_number`]).
+    pub num: u64,
 }
 
 impl K8sAuditEvent {
@@ -22,7 +24,34 @@ impl K8sAuditEvent {
             .find_map(|k| json.get(*k).and_then(Value::as_str))
             .and_then(crate::alert::parse_rfc3339_nanos)
             .unwrap_or(0);
-        K8sAuditEvent { json, ts }
+        K8sAuditEvent {
+            json,
+            ts,
+            num: super::plugin_evt::next_number(),
+        }
+    }
+}
+
+impl super::plugin_evt::PluginEvent for K8sAuditEvent {
+    fn number(&self) -> u64 {
+        self.num
+    }
+
+    fn time_ns(&self) -> i64 {
+        self.ts
+    }
+
+    fn source_name(&self) -> &'static str {
+        "k8s_audit"
+    }
+
+    fn plugin_name(&self) -> &'static str {
+        "k8saudit"
+    }
+
+    /// The k8saudit plugin renders an event as its JSON.
+    fn plugin_info(&self) -> Cow<'_, str> {
+        Cow::Owned(self.json.to_string())
     }
 }
 
@@ -95,12 +124,6 @@ field_table!(pub enum K, FIELDS {
     JsonValue = "json.value": Str/Required,
     JsonObj = "json.obj": Str/None,
     JsonRawtime = "json.rawtime": Int/None,
-    EvtTime = "evt.time": Str/None,
-    EvtRawtime = "evt.rawtime": Int/None,
-    EvtNum = "evt.num": Int/None,
-    EvtSource = "evt.source": Str/None,
-    EvtPluginname = "evt.pluginname": Str/None,
-    EvtHostname = "evt.hostname": Str/None,
 });
 
 impl Event for K8sAuditEvent {
@@ -117,6 +140,9 @@ impl Event for K8sAuditEvent {
     }
 
     fn extract(&self, field: &FieldRef) -> Val<'_> {
+        if let Some(v) = super::plugin_evt::extract(self, field.id) {
+            return v;
+        }
         match K::from_id(field.id) {
             Some(k) => extract(self, k, &field.arg),
             None => Val::None,
@@ -365,11 +391,9 @@ fn extract<'a>(e: &'a K8sAuditEvent, k: K, arg: &Arg) -> Val<'a> {
             Some(ips) => Val::List(ips.iter().map(to_val).collect()),
             None => Val::None,
         },
-        K::ClusterName | K::EvtHostname => Val::None,
-        K::JevtTime | K::JevtTimeIso | K::EvtTime => {
-            Val::Str(Cow::Owned(crate::alert::rfc3339_nanos(e.ts)))
-        }
-        K::JevtRawtime | K::EvtRawtime | K::JsonRawtime => Val::Int(e.ts),
+        K::ClusterName => Val::None,
+        K::JevtTime | K::JevtTimeIso => Val::Str(Cow::Owned(crate::alert::rfc3339_nanos(e.ts))),
+        K::JevtRawtime | K::JsonRawtime => Val::Int(e.ts),
         K::JevtValue | K::JsonValue => match arg.key() {
             Some(p) => {
                 pointer(j, &p).map_or(Val::None, |v| Val::Str(Cow::Owned(text(v).into_owned())))
@@ -377,9 +401,6 @@ fn extract<'a>(e: &'a K8sAuditEvent, k: K, arg: &Arg) -> Val<'a> {
             None => Val::None,
         },
         K::JevtObj | K::JsonObj => Val::Str(Cow::Owned(j.to_string())),
-        K::EvtNum => Val::None,
-        K::EvtSource => Val::str("k8s_audit"),
-        K::EvtPluginname => Val::str("k8saudit"),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod cloudtrail;
 pub mod json;
 pub mod k8s_audit;
+pub mod plugin_evt;
 pub mod syscall;
 
 use std::borrow::Cow;
@@ -52,6 +53,11 @@ impl Source {
         if let Some(f) = table.iter().find(|f| f.name == name) {
             return Some(f);
         }
+        if self != Source::Syscall
+            && let Some(f) = plugin_evt::FIELDS.iter().find(|f| f.name == name)
+        {
+            return Some(f);
+        }
         // dynamic-suffix fields: `evt.arg.NAME`, `evt.rawarg.NAME`
         table.iter().find(|f| {
             f.arg == ArgKind::Suffix && name.starts_with(f.name) && name.len() > f.name.len()
@@ -70,13 +76,15 @@ impl Source {
             }
     }
 
-    /// Every field of this source.
-    pub fn fields(self) -> &'static [FieldInfo] {
-        match self {
-            Source::Syscall => syscall::FIELDS,
-            Source::K8sAudit => k8s_audit::FIELDS,
-            Source::CloudTrail => cloudtrail::FIELDS,
-        }
+    /// Every field of this source (a plugin source's own, then the `evt.*` fields every plugin
+    /// event has).
+    pub fn fields(self) -> impl Iterator<Item = &'static FieldInfo> {
+        let (own, common) = match self {
+            Source::Syscall => (syscall::FIELDS, &[][..]),
+            Source::K8sAudit => (k8s_audit::FIELDS, plugin_evt::FIELDS),
+            Source::CloudTrail => (cloudtrail::FIELDS, plugin_evt::FIELDS),
+        };
+        own.iter().chain(common)
     }
 }
 
@@ -241,23 +249,29 @@ pub trait Event {
     }
 }
 
-/// Builds a static field table with ids in order.
+/// Builds a static field table with ids in order (from `@ BASE` when given, so the ids of a
+/// table shared by several sources never meet a source's own).
 macro_rules! field_table {
     ($vis:vis enum $enum:ident, $table:ident { $($var:ident = $name:literal : $ty:ident / $arg:ident,)* }) => {
+        $crate::fields::field_table!($vis enum $enum, $table @ 0 { $($var = $name : $ty / $arg,)* });
+    };
+    ($vis:vis enum $enum:ident, $table:ident @ $base:tt { $($var:ident = $name:literal : $ty:ident / $arg:ident,)* }) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[allow(clippy::upper_case_acronyms)]
         $vis enum $enum { $($var),* }
         impl $enum {
             const ALL: &'static [$enum] = &[$($enum::$var),*];
             /// The field with this id.
-            pub fn from_id(id: u16) -> Option<$enum> { Self::ALL.get(id as usize).copied() }
+            pub fn from_id(id: u16) -> Option<$enum> {
+                Self::ALL.get(usize::from(id.checked_sub($base)?)).copied()
+            }
         }
         pub static $table: &[$crate::fields::FieldInfo] = &[
             $($crate::fields::FieldInfo {
                 name: $name,
                 ty: $crate::fields::FieldType::$ty,
                 arg: $crate::fields::ArgKind::$arg,
-                id: $enum::$var as u16,
+                id: $base + $enum::$var as u16,
             }),*
         ];
     };

@@ -1,6 +1,7 @@
 //! The syscall field table and extraction from a [`SyscallEvent`].
 
 use super::{Ancestor, OPEN_CREATE, OPEN_EXEC, OPEN_READ, OPEN_WRITE, Process, SyscallEvent};
+use crate::fields::plugin_evt::{EvtField, time_value};
 use crate::fields::{Arg, Event, FieldRef, Source, Val, field_table};
 use std::borrow::Cow;
 
@@ -10,6 +11,7 @@ field_table!(pub enum F, FIELDS {
     EvtTimeS = "evt.time.s": Str/None,
     EvtTimeIso = "evt.time.iso8601": Str/None,
     EvtDatetime = "evt.datetime": Str/None,
+    EvtDatetimeS = "evt.datetime.s": Str/None,
     EvtRawtime = "evt.rawtime": Int/None,
     EvtRawtimeS = "evt.rawtime.s": Int/None,
     EvtRawtimeNs = "evt.rawtime.ns": Int/None,
@@ -162,8 +164,6 @@ field_table!(pub enum F, FIELDS {
     K8sNsLabel = "k8s.ns.label": Str/Required,
 });
 
-const NS_PER_S: i64 = 1_000_000_000;
-
 impl Event for SyscallEvent {
     fn source(&self) -> Source {
         Source::Syscall
@@ -229,20 +229,14 @@ fn extract<'a>(e: &'a SyscallEvent, f: F, arg: &Arg, display: &str) -> Val<'a> {
     let p = &e.proc;
     match f {
         F::EvtNum => Val::Int(e.num as i64),
-        F::EvtTime => Val::Str(Cow::Owned(crate::alert::clock_nanos(e.ts))),
-        F::EvtTimeS => Val::Str(Cow::Owned(
-            crate::alert::clock_nanos(e.ts).chars().take(8).collect(),
-        )),
-        F::EvtTimeIso => Val::Str(Cow::Owned(crate::alert::rfc3339_nanos(e.ts))),
-        F::EvtDatetime => Val::Str(Cow::Owned(
-            crate::alert::rfc3339_nanos(e.ts)
-                .replacen('T', " ", 1)
-                .trim_end_matches('Z')
-                .to_string(),
-        )),
-        F::EvtRawtime => Val::Int(e.ts),
-        F::EvtRawtimeS => Val::Int(e.ts / NS_PER_S),
-        F::EvtRawtimeNs => Val::Int(e.ts % NS_PER_S),
+        F::EvtTime => time_value(EvtField::Time, e.ts),
+        F::EvtTimeS => time_value(EvtField::TimeS, e.ts),
+        F::EvtTimeIso => time_value(EvtField::TimeIso8601, e.ts),
+        F::EvtDatetime => time_value(EvtField::Datetime, e.ts),
+        F::EvtDatetimeS => time_value(EvtField::DatetimeS, e.ts),
+        F::EvtRawtime => time_value(EvtField::Rawtime, e.ts),
+        F::EvtRawtimeS => time_value(EvtField::RawtimeS, e.ts),
+        F::EvtRawtimeNs => time_value(EvtField::RawtimeNs, e.ts),
         F::EvtDir => s("<"),
         F::EvtType | F::EvtSyscallType => s(&e.evt_type),
         F::EvtTypeIs => Val::Int(i64::from(arg.key().as_deref() == Some(e.evt_type.as_str()))),
