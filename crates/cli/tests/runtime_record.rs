@@ -90,6 +90,17 @@ fn a_live_recording_replays_to_the_same_alerts() {
         "replay: {}",
         String::from_utf8_lossy(&replay.stderr)
     );
+    // most lines leave the process context out (written when it changes, put back on replay)
+    let recording = std::fs::read_to_string(&record).unwrap_or_default();
+    let compact = recording
+        .lines()
+        .filter(|l| l.contains("\"same_process\":true"))
+        .count();
+    assert!(
+        compact > 0 && compact < recording.lines().count(),
+        "{compact} of {} lines without their process context",
+        recording.lines().count()
+    );
     let live = alerts(&std::fs::read_to_string(&live).unwrap_or_default());
     let replayed = alerts(&String::from_utf8_lossy(&replay.stdout));
     assert!(

@@ -2,22 +2,21 @@
 //! [`SyscallEvent`] (format documented there).
 
 use super::{DecodeStats, SourceError};
-use crate::fields::syscall::SyscallEvent;
+use crate::fields::syscall::{Ancestor, SyscallEvent};
 use crate::hash::FastMap;
 use std::io::{BufRead, BufReader, Read, Write};
 
 /// Longest line accepted, in bytes.
 pub const MAX_LINE: usize = 4 << 20;
 
-/// Decodes recorded events from `input`, calling `f` for each (already prepared). A process's
-/// environment, which a [`Recorder`] writes only on the first event of the process and at exec, is
-/// given back to the process's later events.
+/// Decodes recorded events from `input`, calling `f` for each (already prepared). The process
+/// context a [`Recorder`] left out of a line (`same_process`) is put back.
 pub fn decode(
     input: impl Read,
     mut f: impl FnMut(SyscallEvent),
 ) -> Result<DecodeStats, SourceError> {
     let mut stats = DecodeStats::default();
-    let mut envs = Environments::default();
+    let mut contexts = Contexts::default();
     let mut reader = BufReader::new(input);
     let mut line = Vec::new();
     let mut n = 0u64;
@@ -46,7 +45,7 @@ pub fn decode(
         }
         match serde_json::from_slice::<SyscallEvent>(&line) {
             Ok(mut ev) => {
-                envs.restore(&mut ev);
+                contexts.restore(&mut ev);
                 ev.prepare();
                 stats.events += 1;
                 f(ev);
@@ -57,29 +56,147 @@ pub fn decode(
     Ok(stats)
 }
 
-/// Writes one event as a JSON line, whole (a [`Recorder`] leaves out repeated environments).
+/// Writes one event as a JSON line, whole (a [`Recorder`] leaves out repeated process contexts).
 pub fn encode(ev: &SyscallEvent) -> String {
     serde_json::to_string(ev).unwrap_or_default()
 }
 
-/// True for the events that replace a process's image, and with it its environment.
-fn is_exec(ev: &SyscallEvent) -> bool {
-    matches!(ev.evt_type.as_str(), "execve" | "execveat")
-}
-
-/// Processes tracked at most by a [`Recorder`] or by [`decode`]; past it they start over (the
-/// recorder then writes each process's environment again, so nothing is lost).
+/// Processes tracked at most by a [`Recorder`] or by [`decode`]; past it, or past
+/// [`MAX_CONTEXT_BYTES`], they start over (the recorder then writes each process's context again,
+/// so nothing is lost: both sides keep the same contexts in the same order).
 const MAX_TRACKED: usize = 1 << 16;
 
+/// Bytes of process context a [`Recorder`] or [`decode`] keeps at most.
+const MAX_CONTEXT_BYTES: usize = 32 << 20;
+
+/// What stays the same across a process's events and makes most of a recorded line: its
+/// environment, capability sets and ancestors.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct ProcessContext {
+    env: Vec<String>,
+    cap_permitted: String,
+    cap_effective: String,
+    cap_inheritable: String,
+    ancestors: Vec<Ancestor>,
+}
+
+impl ProcessContext {
+    fn of(ev: &SyscallEvent) -> ProcessContext {
+        let p = &ev.proc;
+        ProcessContext {
+            env: p.env.clone(),
+            cap_permitted: p.cap_permitted.clone(),
+            cap_effective: p.cap_effective.clone(),
+            cap_inheritable: p.cap_inheritable.clone(),
+            ancestors: ev.ancestors.clone(),
+        }
+    }
+
+    fn is_of(&self, ev: &SyscallEvent) -> bool {
+        let p = &ev.proc;
+        self.env == p.env
+            && self.cap_permitted == p.cap_permitted
+            && self.cap_effective == p.cap_effective
+            && self.cap_inheritable == p.cap_inheritable
+            && self.ancestors == ev.ancestors
+    }
+
+    /// Moves the context out of `ev`.
+    fn take(ev: &mut SyscallEvent) -> ProcessContext {
+        let p = &mut ev.proc;
+        ProcessContext {
+            env: std::mem::take(&mut p.env),
+            cap_permitted: std::mem::take(&mut p.cap_permitted),
+            cap_effective: std::mem::take(&mut p.cap_effective),
+            cap_inheritable: std::mem::take(&mut p.cap_inheritable),
+            ancestors: std::mem::take(&mut ev.ancestors),
+        }
+    }
+
+    /// Moves the context into `ev`.
+    fn put(self, ev: &mut SyscallEvent) {
+        let p = &mut ev.proc;
+        p.env = self.env;
+        p.cap_permitted = self.cap_permitted;
+        p.cap_effective = self.cap_effective;
+        p.cap_inheritable = self.cap_inheritable;
+        ev.ancestors = self.ancestors;
+    }
+
+    fn bytes(&self) -> usize {
+        let strings = |v: &[String]| v.iter().map(|s| s.len() + 24).sum::<usize>();
+        strings(&self.env)
+            + self.cap_permitted.len()
+            + self.cap_effective.len()
+            + self.cap_inheritable.len()
+            + self
+                .ancestors
+                .iter()
+                .map(|a| a.name.len() + a.exe.len() + a.exepath.len() + strings(&a.args) + 96)
+                .sum::<usize>()
+    }
+}
+
+/// The last context of each process of a recording, as written (by a [`Recorder`]) or read (by
+/// [`decode`]); both sides store the same contexts in the same order, so they forget the same.
+#[derive(Default)]
+struct Contexts {
+    /// pid → (`proc.start_ts`, context): a reused pid is another process.
+    by_pid: FastMap<i64, (i64, ProcessContext)>,
+    bytes: usize,
+}
+
+impl Contexts {
+    fn get(&self, ev: &SyscallEvent) -> Option<&ProcessContext> {
+        self.by_pid
+            .get(&ev.proc.pid)
+            .filter(|(start, _)| *start == ev.proc.start_ts)
+            .map(|(_, c)| c)
+    }
+
+    fn store(&mut self, ev: &SyscallEvent) {
+        let context = ProcessContext::of(ev);
+        if self.by_pid.len() >= MAX_TRACKED || self.bytes + context.bytes() > MAX_CONTEXT_BYTES {
+            self.by_pid.clear();
+            self.bytes = 0;
+        }
+        self.bytes += context.bytes();
+        if let Some((_, old)) = self.by_pid.insert(ev.proc.pid, (ev.proc.start_ts, context)) {
+            self.bytes = self.bytes.saturating_sub(old.bytes());
+        }
+    }
+
+    /// Forgets a process at its exit.
+    fn exited(&mut self, ev: &SyscallEvent) {
+        if ev.evt_type == "procexit"
+            && let Some((_, old)) = self.by_pid.remove(&ev.proc.pid)
+        {
+            self.bytes = self.bytes.saturating_sub(old.bytes());
+        }
+    }
+
+    /// Decoding: puts back the context a [`Recorder`] left out, or remembers the one written.
+    fn restore(&mut self, ev: &mut SyscallEvent) {
+        if ev.same_process {
+            if let Some(c) = self.get(ev) {
+                c.clone().put(ev);
+            }
+            ev.same_process = false;
+        } else {
+            self.store(ev);
+        }
+        self.exited(ev);
+    }
+}
+
 /// Writes events as recorded-event JSON lines (what `run --record` writes and `replay --source
-/// syscall` reads). A process's environment (`proc.env`, often kilobytes, the same on every event
-/// of the process) is written on its first event and on exec only; [`decode`] gives it back to
-/// the events in between.
+/// syscall` reads). A process's environment, capability sets and ancestors — most of a line, and
+/// the same on every event of the process — are written when they change and left out otherwise
+/// (`"same_process": true`); [`decode`] puts them back.
 pub struct Recorder<W: Write> {
     out: W,
     written: u64,
-    /// Processes whose environment is written: pid → `proc.start_ts` (a reused pid is new).
-    seen: FastMap<i64, i64>,
+    contexts: Contexts,
 }
 
 impl<W: Write> Recorder<W> {
@@ -88,29 +205,24 @@ impl<W: Write> Recorder<W> {
         Recorder {
             out,
             written: 0,
-            seen: FastMap::default(),
+            contexts: Contexts::default(),
         }
     }
 
-    /// Writes one event.
+    /// Writes one event (`ev` is left as it was).
     pub fn write(&mut self, ev: &mut SyscallEvent) -> std::io::Result<()> {
-        let (pid, start) = (ev.proc.pid, ev.proc.start_ts);
-        let first = self.seen.get(&pid) != Some(&start);
-        let line = if first || is_exec(ev) || ev.proc.env.is_empty() {
-            if self.seen.len() >= MAX_TRACKED {
-                self.seen.clear();
-            }
-            self.seen.insert(pid, start);
-            encode(ev)
-        } else {
-            let env = std::mem::take(&mut ev.proc.env);
+        let line = if self.contexts.get(ev).is_some_and(|c| c.is_of(ev)) {
+            let context = ProcessContext::take(ev);
+            ev.same_process = true;
             let line = encode(ev);
-            ev.proc.env = env;
+            ev.same_process = false;
+            context.put(ev);
             line
+        } else {
+            self.contexts.store(ev);
+            encode(ev)
         };
-        if ev.evt_type == "procexit" {
-            self.seen.remove(&pid);
-        }
+        self.contexts.exited(ev);
         self.out.write_all(line.as_bytes())?;
         self.out.write_all(b"\n")?;
         self.written += 1;
@@ -128,37 +240,11 @@ impl<W: Write> Recorder<W> {
     }
 }
 
-/// The environments of the processes of a recording, for the events a [`Recorder`] wrote without.
-#[derive(Default)]
-struct Environments {
-    by_pid: FastMap<i64, (i64, Vec<String>)>,
-}
-
-impl Environments {
-    /// Remembers the event's environment, or gives it the one its process had.
-    fn restore(&mut self, ev: &mut SyscallEvent) {
-        let (pid, start) = (ev.proc.pid, ev.proc.start_ts);
-        if !ev.proc.env.is_empty() || is_exec(ev) {
-            if self.by_pid.len() >= MAX_TRACKED {
-                self.by_pid.clear();
-            }
-            self.by_pid.insert(pid, (start, ev.proc.env.clone()));
-        } else if let Some((known_start, env)) = self.by_pid.get(&pid)
-            && *known_start == start
-        {
-            ev.proc.env.clone_from(env);
-        }
-        if ev.evt_type == "procexit" {
-            self.by_pid.remove(&pid);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn event(ty: &str, pid: i64, start: i64, env: &[&str]) -> SyscallEvent {
+    fn event(ty: &str, pid: i64, start: i64, env: &[&str], parent: &str) -> SyscallEvent {
         let mut ev = SyscallEvent {
             evt_type: ty.into(),
             ..Default::default()
@@ -166,40 +252,56 @@ mod tests {
         ev.proc.pid = pid;
         ev.proc.start_ts = start;
         ev.proc.env = env.iter().map(|s| s.to_string()).collect();
+        ev.proc.cap_effective = "CAP_CHOWN CAP_KILL".into();
+        ev.ancestors = vec![Ancestor {
+            pid: 1,
+            name: parent.into(),
+            ..Default::default()
+        }];
+        ev.prepare();
         ev
     }
 
     #[test]
-    fn environments_are_written_once_per_process_and_restored_on_replay() {
+    fn process_contexts_are_written_when_they_change_and_restored_on_replay() {
         let home = ["HOME=/root", "TOKEN=s3cr3t"];
         let mut events = vec![
-            event("openat", 7, 100, &home),
-            event("openat", 7, 100, &home),
-            event("execve", 7, 100, &["PATH=/bin"]),
-            event("connect", 7, 100, &["PATH=/bin"]),
-            event("procexit", 7, 100, &["PATH=/bin"]),
+            event("openat", 7, 100, &home, "bash"),
+            event("openat", 7, 100, &home, "bash"),
+            event("execve", 7, 100, &["PATH=/bin"], "bash"),
+            event("connect", 7, 100, &["PATH=/bin"], "bash"),
+            // reparented to init
+            event("connect", 7, 100, &["PATH=/bin"], "systemd"),
+            event("procexit", 7, 100, &["PATH=/bin"], "systemd"),
             // the pid reused by a process with no environment
-            event("openat", 7, 200, &[]),
-            event("openat", 8, 300, &home),
+            event("openat", 7, 200, &[], "sh"),
+            event("openat", 7, 200, &[], "sh"),
+            event("openat", 8, 300, &home, "bash"),
         ];
         let mut rec = Recorder::new(Vec::new());
         for ev in &mut events {
             rec.write(ev).expect("written");
         }
-        assert_eq!(rec.written(), 7);
+        assert_eq!(rec.written(), 9);
         let text = String::from_utf8(rec.out).expect("utf-8");
-        let with_env: Vec<bool> = text.lines().map(|l| l.contains("\"env\":[\"")).collect();
+        let same: Vec<bool> = text
+            .lines()
+            .map(|l| l.contains("\"same_process\":true"))
+            .collect();
         assert_eq!(
-            with_env,
-            [true, false, true, false, false, false, true],
+            same,
+            [false, true, false, true, false, true, false, true, false],
             "{text}"
         );
-        // the recorder gave every event its environment back
+        for l in text.lines().filter(|l| l.contains("same_process")) {
+            assert!(!l.contains("TOKEN") && !l.contains("CAP_CHOWN"), "{l}");
+        }
+        // the recorder gave every event its context back
         assert_eq!(events[1].proc.env, home);
+        assert_eq!(events[1].ancestors[0].name, "bash");
 
         let mut replayed = Vec::new();
-        decode(text.as_bytes(), |ev| replayed.push(ev.proc.env)).expect("decodes");
-        let want: Vec<Vec<String>> = events.iter().map(|e| e.proc.env.clone()).collect();
-        assert_eq!(replayed, want);
+        decode(text.as_bytes(), |ev| replayed.push(ev)).expect("decodes");
+        assert_eq!(replayed, events);
     }
 }

@@ -20,13 +20,19 @@
 //!  "fd": {"num": 3, "type": "file", "name": "/etc/shadow"}}
 //! ```
 //!
-//! `ancestors[0]` is the parent, `[1]` the grandparent, … Missing objects mean "not available"
+//! `ancestors[0]` is the parent, `[1]` the grandparent, … `"same_process": true` means the line
+//! leaves out `proc.env`, the `proc.cap_*` sets and `ancestors` because they are those of the
+//! previous line of the same process (same pid and start time). Missing objects mean "not available"
 //! (`container` absent = the host, `container.id = host`). Socket fds carry `cip`, `cport`, `sip`,
 //! `sport`, `l4proto` and `is_server` (true when this process is the server side). Arguments keep
 //! Falco's rendering (`flags` as `O_RDONLY|O_CLOEXEC`). Call [`SyscallEvent::prepare`] after
 //! building or decoding an event so derived values (`proc.cmdline`, …) are computed once.
 
 use serde::{Deserialize, Serialize};
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 
 /// One recorded syscall (exit) event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +63,11 @@ pub struct SyscallEvent {
     pub k8s: Option<K8sMeta>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fd: Option<Fd>,
+    /// In a recording: this event's environment, capability sets and ancestors were left out as
+    /// those of the previous event of the same process (`crate::sources::syscall::Recorder`); the
+    /// decoder puts them back and clears this.
+    #[serde(skip_serializing_if = "is_false")]
+    pub same_process: bool,
     /// Values computed by [`SyscallEvent::prepare`].
     #[serde(skip)]
     pub derived: Derived,

@@ -625,6 +625,7 @@ impl Decoder {
             container,
             k8s,
             fd: _,
+            same_process,
             derived,
         } = ev;
         if unchanged {
@@ -682,6 +683,7 @@ impl Decoder {
         );
         *res = raw.ret;
         *buffer = None;
+        *same_process = false;
         user.uid = i64::from(raw.uid);
         match self.users.get(&raw.uid) {
             Some((n, home, shell)) => {
