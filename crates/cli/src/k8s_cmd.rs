@@ -15,8 +15,9 @@ use rampart_posture::policy_dir::UserPolicies;
 use rampart_posture::{Catalogue, CheckId, Limits};
 use rampart_report::Format;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub fn run(args: &K8sArgs) -> Result<ExitCode> {
     match &args.command {
@@ -56,20 +57,31 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
         .collect::<Result<Vec<_>>>()?;
 
     let started = Instant::now();
-    let (name, loaded) = load_objects(args)?;
+    // The policy folders are read and compiled while the objects load.
+    let (loaded, policy_dirs) = std::thread::scope(|scope| {
+        let policies = scope.spawn(|| load_policy_dirs(&args.policy));
+        let loaded = load_objects(args);
+        (
+            loaded,
+            policies
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    let (name, mut loaded) = loaded?;
+    let policy_dirs = policy_dirs?;
     let mut report = Report::new(
         Asset::new(AssetKind::Kubernetes, name.clone()),
         env!("CARGO_PKG_VERSION"),
     );
     report.time("load", started.elapsed());
-    report.warnings.extend(loaded.warnings);
+    report.warnings.append(&mut loaded.warnings);
     if !args.out.quiet {
         for note in &loaded.notes {
             eprintln!("note: {}: {}", note.path, note.message);
         }
     }
 
-    let started = Instant::now();
     // Findings for the strictest level asked for; restricted by default, as kube-score and Polaris do.
     let level = frameworks
         .iter()
@@ -84,8 +96,27 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
         suppressions,
         ..ScanOptions::default()
     };
-    let (mut findings, warnings) = rampart_kube::scan(&loaded.objects, &opts);
-    report.time("checks", started.elapsed());
+    // The built-in checks run beside the policies' audit. Their findings come first, as when one
+    // ran after the other; the report is sorted at the end.
+    let ((scanned, checks_time), policy_run) = std::thread::scope(|scope| {
+        let checks = scope.spawn(|| {
+            let started = Instant::now();
+            (
+                rampart_kube::scan(&loaded.objects, &opts),
+                started.elapsed(),
+            )
+        });
+        let policy_run = run_policy_dirs(policy_dirs, &loaded.objects, &opts.asset);
+        (
+            checks
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            policy_run,
+        )
+    });
+    let (mut findings, warnings) = scanned;
+    let (policy_findings, ran, policy_time) = policy_run?;
+    report.time("checks", checks_time);
     report.warnings.extend(warnings);
     // Every (check, resource) the scan evaluated: the JUnit test cases, and the checks a framework
     // control can pass on. Only worked out when something uses it (a 10,000-object snapshot has
@@ -98,22 +129,10 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
     };
     let mut evaluated: Vec<CheckId> = pairs.iter().map(|(id, _)| CheckId::new(id)).collect();
     evaluated.dedup();
-    if !args.policy.is_empty() {
-        let started = Instant::now();
-        // the loaded objects, borrowed: the policies see them without a second copy
-        let values: Vec<&serde_json::Value> = loaded.objects.iter().map(|o| &o.doc).collect();
-        let locations: Vec<_> = loaded
-            .objects
-            .iter()
-            .map(|o| Some(o.source.location()))
-            .collect();
-        for dir in &args.policy {
-            let (policy_findings, ran) =
-                apply_policies(dir, &values, &locations, &report.target.name)?;
-            findings.extend(policy_findings);
-            evaluated.extend(ran);
-        }
-        report.time("policies", started.elapsed());
+    if let Some(took) = policy_time {
+        findings.extend(policy_findings);
+        evaluated.extend(ran);
+        report.time("policies", took);
     }
     for f in frameworks {
         report.compliance.push(rampart_kube::compliance(
@@ -132,7 +151,52 @@ fn run_manifests(args: &K8sArgs) -> Result<ExitCode> {
         report.checks = check_outcomes(&pairs, &findings);
     }
     report.findings = findings;
+    output::leave_to_exit(loaded);
     finish(report, format, &args.out)
+}
+
+/// The `--policy` folders, each loaded (templates compiled) with its checks' catalogue.
+fn load_policy_dirs(dirs: &[PathBuf]) -> Result<Vec<(&Path, UserPolicies, Catalogue)>> {
+    dirs.iter()
+        .map(|dir| {
+            let policies = UserPolicies::load(dir, Limits::default())
+                .with_context(|| format!("loading policies from {}", dir.display()))?;
+            let mut catalogue = Catalogue::new();
+            for meta in policies.check_metas() {
+                catalogue.register_policy(meta);
+            }
+            Ok((dir.as_path(), policies, catalogue))
+        })
+        .collect()
+}
+
+/// What the `--policy` folders found: findings, the checks that ran, and how long that took
+/// (`None` when no folder was given).
+type PolicyRun = (Vec<rampart_core::Finding>, Vec<CheckId>, Option<Duration>);
+
+/// Runs the loaded `--policy` folders over the objects, borrowed: the policies see them without a
+/// second copy.
+fn run_policy_dirs(
+    dirs: Vec<(&Path, UserPolicies, Catalogue)>,
+    objects: &[rampart_kube::KubeObject],
+    asset: &str,
+) -> Result<PolicyRun> {
+    if dirs.is_empty() {
+        return Ok((Vec::new(), Vec::new(), None));
+    }
+    let started = Instant::now();
+    let values: Vec<&serde_json::Value> = objects.iter().map(|o| &o.doc).collect();
+    let locations: Vec<_> = objects.iter().map(|o| Some(o.source.location())).collect();
+    let mut findings = Vec::new();
+    let mut evaluated = Vec::new();
+    for (dir, mut policies, catalogue) in dirs {
+        let (violations, ran) = policies
+            .scan_values(&values, &locations)
+            .with_context(|| format!("evaluating policies from {}", dir.display()))?;
+        findings.extend(catalogue.findings(asset, &violations));
+        evaluated.extend(ran);
+    }
+    Ok((findings, evaluated, Some(started.elapsed())))
 }
 
 /// One outcome per evaluated (check, resource): failed when a finding (suppressed or not; JUnit shows
@@ -206,26 +270,6 @@ fn load_objects(args: &K8sArgs) -> Result<(String, rampart_kube::Loaded)> {
     let loaded = rampart_kube::load_path(path, &LoadOptions::default())
         .with_context(|| format!("loading {name}"))?;
     Ok((name, loaded))
-}
-
-/// Runs one `--policy` folder (Gatekeeper templates + constraints, kubescape-style rules) over the
-/// documents; returns its findings and the checks that ran.
-fn apply_policies(
-    dir: &std::path::Path,
-    values: &[&serde_json::Value],
-    locations: &[Option<rampart_core::package::Location>],
-    asset: &str,
-) -> Result<(Vec<rampart_core::Finding>, Vec<CheckId>)> {
-    let mut policies = UserPolicies::load(dir, Limits::default())
-        .with_context(|| format!("loading policies from {}", dir.display()))?;
-    let mut catalogue = Catalogue::new();
-    for meta in policies.check_metas() {
-        catalogue.register_policy(meta);
-    }
-    let (violations, ran) = policies
-        .scan_values(values, locations)
-        .with_context(|| format!("evaluating policies from {}", dir.display()))?;
-    Ok((catalogue.findings(asset, &violations), ran))
 }
 
 /// `rampart policy verify PATH`: gator-style lines, exit 1 when any case fails.
@@ -350,8 +394,11 @@ fn finish(mut report: Report, format: Format, out: &OutputArgs) -> Result<ExitCo
     output::apply_severity_filter(&mut report, &out.severity)?;
     report.finish();
     output::write_report(&report, format, out)?;
-    if out.exit_code != 0 && report.compliance.iter().any(|c| c.any_failed()) {
-        return Ok(ExitCode::from(out.exit_code));
-    }
-    output::exit_code(&report, out)
+    let code = if out.exit_code != 0 && report.compliance.iter().any(|c| c.any_failed()) {
+        ExitCode::from(out.exit_code)
+    } else {
+        output::exit_code(&report, out)?
+    };
+    output::leave_to_exit(report);
+    Ok(code)
 }

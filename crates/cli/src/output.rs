@@ -114,6 +114,14 @@ pub fn write_report_with(
     Ok(())
 }
 
+/// Leaves a large value for the process exit to reclaim instead of freeing it now. Called on what a
+/// command holds when it has written its report and is about to exit: freeing a big report or
+/// snapshot allocation by allocation (76,000 findings, 10,000 parsed objects) takes a tenth of a
+/// second or more, and the exit returns the memory at once anyway.
+pub fn leave_to_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()

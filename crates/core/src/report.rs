@@ -102,6 +102,59 @@ pub struct CheckOutcome {
     pub status: CheckStatus,
 }
 
+/// Sorts findings most severe, known-exploited and likeliest first, then by rule id and fingerprint;
+/// findings equal on all of these keep their order (as a stable sort would).
+///
+/// The order is worked out on compact keys (rule ids ranked once, so comparisons are mostly
+/// integers) and then applied in place, so the findings themselves are moved once each instead of
+/// at every step of the sort.
+pub fn sort_findings(findings: &mut [Finding]) {
+    let order = sorted_order(findings);
+    apply_order(findings, order);
+}
+
+/// The index of the finding that belongs at each position of the sorted list.
+fn sorted_order(findings: &[Finding]) -> Vec<usize> {
+    let mut rules: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let rank = |rule: &str| rules.binary_search(&rule).unwrap_or(usize::MAX);
+    let mut keys: Vec<_> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let (severity, kev, epss) = f.priority_key();
+            (
+                std::cmp::Reverse((severity, kev, epss)),
+                rank(&f.rule_id),
+                f.id.as_str(),
+                i,
+            )
+        })
+        .collect();
+    // The index is the last key, so no two keys are equal and an unstable sort is stable here.
+    keys.sort_unstable();
+    keys.into_iter().map(|(.., i)| i).collect()
+}
+
+/// Rearranges `items` so that position `p` holds the item that was at `order[p]` (`order` is a
+/// permutation), following each cycle of the permutation with swaps.
+fn apply_order<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut pos = start;
+        while order[pos] != DONE {
+            let from = order[pos];
+            order[pos] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(pos, from);
+            pos = from;
+        }
+    }
+}
+
 /// Whether a check passed on a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -139,12 +192,7 @@ impl Report {
 
     /// Sorts findings by priority (most severe, known-exploited, likeliest first) and recomputes the summary.
     pub fn finish(&mut self) {
-        self.findings.sort_by(|a, b| {
-            b.priority_key()
-                .cmp(&a.priority_key())
-                .then_with(|| a.rule_id.cmp(&b.rule_id))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        sort_findings(&mut self.findings);
         self.warnings.sort();
         self.warnings.dedup();
         let mut s = Summary {
@@ -182,5 +230,52 @@ impl Report {
             stage: stage.into(),
             millis: elapsed.as_secs_f64() * 1000.0,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::FindingKind;
+
+    /// The order `Report::finish` promises, as a plain stable sort.
+    fn reference_sort(findings: &mut [Finding]) {
+        findings.sort_by(|a, b| {
+            b.priority_key()
+                .cmp(&a.priority_key())
+                .then_with(|| a.rule_id.cmp(&b.rule_id))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+    }
+
+    #[test]
+    fn sort_findings_matches_a_stable_sort_on_the_same_keys() {
+        let severities = [Severity::Low, Severity::Critical, Severity::Medium];
+        let mut findings: Vec<Finding> = (0..200)
+            .map(|i| {
+                // few subjects, so fingerprints repeat: equal keys must keep their order
+                let mut f = Finding::new(
+                    FindingKind::Misconfiguration,
+                    format!("rule-{}", (i * 7) % 5),
+                    "title",
+                    severities[i % 3],
+                    "asset",
+                    format!("Pod/ns/p{}", i % 4),
+                );
+                f.remediation = format!("{i}");
+                f
+            })
+            .collect();
+        let mut expected = findings.clone();
+        reference_sort(&mut expected);
+        sort_findings(&mut findings);
+        assert_eq!(findings, expected);
+    }
+
+    #[test]
+    fn apply_order_follows_every_cycle() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e'];
+        apply_order(&mut items, vec![3, 0, 4, 1, 2]);
+        assert_eq!(items, vec!['d', 'a', 'e', 'b', 'c']);
     }
 }

@@ -154,43 +154,70 @@ fn is_marker(line: &str, marker: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
 }
 
-/// Parses a YAML stream, one bounded parse per document.
+/// Parses a YAML stream, one bounded parse per document. A long stream (a cluster snapshot) is
+/// parsed on every core, each thread taking one run of consecutive documents; the documents keep
+/// their order.
 pub(crate) fn yaml_documents(text: &str, max_nesting: usize) -> Vec<RawDoc> {
+    let chunks = split(text);
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1);
+    if threads < 2 || chunks.len() < PARALLEL_DOCUMENTS {
+        return parse_chunks(&chunks, max_nesting);
+    }
+    let per_thread = chunks.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .chunks(per_thread)
+            .map(|run| scope.spawn(move || parse_chunks(run, max_nesting)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// Streams with fewer documents than this are parsed on the calling thread.
+const PARALLEL_DOCUMENTS: usize = 256;
+
+/// Parses consecutive documents of a stream, in order (the parser's options are not shared between
+/// threads: each run makes its own).
+fn parse_chunks(chunks: &[Chunk<'_>], max_nesting: usize) -> Vec<RawDoc> {
     let options = yaml_options(max_nesting);
-    split(text)
-        .into_iter()
-        .map(|chunk| {
-            // Directives (`%YAML`) are only valid before `---`; the split keeps none inside documents.
-            let body: std::borrow::Cow<'_, str> =
-                if chunk.text.contains("\n%") || chunk.text.starts_with('%') {
-                    chunk
-                        .text
-                        .split_inclusive('\n')
-                        .map(|l| if l.starts_with('%') { "\n" } else { l })
-                        .collect::<String>()
-                        .into()
-                } else {
-                    chunk.text.into()
-                };
-            let value = serde_saphyr::from_str_with_options::<Value>(&body, options.clone())
-                .map_err(|e| {
-                    let line = e.location().map(|l| {
-                        let rel = u32::try_from(l.line()).unwrap_or(u32::MAX);
-                        chunk.base_line.saturating_add(rel.saturating_sub(1))
-                    });
-                    (line, format!("invalid YAML: {}", one_line(&e.to_string())))
-                });
-            RawDoc {
-                first_line: chunk.first_line,
-                last_line: chunk.last_line,
-                template: chunk.template,
-                value,
-                span: (chunk.offset, chunk.offset + chunk.text.len()),
-                base_line: chunk.base_line,
-                json: false,
-            }
-        })
-        .collect()
+    chunks.iter().map(|c| parse_chunk(c, &options)).collect()
+}
+
+/// Parses one document of a stream.
+fn parse_chunk(chunk: &Chunk<'_>, options: &serde_saphyr::Options) -> RawDoc {
+    // Directives (`%YAML`) are only valid before `---`; the split keeps none inside documents.
+    let body: std::borrow::Cow<'_, str> =
+        if chunk.text.contains("\n%") || chunk.text.starts_with('%') {
+            chunk
+                .text
+                .split_inclusive('\n')
+                .map(|l| if l.starts_with('%') { "\n" } else { l })
+                .collect::<String>()
+                .into()
+        } else {
+            chunk.text.into()
+        };
+    let value = serde_saphyr::from_str_with_options::<Value>(&body, options.clone()).map_err(|e| {
+        let line = e.location().map(|l| {
+            let rel = u32::try_from(l.line()).unwrap_or(u32::MAX);
+            chunk.base_line.saturating_add(rel.saturating_sub(1))
+        });
+        (line, format!("invalid YAML: {}", one_line(&e.to_string())))
+    });
+    RawDoc {
+        first_line: chunk.first_line,
+        last_line: chunk.last_line,
+        template: chunk.template.clone(),
+        value,
+        span: (chunk.offset, chunk.offset + chunk.text.len()),
+        base_line: chunk.base_line,
+        json: false,
+    }
 }
 
 fn yaml_options(max_nesting: usize) -> serde_saphyr::Options {
@@ -227,6 +254,20 @@ mod tests {
         let chunks = split("a: 1\n--- {b: 2}\n---\n\n# only comment\n---\nc: 3\n");
         let ranges: Vec<_> = chunks.iter().map(|c| (c.first_line, c.last_line)).collect();
         assert_eq!(ranges, vec![(1, 1), (2, 2), (7, 7)]);
+    }
+
+    #[test]
+    fn long_streams_keep_document_order_and_lines() {
+        let text: String = (0..PARALLEL_DOCUMENTS * 3 + 1)
+            .map(|i| format!("---\nn: {i}\n"))
+            .collect();
+        let docs = yaml_documents(&text, 64);
+        assert_eq!(docs.len(), PARALLEL_DOCUMENTS * 3 + 1);
+        for (i, d) in docs.iter().enumerate() {
+            let value = d.value.as_ref().expect("parsed");
+            assert_eq!(value["n"], i);
+            assert_eq!(d.first_line, 2 * i as u32 + 2);
+        }
     }
 
     #[test]
