@@ -159,10 +159,8 @@ fn warn_evttypes_controls_the_no_event_type_warning() {
     assert!(warnings(&rule("  warn_evttypes: false\n")).is_empty());
 }
 
-/// Specializing a condition to an event type (what the engine's index does) never changes its
-/// outcome: every rule of the three falcosecurity files, on events of each of its types.
-#[test]
-fn conditions_specialized_per_event_type_decide_like_the_originals() {
+/// The stable, incubating and sandbox falcosecurity rules, loaded together.
+fn three_rules_files() -> rampart_runtime::Ruleset {
     let root =
         rampart_testkit::shared("testdata/falcosecurity-rules").expect("falcosecurity rules");
     let files: Vec<_> = [
@@ -173,7 +171,14 @@ fn conditions_specialized_per_event_type_decide_like_the_originals() {
     .iter()
     .map(|f| root.join("rules").join(f))
     .collect();
-    let (ruleset, _) = rampart_runtime::rules::load(&files).expect("rules load");
+    rampart_runtime::rules::load(&files).expect("rules load").0
+}
+
+/// Specializing a condition to an event type (what the engine's index does) never changes its
+/// outcome: every rule of the three falcosecurity files, on events of each of its types.
+#[test]
+fn conditions_specialized_per_event_type_decide_like_the_originals() {
+    let ruleset = three_rules_files();
     let mut base = event();
     let mut checked = 0usize;
     for rule in ruleset
@@ -202,17 +207,7 @@ fn conditions_specialized_per_event_type_decide_like_the_originals() {
 /// every event type of the three falcosecurity files, each event in several shapes.
 #[test]
 fn engine_with_shared_sub_conditions_fires_like_rule_by_rule_evaluation() {
-    let root =
-        rampart_testkit::shared("testdata/falcosecurity-rules").expect("falcosecurity rules");
-    let files: Vec<_> = [
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]
-    .iter()
-    .map(|f| root.join("rules").join(f))
-    .collect();
-    let (ruleset, _) = rampart_runtime::rules::load(&files).expect("rules load");
+    let ruleset = three_rules_files();
     let engine = rampart_runtime::Engine::new(ruleset);
     let mut types: Vec<String> = Vec::new();
     for rule in engine.rules() {
