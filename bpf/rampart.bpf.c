@@ -13,6 +13,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+// Set by user space when it loads the object (`Options::read_env`): 0 when no loaded rule uses
+// `proc.env`, so exec records carry no environment — it may hold secrets, and copying it costs.
+volatile const __u8 READ_ENV = 1;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24);
@@ -418,14 +422,17 @@ int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (len > 0 && bpf_probe_read_user(e->s2, len, (void *)start) == 0)
 		e->s2_len = len;
 	// the environment, as argv (the kernel copied both onto the new stack: the pages are there)
-	start = BPF_CORE_READ(mm, env_start);
-	end = BPF_CORE_READ(mm, env_end);
-	len = end - start;
-	e->args[1] = len;
-	if (len > ENV_MAX)
-		len = ENV_MAX;
-	if (len > 0 && bpf_probe_read_user(x->env, len, (void *)start) == 0)
-		e->env_len = len;
+	e->args[1] = 0;
+	if (READ_ENV) {
+		start = BPF_CORE_READ(mm, env_start);
+		end = BPF_CORE_READ(mm, env_end);
+		len = end - start;
+		e->args[1] = len;
+		if (len > ENV_MAX)
+			len = ENV_MAX;
+		if (len > 0 && bpf_probe_read_user(x->env, len, (void *)start) == 0)
+			e->env_len = len;
+	}
 	// the executable's inode: number, ctime and mtime
 	struct inode *ino = BPF_CORE_READ(mm, exe_file, f_inode);
 	e->args[2] = 0;

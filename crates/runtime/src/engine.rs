@@ -97,6 +97,24 @@ impl Engine {
         &self.rules
     }
 
+    /// True when an enabled rule of `source` reads field `name`, with or without an argument
+    /// (`proc.env` also matches `proc.env[HOME]`), in its condition or its output. The eBPF source
+    /// is told to leave out what no rule reads (`Options::read_env`).
+    pub fn uses_field(&self, source: Source, name: &str) -> bool {
+        let is = |d: &str| {
+            d.strip_prefix(name)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+        };
+        self.rules
+            .iter()
+            .filter(|r| r.enabled && r.source == source)
+            .any(|r| {
+                let mut found = false;
+                r.condition.visit_fields(&mut |d| found |= is(d));
+                found || r.output.field_names().any(is)
+            })
+    }
+
     /// Calls `f` with the index of every rule matching `ev`, in definition order.
     pub fn matches<E: Event + ?Sized>(&self, ev: &E, mut f: impl FnMut(usize)) {
         let idx = &self.index[slot(ev.source())];
@@ -177,6 +195,27 @@ mod tests {
         };
         e.prepare();
         e
+    }
+
+    #[test]
+    fn fields_read_by_enabled_rules_are_known() {
+        let rule = |cond: &str, out: &str, enabled: bool| {
+            format!(
+                "- rule: r\n  desc: d\n  condition: evt.type = execve and {cond}\n  output: \"{out}\"\n  \
+                 priority: INFO\n  enabled: {enabled}\n"
+            )
+        };
+        let uses = |text: String| engine(&text).uses_field(Source::Syscall, "proc.env");
+        assert!(uses(rule("proc.env icontains GLIBC_TUNABLES", "x", true)));
+        assert!(uses(rule("proc.env[HOME] = /root", "x", true)));
+        assert!(uses(rule("proc.name = curl", "env=%proc.env", true)));
+        assert!(uses(rule("proc.name = val(proc.env)", "x", true)));
+        assert!(!uses(rule("proc.env contains X", "x", false)), "disabled");
+        assert!(!uses(rule(
+            "proc.cmdline contains proc.env",
+            "%proc.exe %proc.exepath",
+            true
+        )));
     }
 
     #[test]

@@ -885,3 +885,39 @@ int main(void) {
         .collect();
     assert_eq!(outbound.len(), 2, "{outbound:#?}");
 }
+
+/// With `read_env` off (no loaded rule reads `proc.env`), exec records carry no environment; with
+/// it on, the same exec shows it.
+#[test]
+fn the_environment_is_read_only_when_asked() {
+    if !ebpf() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prog = dir.path().join("rampart-envtrue");
+    std::fs::copy("/bin/true", &prog).expect("copy true");
+    let env_of_exec = |read_env: bool| -> Option<Vec<String>> {
+        let src = EbpfSource::start(Options {
+            read_env,
+            ..Options::default()
+        })
+        .expect("eBPF source starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let _ = Command::new(&prog).env("RAMPART_E2E_MARK", "seen").output();
+            while let Ok(ev) = src.events().recv_timeout(Duration::from_millis(100)) {
+                if ev.evt_type == "execve" && ev.proc.name == "rampart-envtrue" {
+                    return Some(ev.proc.env.clone());
+                }
+            }
+        }
+        None
+    };
+    let off = env_of_exec(false).expect("the exec is seen with read_env off");
+    assert!(off.is_empty(), "no environment read: {off:?}");
+    let on = env_of_exec(true).expect("the exec is seen with read_env on");
+    assert!(
+        on.iter().any(|v| v == "RAMPART_E2E_MARK=seen"),
+        "environment read: {on:?}"
+    );
+}

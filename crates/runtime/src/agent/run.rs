@@ -284,7 +284,10 @@ impl Loop {
         rx: Receiver<AgentEvent>,
         ready: std::sync::mpsc::Sender<Result<(), String>>,
     ) -> Summary {
-        let mut syscalls = match syscall::Syscalls::start(&self.opts) {
+        // the environment of exec'd processes only when a rule reads it, or for a recording
+        let read_env =
+            self.engine.uses_field(Source::Syscall, "proc.env") || self.recorder.is_some();
+        let mut syscalls = match syscall::Syscalls::start(&self.opts, read_env) {
             Ok(s) => s,
             Err(e) => {
                 let _ = ready.send(Err(e));
@@ -504,7 +507,7 @@ mod syscall {
     pub struct Syscalls(Option<EbpfSource>);
 
     impl Syscalls {
-        pub fn start(opts: &super::AgentOptions) -> Result<Syscalls, String> {
+        pub fn start(opts: &super::AgentOptions, read_env: bool) -> Result<Syscalls, String> {
             if !opts.syscall {
                 return Ok(Syscalls(None));
             }
@@ -512,6 +515,7 @@ mod syscall {
                 channel: opts.ebpf_channel.max(1),
                 hook: opts.syscall_hook.parse()?,
                 cri_socket: opts.cri_socket.clone(),
+                read_env,
                 ..Options::default()
             };
             EbpfSource::start(o)
@@ -555,7 +559,7 @@ mod syscall {
     pub struct Syscalls;
 
     impl Syscalls {
-        pub fn start(opts: &super::AgentOptions) -> Result<Syscalls, String> {
+        pub fn start(opts: &super::AgentOptions, _read_env: bool) -> Result<Syscalls, String> {
             if opts.syscall {
                 Err(
                     "this build has no eBPF source (Linux and the `ebpf` feature are needed)"

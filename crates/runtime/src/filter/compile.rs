@@ -421,6 +421,22 @@ impl Node {
         }
     }
 
+    /// Calls `f` with the name of every field the condition reads (`proc.env`, `proc.aname[2]`),
+    /// right-hand `val(...)` fields included.
+    pub fn visit_fields(&self, f: &mut dyn FnMut(&str)) {
+        match self {
+            Node::And(items) | Node::Or(items) => items.iter().for_each(|n| n.visit_fields(f)),
+            Node::Not(n) | Node::Shared(_, n) => n.visit_fields(f),
+            Node::Const(_) => {}
+            Node::Check(c) => {
+                f(&c.field.field.display);
+                if let Matcher::Field(other) = &c.matcher {
+                    f(&other.field.display);
+                }
+            }
+        }
+    }
+
     /// A canonical text of the condition: equal for conditions that evaluate alike because they
     /// are built alike (same checks, same order), used to find sub-conditions rules share.
     pub fn fingerprint(&self, out: &mut String) {

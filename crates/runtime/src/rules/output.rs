@@ -58,6 +58,14 @@ impl OutputFormat {
         Ok(OutputFormat { parts })
     }
 
+    /// The names of the fields the format prints (`proc.env`, `proc.aname[2]`).
+    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Field(f) => Some(&*f.field.display),
+            Part::Text(_) => None,
+        })
+    }
+
     /// Renders the message for a matching event.
     pub fn render(&self, ev: &dyn Event) -> String {
         let mut out = String::new();

@@ -48,6 +48,9 @@ pub struct Options {
     /// The CRI socket asked for container and pod metadata (default: containerd's or CRI-O's
     /// usual socket, or `RAMPART_CRI_SOCKET`).
     pub cri_socket: Option<std::path::PathBuf>,
+    /// Read each exec'd process's environment in the kernel (`proc.env`). Off when no loaded rule
+    /// uses it: the environment may hold secrets, and copying it costs at every exec.
+    pub read_env: bool,
 }
 
 /// Which syscall hook [`EbpfSource::start`] uses.
@@ -83,6 +86,7 @@ impl Default for Options {
             ignore_self: true,
             hook: HookChoice::Auto,
             cri_socket: None,
+            read_env: true,
         }
     }
 }
@@ -259,7 +263,9 @@ impl EbpfSource {
     /// Loads and attaches the programs and starts the reader thread.
     pub fn start(opts: Options) -> Result<EbpfSource, EbpfError> {
         preflight()?;
-        let mut bpf = aya::Ebpf::load(BPF_OBJECT)?;
+        let mut bpf = aya::EbpfLoader::new()
+            .override_global("READ_ENV", &u8::from(opts.read_env), true)
+            .load(BPF_OBJECT)?;
         let btf = aya::Btf::from_sys_fs().map_err(|_| EbpfError::NoBtf)?;
         let fexit = match opts.hook {
             HookChoice::Tracepoint => Err("the tracepoint was asked for".to_string()),
