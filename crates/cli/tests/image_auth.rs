@@ -2,10 +2,11 @@
 //! refused with a clear error; credentials from flags, `$REGISTRY_AUTH_FILE` (podman's auth.json)
 //! and a docker `config.json` are accepted.
 
+mod support;
+
 use rampart_testkit::registry::Registry;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-pass";
@@ -40,26 +41,8 @@ fn scan(
     env: &[(&str, &Path)],
     stdin: &str,
 ) -> Output {
-    let db = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/vulndb"
-    ));
-    let db_file = home.join("demo.db");
-    if !db_file.exists() {
-        let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .args(["db", "build", "-q", "--from"])
-            .arg(&db)
-            .arg("--out")
-            .arg(&db_file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    let db_file = support::demo_db(home);
+    let mut cmd = support::rampart_cmd(home);
     cmd.args([
         "image",
         reference,
@@ -72,27 +55,11 @@ fn scan(
     ])
     .arg("--db")
     .arg(&db_file)
-    .args(extra)
-    .env("HOME", home)
-    .env("XDG_CACHE_HOME", home.join("cache"))
-    .env_remove("REGISTRY_AUTH_FILE")
-    .env_remove("DOCKER_CONFIG")
-    .env_remove("XDG_RUNTIME_DIR")
-    .env_remove("RAMPART_DB")
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    .args(extra);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    support::output_with_stdin(&mut cmd, Some(stdin))
 }
 
 fn packages(out: &Output) -> usize {

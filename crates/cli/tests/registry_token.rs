@@ -5,11 +5,9 @@
 
 use rampart_testkit::registry::{Registry, have};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod support;
-
-use support::run_ok;
 
 /// `rampart ARGS` with a private home and `stdin`.
 fn rampart(home: &Path, args: &[&str], stdin: &str) -> Output {
@@ -29,17 +27,7 @@ fn registry_scan_with_token_auth_pages_and_since() {
     };
     let home_dir = tempfile::tempdir().unwrap();
     let home = home_dir.path();
-    let db = home.join("demo.db");
-    run_ok(
-        Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .args(["db", "build", "-q", "--from"])
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../examples/vulndb"
-            ))
-            .arg("--out")
-            .arg(&db),
-    );
+    let db = support::demo_db(home);
     let now = jiff::Timestamp::now().to_string();
     let layout = rampart_testkit::registry::small_images(
         home,

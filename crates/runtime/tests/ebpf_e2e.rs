@@ -12,16 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn engine() -> Engine {
-    let root =
-        rampart_testkit::shared("testdata/falcosecurity-rules").expect("falcosecurity rules");
-    let files: Vec<_> = [
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]
-    .iter()
-    .map(|f| root.join("rules").join(f))
-    .collect();
+    let files = support::falcosecurity_rule_files(&[]);
     let (ruleset, _) = rampart_runtime::rules::load(&files).expect("rules load");
     Engine::new(ruleset).with_hostname("e2e")
 }
@@ -694,8 +685,6 @@ fn udp_sends_environment_and_executable_inode() {
     if !ebpf() {
         return;
     }
-    let root =
-        rampart_testkit::shared("testdata/falcosecurity-rules").expect("falcosecurity rules");
     let dir = tempfile::tempdir().expect("tempdir");
     let extra = dir.path().join("outbound.yaml");
     std::fs::write(
@@ -710,15 +699,7 @@ fn udp_sends_environment_and_executable_inode() {
 "#,
     )
     .expect("write rule");
-    let files: Vec<_> = [
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]
-    .iter()
-    .map(|f| root.join("rules").join(f))
-    .chain([extra])
-    .collect();
+    let files = support::falcosecurity_rule_files(&[extra]);
     let (ruleset, _) = rampart_runtime::rules::load(&files).expect("rules load");
     let engine = Engine::new(ruleset).with_hostname("e2e");
     let ssh = static_program(

@@ -2,6 +2,8 @@
 //! condition becomes a rule, and exactly the rules whose condition holds must fire. Also
 //! `warn_evttypes`.
 
+mod support;
+
 use rampart_runtime::fields::syscall::{Ancestor, Fd, Process, SyscallEvent, User};
 use rampart_runtime::{Engine, Loader};
 
@@ -161,16 +163,7 @@ fn warn_evttypes_controls_the_no_event_type_warning() {
 
 /// The stable, incubating and sandbox falcosecurity rules, loaded together.
 fn three_rules_files() -> rampart_runtime::Ruleset {
-    let root =
-        rampart_testkit::shared("testdata/falcosecurity-rules").expect("falcosecurity rules");
-    let files: Vec<_> = [
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]
-    .iter()
-    .map(|f| root.join("rules").join(f))
-    .collect();
+    let files = support::falcosecurity_rule_files(&[]);
     rampart_runtime::rules::load(&files).expect("rules load").0
 }
 

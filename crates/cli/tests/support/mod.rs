@@ -28,16 +28,22 @@ pub fn ok(out: Output) -> Output {
     out
 }
 
-/// `rampart ARGS` with `home` as its home, `stdin` on standard input.
-pub fn rampart_in(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .env("HOME", home)
+/// A `rampart` command with `home` as its home: its own analysis cache, no credential files, no
+/// `RAMPART_DB` from the environment.
+pub fn rampart_cmd(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    cmd.env("HOME", home)
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env_remove("REGISTRY_AUTH_FILE")
         .env_remove("DOCKER_CONFIG")
         .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("RAMPART_DB")
+        .env_remove("RAMPART_DB");
+    cmd
+}
+
+/// Runs `cmd` with `stdin` (if any) on its standard input and returns what it printed.
+pub fn output_with_stdin(cmd: &mut Command, stdin: Option<&str>) -> Output {
+    let mut child = cmd
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -51,6 +57,11 @@ pub fn rampart_in(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         input.write_all(text.as_bytes()).expect("write stdin");
     }
     child.wait_with_output().expect("rampart ends")
+}
+
+/// `rampart ARGS` with `home` as its home, `stdin` on standard input.
+pub fn rampart_in(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    output_with_stdin(rampart_cmd(home).args(args), stdin)
 }
 
 /// The demo database (examples/vulndb: PyPA advisories for the app image's urllib3 and

@@ -82,10 +82,7 @@ pub(crate) fn extract<E: PluginEvent + ?Sized>(e: &E, id: u16) -> Option<Val<'_>
         EvtField::PluginInfo => Val::Str(e.plugin_info()),
         EvtField::Hostname => Val::None,
         EvtField::IsAsync => Val::Bool(false),
-        time if e.time_ns() == 0 => {
-            let _ = time;
-            Val::None
-        }
+        _ if e.time_ns() == 0 => Val::None,
         time => time_value(time, e.time_ns()),
     })
 }

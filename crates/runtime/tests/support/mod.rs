@@ -1,10 +1,26 @@
-//! Helpers shared by the agent's eBPF tests (`agent_ebpf.rs`, `agent_cri.rs`).
+//! Helpers shared by the runtime's integration tests (the agent's eBPF tests, the e2e tests, the
+//! filter tests).
 // each test binary uses a part of them
 #![allow(dead_code)]
 
 use rampart_runtime::agent::outputs::Collect;
 use rampart_runtime::agent::{Agent, AgentOptions, Running};
 use std::time::{Duration, Instant};
+
+/// The stable, incubating and sandbox falcosecurity rules files, then `extra`.
+pub fn falcosecurity_rule_files(extra: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let root =
+        rampart_testkit::shared("testdata/falcosecurity-rules").expect("falcosecurity rules");
+    [
+        "falco_rules.yaml",
+        "falco-incubating_rules.yaml",
+        "falco-sandbox_rules.yaml",
+    ]
+    .iter()
+    .map(|f| root.join("rules").join(f))
+    .chain(extra.iter().cloned())
+    .collect()
+}
 
 /// Waits (`wait` at most) for alerts of `rule`.
 pub fn alerts_within(collect: &Collect, rule: &str, wait: Duration) -> Vec<rampart_runtime::Alert> {

@@ -1169,8 +1169,16 @@ mod tests {
         assert_eq!(open_flags(0o1101), "O_WRONLY|O_CREAT|O_TRUNC");
     }
 
-    fn record(kind: Kind, pid: u32, nr: i64, args: [u64; 6], s1: &[u8], s2: &[u8]) -> Vec<u8> {
-        super::super::raw::encode(&RawEvent {
+    /// A record of `kind` by `pid` for syscall `nr`, the fields tests do not care about fixed.
+    fn raw<'a>(
+        kind: Kind,
+        pid: u32,
+        nr: i64,
+        args: [u64; 6],
+        s1: &'a [u8],
+        s2: &'a [u8],
+    ) -> RawEvent<'a> {
+        RawEvent {
             kind,
             tgid: pid,
             tid: pid,
@@ -1191,33 +1199,22 @@ mod tests {
             env: b"",
             truncated: false,
             caps: [0; 3],
-        })
+        }
+    }
+
+    fn record(kind: Kind, pid: u32, nr: i64, args: [u64; 6], s1: &[u8], s2: &[u8]) -> Vec<u8> {
+        super::super::raw::encode(&raw(kind, pid, nr, args, s1, s2))
     }
 
     /// An exec record of `pid` with environment `env` (whole length `env_total`), executable
     /// inode values `ino` (number, ctime, mtime) and pid-namespace init start `pidns` (boot ns).
     fn exec_record(pid: u32, env: &[u8], env_total: u64, ino: [u64; 3], pidns: u64) -> Vec<u8> {
+        let args = [8, env_total, ino[0], ino[1], ino[2], pidns];
         super::super::raw::encode(&RawEvent {
-            kind: Kind::Exec,
-            tgid: pid,
-            tid: pid,
-            ppid: 0,
-            uid: 0,
-            gid: 0,
-            loginuid: u32::MAX,
-            sid: 0,
-            tty: 0,
-            nr: 59,
             ret: 0,
-            ts_boot: 1,
-            cgroup_id: 0,
-            args: [8, env_total, ino[0], ino[1], ino[2], pidns],
             comm: b"prog",
-            s1: b"/usr/bin/prog\0",
-            s2: b"prog\0-v\0",
             env,
-            truncated: false,
-            caps: [0; 3],
+            ..raw(Kind::Exec, pid, 59, args, b"/usr/bin/prog\0", b"prog\0-v\0")
         })
     }
 
