@@ -19,17 +19,18 @@ pub mod decode;
 pub mod fdtable;
 pub mod procs;
 pub mod raw;
+mod reader;
 
 pub use crate::sources::syscall::Recorder;
 
 use crate::fields::syscall::SyscallEvent;
 use aya::maps::{MapData, PerCpuArray, RingBuf};
 use aya::programs::{BtfTracePoint, FExit, TracePoint};
+use reader::Counters;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 /// The compiled BPF object (see `scripts/build-bpf.sh`).
 pub static BPF_OBJECT: &[u8] = include_bytes!("../../../bpf/rampart.bpf.o");
@@ -116,15 +117,6 @@ pub enum EbpfError {
     Map { name: &'static str, detail: String },
     #[error("starting the reader thread: {0}")]
     Thread(#[source] std::io::Error),
-}
-
-/// Counters of a running source.
-#[derive(Debug, Default)]
-struct Counters {
-    read: AtomicU64,
-    sent: AtomicU64,
-    channel_drops: AtomicU64,
-    undecodable: AtomicU64,
 }
 
 /// A snapshot of the counters.
@@ -336,7 +328,7 @@ impl EbpfSource {
             let cri_socket = opts.cri_socket.clone();
             std::thread::Builder::new()
                 .name("rampart-ebpf".into())
-                .spawn(move || reader(ring, tx, pool, counters, stop, me, cri_socket))
+                .spawn(move || reader::run(ring, tx, pool, counters, stop, me, cri_socket))
                 .map_err(EbpfError::Thread)?
         };
         Ok(EbpfSource {
@@ -396,55 +388,5 @@ impl EbpfSource {
 impl Drop for EbpfSource {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-fn reader(
-    mut ring: RingBuf<MapData>,
-    tx: SyncSender<Box<SyscallEvent>>,
-    pool: Receiver<Box<SyscallEvent>>,
-    counters: Arc<Counters>,
-    stop: Arc<AtomicBool>,
-    me: u32,
-    cri_socket: Option<std::path::PathBuf>,
-) {
-    let mut decoder = decode::Decoder::with_cri_socket(cri_socket);
-    // an event not sent (ignored, or the channel was full) is refilled by the next record
-    let mut spare: Option<Box<SyscallEvent>> = None;
-    while !stop.load(Ordering::Relaxed) {
-        let mut any = false;
-        while let Some(item) = ring.next() {
-            any = true;
-            counters.read.fetch_add(1, Ordering::Relaxed);
-            let Some(rawev) = raw::parse(&item) else {
-                counters.undecodable.fetch_add(1, Ordering::Relaxed);
-                continue;
-            };
-            if me != 0 && rawev.tgid == me {
-                continue;
-            }
-            let mut ev = spare
-                .take()
-                .or_else(|| pool.try_recv().ok())
-                .unwrap_or_default();
-            if !decoder.decode_into(&rawev, &mut ev) {
-                spare = Some(ev);
-                continue;
-            }
-            drop(item);
-            match tx.try_send(ev) {
-                Ok(()) => {
-                    counters.sent.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(TrySendError::Full(ev)) => {
-                    counters.channel_drops.fetch_add(1, Ordering::Relaxed);
-                    spare = Some(ev);
-                }
-                Err(TrySendError::Disconnected(_)) => return,
-            }
-        }
-        if !any {
-            std::thread::sleep(Duration::from_millis(2));
-        }
     }
 }
