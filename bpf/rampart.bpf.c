@@ -17,6 +17,11 @@ char LICENSE[] SEC("license") = "GPL";
 // `proc.env`, so exec records carry no environment — it may hold secrets, and copying it costs.
 volatile const __u8 READ_ENV = 1;
 
+// The watched syscalls reported, one bit per syscall number (bit nr % 64 of word nr / 64). Set by
+// user space at load (`Options::event_types`) to what the loaded rules and the descriptor table
+// need, like Falco's adaptive syscall selection: the others return at once.
+volatile const __u64 SELECTED[8] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24);
@@ -46,6 +51,11 @@ static __always_inline int watched(__u64 id)
 		return 1;
 	}
 	return 0;
+}
+
+static __always_inline int selected(__u64 id)
+{
+	return id < 512 && (SELECTED[id >> 6] >> (id & 63)) & 1;
 }
 
 static __always_inline void count_drop(void)
@@ -288,8 +298,8 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 
 // One fexit program per watched syscall, on the x86-64 syscall entry function
 // (`__x64_sys_NAME(const struct pt_regs *regs)`): only watched syscalls pay anything, and the
-// syscall fast path stays on for all others. User space attaches every `fx_*` program it finds
-// and falls back to `rp_sys_exit` when the kernel cannot attach fexit programs.
+// syscall fast path stays on for all others. User space attaches the `fx_*` program of every
+// selected syscall and falls back to `rp_sys_exit` when the kernel cannot attach fexit programs.
 #define WATCH(name, nr) \
 	SEC("fexit/__x64_sys_" #name) \
 	int BPF_PROG(fx_##name, struct pt_regs *regs, long ret) { return emit_syscall(regs, nr, ret); }
@@ -351,7 +361,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(rp_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 id = regs->orig_ax;
-	if (!watched(id))
+	if (!watched(id) || !selected(id))
 		return 0;
 	return emit_syscall(regs, id, ret);
 }

@@ -321,6 +321,11 @@ pub struct RuntimeRunArgs {
     /// `tracepoint`.
     #[arg(long, value_name = "HOOK", default_value = "auto", value_parser = ["auto", "fexit", "tracepoint"])]
     pub syscall_hook: String,
+    /// Report every syscall the eBPF source watches (like Falco's `-A`). By default the kernel
+    /// reports only the syscalls the loaded rules can match, plus those the descriptor table
+    /// needs for them; the others cost nothing (fexit) or one bit test (tracepoint).
+    #[arg(long)]
+    pub all_syscalls: bool,
     /// The CRI socket asked for container and Kubernetes pod metadata (default:
     /// /run/containerd/containerd.sock, then /run/crio/crio.sock; `RAMPART_CRI_SOCKET` also sets
     /// it). Podman containers are looked up with `podman inspect`.
@@ -409,6 +414,7 @@ fn agent_options(a: &RuntimeRunArgs) -> Result<rampart_runtime::agent::AgentOpti
         cloudtrail_dir: a.cloudtrail_dir.clone(),
         record: a.record.clone(),
         syscall_hook: a.syscall_hook.clone(),
+        all_syscalls: a.all_syscalls,
         cri_socket: a.cri_socket.clone(),
         metrics_listen: a.metrics_listen.clone(),
         metrics_file: a.metrics_file.clone(),

@@ -115,6 +115,15 @@ impl Engine {
             })
     }
 
+    /// The syscall event types the enabled rules can match, or `None` when one of them can match
+    /// (almost) any type. The eBPF source reports only these (`Options::event_types`).
+    pub fn syscall_event_types(&self) -> Option<std::collections::BTreeSet<String>> {
+        let idx = &self.index[slot(Source::Syscall)];
+        idx.any
+            .is_empty()
+            .then(|| idx.by_type.keys().cloned().collect())
+    }
+
     /// Calls `f` with the index of every rule matching `ev`, in definition order.
     pub fn matches<E: Event + ?Sized>(&self, ev: &E, mut f: impl FnMut(usize)) {
         let idx = &self.index[slot(ev.source())];
@@ -216,6 +225,37 @@ mod tests {
             "%proc.exe %proc.exepath",
             true
         )));
+    }
+
+    #[test]
+    fn syscall_event_types_are_those_the_enabled_rules_can_match() {
+        let rule = |name: &str, cond: &str, enabled: bool| {
+            format!(
+                "- rule: {name}\n  desc: d\n  condition: {cond}\n  output: o\n  priority: INFO\n  \
+                 enabled: {enabled}\n  warn_evttypes: false\n"
+            )
+        };
+        let types = |text: String| engine(&text).syscall_event_types();
+        let set = |names: &[&str]| Some(names.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            types(
+                rule("a", "evt.type in (open, openat) and fd.name = /x", true)
+                    + &rule("b", "evt.type = execve and proc.name = sh", true)
+                    + &rule("c", "evt.type = connect", false)
+            ),
+            set(&["execve", "open", "openat"])
+        );
+        // a type the condition rules out after specialization is not needed
+        assert_eq!(
+            types(rule(
+                "a",
+                "evt.type in (open, kill) and (evt.type = open)",
+                true
+            )),
+            set(&["open"])
+        );
+        assert_eq!(types(rule("a", "proc.name = sh", true)), None, "any type");
+        assert_eq!(types(String::new()), set(&[]));
     }
 
     #[test]

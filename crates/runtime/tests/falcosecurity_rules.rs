@@ -99,3 +99,27 @@ fn all_rule_files_load_together_cleanly() {
     assert!(report.successful(), "{}", report.to_text());
     assert_eq!(report.warnings().count(), 0, "{}", report.to_text());
 }
+
+/// The syscall event types each rules file can match: the eBPF source reports only those (plus
+/// the descriptor producers they need). The stable rules need opens, execs and connections, not
+/// every watched syscall.
+#[test]
+fn each_rules_file_needs_a_bounded_set_of_syscalls() {
+    let Some(root) = rampart_testkit::shared("testdata/falcosecurity-rules") else {
+        return;
+    };
+    for f in FILES {
+        let (ruleset, _) = rampart_runtime::rules::load(&[root.join(f)]).expect("loads");
+        let types = Engine::new(ruleset).syscall_event_types();
+        eprintln!("{f}: {types:?}");
+        let types = types.unwrap_or_else(|| panic!("{f}: a rule matches any event type"));
+        // the archived rules are all disabled
+        assert_eq!(types.is_empty(), f.starts_with("archive/"), "{f}");
+    }
+    let (ruleset, _) =
+        rampart_runtime::rules::load(&[root.join("rules/falco_rules.yaml")]).expect("loads");
+    let stable = Engine::new(ruleset).syscall_event_types().expect("bounded");
+    for t in ["openat", "execve", "connect"] {
+        assert!(stable.contains(t), "the stable rules need {t}");
+    }
+}

@@ -86,6 +86,9 @@ pub struct AgentOptions {
     /// How the eBPF source hooks syscalls: `auto` (fexit where the kernel allows it, else the
     /// tracepoint), `fexit` or `tracepoint`.
     pub syscall_hook: String,
+    /// Report every syscall the eBPF source watches, not only those the loaded rules can match
+    /// (Falco's `-A`); a recording always gets every one.
+    pub all_syscalls: bool,
     /// The CRI socket asked for container and pod metadata (default: containerd's or CRI-O's).
     pub cri_socket: Option<PathBuf>,
     /// PEM certificate chain and key: the audit and metrics endpoints speak HTTPS.
@@ -112,6 +115,7 @@ impl Default for AgentOptions {
             queue: 16_384,
             ebpf_channel: 65_536,
             syscall_hook: "auto".into(),
+            all_syscalls: false,
             cri_socket: None,
             tls_cert: None,
             tls_key: None,

@@ -287,7 +287,13 @@ impl Loop {
         // the environment of exec'd processes only when a rule reads it, or for a recording
         let read_env =
             self.engine.uses_field(Source::Syscall, "proc.env") || self.recorder.is_some();
-        let mut syscalls = match syscall::Syscalls::start(&self.opts, read_env) {
+        // only the syscalls the rules can match, unless everything is asked for or recorded
+        let event_types = if self.opts.all_syscalls || self.recorder.is_some() {
+            None
+        } else {
+            self.engine.syscall_event_types()
+        };
+        let mut syscalls = match syscall::Syscalls::start(&self.opts, read_env, event_types) {
             Ok(s) => s,
             Err(e) => {
                 let _ = ready.send(Err(e));
@@ -502,12 +508,17 @@ mod syscall {
     use super::SyscallDrops;
     use crate::SyscallEvent;
     use crate::sources::ebpf::{EbpfSource, Options};
+    use std::collections::BTreeSet;
 
     /// The eBPF source, when enabled.
     pub struct Syscalls(Option<EbpfSource>);
 
     impl Syscalls {
-        pub fn start(opts: &super::AgentOptions, read_env: bool) -> Result<Syscalls, String> {
+        pub fn start(
+            opts: &super::AgentOptions,
+            read_env: bool,
+            event_types: Option<BTreeSet<String>>,
+        ) -> Result<Syscalls, String> {
             if !opts.syscall {
                 return Ok(Syscalls(None));
             }
@@ -516,6 +527,7 @@ mod syscall {
                 hook: opts.syscall_hook.parse()?,
                 cri_socket: opts.cri_socket.clone(),
                 read_env,
+                event_types,
                 ..Options::default()
             };
             EbpfSource::start(o)
@@ -559,7 +571,11 @@ mod syscall {
     pub struct Syscalls;
 
     impl Syscalls {
-        pub fn start(opts: &super::AgentOptions, _read_env: bool) -> Result<Syscalls, String> {
+        pub fn start(
+            opts: &super::AgentOptions,
+            _read_env: bool,
+            _event_types: Option<std::collections::BTreeSet<String>>,
+        ) -> Result<Syscalls, String> {
             if opts.syscall {
                 Err(
                     "this build has no eBPF source (Linux and the `ebpf` feature are needed)"

@@ -20,6 +20,7 @@ pub mod fdtable;
 pub mod procs;
 pub mod raw;
 mod reader;
+pub mod select;
 
 pub use crate::sources::syscall::Recorder;
 
@@ -52,6 +53,10 @@ pub struct Options {
     /// Read each exec'd process's environment in the kernel (`proc.env`). Off when no loaded rule
     /// uses it: the environment may hold secrets, and copying it costs at every exec.
     pub read_env: bool,
+    /// The syscall event types to report (`Engine::syscall_event_types`: what the loaded rules
+    /// can match), widened by [`select::Selection::for_event_types`] to what the descriptor
+    /// table needs; `None` reports every syscall the source knows.
+    pub event_types: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Which syscall hook [`EbpfSource::start`] uses.
@@ -88,6 +93,7 @@ impl Default for Options {
             hook: HookChoice::Auto,
             cri_socket: None,
             read_env: true,
+            event_types: None,
         }
     }
 }
@@ -202,19 +208,28 @@ pub enum SyscallHook {
     Fexit,
     /// The `sys_exit` BTF raw tracepoint: every syscall pays one dispatch and a switch.
     SysExitTracepoint,
+    /// No syscall is selected (the rules need none): only the process-tree tracepoints.
+    Unhooked,
 }
 
 /// Loads and attaches every `fx_NAME` program to `__x64_sys_NAME`, all or nothing: when one does
 /// not load or attach (fexit not permitted, a syscall missing from this kernel) every fexit
 /// program is unloaded again and the error is returned, so the caller can use the tracepoint and
 /// miss no syscall.
-fn attach_fexit(bpf: &mut aya::Ebpf, btf: &aya::Btf) -> Result<usize, String> {
+fn attach_fexit(
+    bpf: &mut aya::Ebpf,
+    btf: &aya::Btf,
+    selection: &select::Selection,
+) -> Result<usize, String> {
     let mut done: Vec<&mut FExit> = Vec::new();
     let mut error = None;
     for (name, prog) in bpf.programs_mut() {
         let Some(syscall) = name.strip_prefix(FEXIT_PREFIX) else {
             continue;
         };
+        if !selection.contains(syscall) {
+            continue;
+        }
         let function = format!("__x64_sys_{syscall}");
         let fexit = match <&mut FExit>::try_from(prog) {
             Ok(p) => p,
@@ -255,15 +270,22 @@ impl EbpfSource {
     /// Loads and attaches the programs and starts the reader thread.
     pub fn start(opts: Options) -> Result<EbpfSource, EbpfError> {
         preflight()?;
+        let selection = match &opts.event_types {
+            Some(types) => select::Selection::for_event_types(types.iter().map(String::as_str)),
+            None => select::Selection::all(),
+        };
         let mut bpf = aya::EbpfLoader::new()
             .override_global("READ_ENV", &u8::from(opts.read_env), true)
+            .override_global("SELECTED", &selection.bits(), true)
             .load(BPF_OBJECT)?;
         let btf = aya::Btf::from_sys_fs().map_err(|_| EbpfError::NoBtf)?;
         let fexit = match opts.hook {
+            _ if selection.is_empty() => Ok(0),
             HookChoice::Tracepoint => Err("the tracepoint was asked for".to_string()),
-            HookChoice::Auto | HookChoice::Fexit => attach_fexit(&mut bpf, &btf),
+            HookChoice::Auto | HookChoice::Fexit => attach_fexit(&mut bpf, &btf, &selection),
         };
         let hook = match fexit {
+            Ok(_) if selection.is_empty() => SyscallHook::Unhooked,
             Ok(_) => SyscallHook::Fexit,
             Err(why) if opts.hook == HookChoice::Fexit => return Err(EbpfError::Fexit(why)),
             Err(why) => {
