@@ -9,6 +9,11 @@
 # run --record` while a mixed workload runs (file walks, archives, a compiler, python, podman
 # containers), then measures rule evaluation (stable + incubating rules) on that real mix with the
 # criterion bench (RAMPART_RECORDED): events per CPU-second and allocations per non-matching event.
+# `bench/runtime.sh kernel`: where the overhead goes, as the workload's own CPU time (`perf stat -e
+# task-clock`, median of RUNS) of a C open/read/close loop (KITER iterations, default 300000):
+# without the agent; with an agent whose only rule selects `kill` (the syscall hook is attached, so
+# every syscall pays its dispatch, but no open is reported: the floor of the hook); with the
+# stable rules (every open reported).
 # `bench/runtime.sh all` runs overhead and memory; the default is the overhead comparison.
 set -euo pipefail
 MODE="${1:-overhead}"
@@ -103,6 +108,67 @@ throughput() {
   rm -rf "$dir"
 }
 
+kernel() {
+  local dir runs="${RUNS:-5}" iter="${KITER:-300000}"
+  dir=$(mktemp -d)
+  cat >"$dir/loop.c" <<'C'
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  long n = argc > 1 ? atol(argv[1]) : 300000;
+  char b[64];
+  for (long i = 0; i < n; i++) {
+    int fd = open("/etc/hostname", O_RDONLY);
+    if (read(fd, b, sizeof b) < 0) return 1;
+    close(fd);
+  }
+  return 0;
+}
+C
+  cc -O2 -o "$dir/loop" "$dir/loop.c"
+  cat >"$dir/kill.yaml" <<'Y'
+- rule: Kill by nobody
+  desc: selects one rare syscall, so the syscall hook is attached but no open is reported
+  condition: evt.type = kill and proc.name = rampart-nobody
+  output: "kill by %proc.name"
+  priority: DEBUG
+Y
+  # median task-clock (ms) of RUNS runs of the loop
+  clock() {
+    for _ in $(seq "$runs"); do
+      perf stat -x, -e task-clock "$dir/loop" "$iter" 2>&1 >/dev/null | awk -F, '/task-clock/ {print $1}'
+    done | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
+  }
+  with_agent() {
+    RAMPART_AGENT_STOP="$dir/stop" "$AGENT" 3600 "$1" >/dev/null 2>"$dir/agent.log" &
+    local agent=$!
+    for _ in $(seq 600); do
+      grep -q "agent: attached" "$dir/agent.log" && break
+      kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.log" >&2; return 1; }
+      sleep 0.1
+    done
+    clock
+    touch "$dir/stop"; wait "$agent" || true; rm -f "$dir/stop"
+    grep -E '^agent: (events|rampart_drops)' "$dir/agent.log" >&2 || true
+  }
+  local base floor full
+  base=$(clock)
+  floor=$(with_agent "$dir/kill.yaml")
+  full=$(with_agent "$RULES")
+  python3 - "$iter" "$base" "$floor" "$full" <<'PY'
+import sys
+n, base, floor, full = int(sys.argv[1]), *map(float, sys.argv[2:])
+us = lambda ms: ms * 1000 / n
+print(f"{'C open/read/close loop':28} {'task-clock ms':>13} {'us/iter':>8} {'ratio':>6}")
+for name, v in [("no agent", base), ("hook only (kill rule)", floor), ("stable rules", full)]:
+    print(f"{name:28} {v:13.1f} {us(v):8.3f} {v / base:6.3f}")
+print(f"hook dispatch (3 syscalls) {us(floor - base):.3f} us/iter; reported open {us(full - floor):.3f} us/event")
+PY
+  rm -rf "$dir"
+}
+
+if [ "$MODE" = kernel ]; then kernel; exit; fi
 if [ "$MODE" = memory ]; then memory; exit; fi
 if [ "$MODE" = throughput ]; then throughput; exit; fi
 OPEN="python3 -c 'import os
