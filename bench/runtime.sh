@@ -10,7 +10,7 @@
 # containers), then measures rule evaluation (stable + incubating rules) on that real mix with the
 # criterion bench (RAMPART_RECORDED): events per CPU-second and allocations per non-matching event.
 # `bench/runtime.sh kernel`: where the overhead goes, as the workload's own CPU time (`perf stat -e
-# task-clock`, median of RUNS) of a C open/read/close loop (KITER iterations, default 300000):
+# task-clock`, median of RUNS alternated runs) of a C open/read/close loop (KITER iterations, default 300000):
 # without the agent; with an agent whose only rule selects `kill` (the syscall hook is attached, so
 # every syscall pays its dispatch, but no open is reported: the floor of the hook); with the
 # stable rules (every open reported).
@@ -134,11 +134,9 @@ C
   output: "kill by %proc.name"
   priority: DEBUG
 Y
-  # median task-clock (ms) of RUNS runs of the loop
+  # task-clock (ms) of one run of the loop
   clock() {
-    for _ in $(seq "$runs"); do
-      perf stat -x, -e task-clock "$dir/loop" "$iter" 2>&1 >/dev/null | awk -F, '/task-clock/ {print $1}'
-    done | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
+    perf stat -x, -e task-clock "$dir/loop" "$iter" 2>&1 >/dev/null | awk -F, '/task-clock/ {print $1}'
   }
   with_agent() {
     RAMPART_AGENT_STOP="$dir/stop" "$AGENT" 3600 "$1" >/dev/null 2>"$dir/agent.log" &
@@ -150,12 +148,19 @@ Y
     done
     clock
     touch "$dir/stop"; wait "$agent" || true; rm -f "$dir/stop"
-    grep -E '^agent: (events|rampart_drops)' "$dir/agent.log" >&2 || true
   }
+  median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+  # the three configurations alternate, so a change in the machine's load hits all of them
+  for _ in $(seq "$runs"); do
+    clock >>"$dir/base"
+    with_agent "$dir/kill.yaml" >>"$dir/floor"
+    with_agent "$RULES" >>"$dir/full"
+  done
+  grep -E '^agent: (events|rampart_drops)' "$dir/agent.log" >&2 || true
   local base floor full
-  base=$(clock)
-  floor=$(with_agent "$dir/kill.yaml")
-  full=$(with_agent "$RULES")
+  base=$(median <"$dir/base")
+  floor=$(median <"$dir/floor")
+  full=$(median <"$dir/full")
   python3 - "$iter" "$base" "$floor" "$full" <<'PY'
 import sys
 n, base, floor, full = int(sys.argv[1]), *map(float, sys.argv[2:])

@@ -2,8 +2,9 @@
 // Rampart syscall event source: one fexit program per watched syscall (arguments from the user
 // registers saved at entry, strings read at exit; unwatched syscalls cost nothing), a BTF raw
 // tracepoint at syscall exit as the fallback where fexit cannot attach, plus
-// sched_process_exec/fork/exit for the process tree. Events go to a ring buffer without wakeups
-// (user space polls); a reserve that fails increments a per-CPU drop counter and never blocks.
+// sched_process_exec/fork/exit for the process tree. A record is built in a per-CPU scratch
+// buffer and only its filled bytes are copied to the ring buffer, without wakeups (user space
+// polls); a full ring increments a per-CPU drop counter and never blocks.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -33,6 +34,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
+
+// The record being built, per CPU. Tracepoint programs run with preemption off, so one program
+// at a time uses a CPU's buffer; an fexit program can be preempted (migration stays off), and
+// `owner` detects another task having used the buffer meanwhile: that record is counted as a drop.
+struct scratch {
+	__u64 owner;
+	struct event e;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
 
 static __always_inline int watched(__u64 id)
 {
@@ -66,6 +82,48 @@ static __always_inline void count_drop(void)
 		*v += 1;
 }
 
+// This CPU's record buffer, claimed for the current task.
+static __always_inline struct event *claim(void)
+{
+	__u32 k = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &k);
+	if (!sc)
+		return NULL;
+	sc->owner = bpf_get_current_pid_tgid();
+	return &sc->e;
+}
+
+// Copies the filled part of `e` (header, strings, environment) to the ring buffer.
+static __always_inline void send(struct event *e)
+{
+	struct scratch *sc = (void *)e - __builtin_offsetof(struct scratch, e);
+	if (sc->owner != bpf_get_current_pid_tgid()) {
+		count_drop(); // another task built its record here meanwhile
+		return;
+	}
+	__u64 n1 = e->s1_len, n2 = e->s2_len, n3 = e->env_len;
+	if (n1 > STR_MAX)
+		n1 = STR_MAX;
+	if (n2 > STR_MAX)
+		n2 = STR_MAX;
+	if (n3 > ENV_MAX)
+		n3 = ENV_MAX;
+	__u64 size = HDR_SIZE + n1 + n2 + n3;
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	if (bpf_ringbuf_output(&events, e, size, BPF_RB_NO_WAKEUP))
+		count_drop();
+}
+
+// Where the second string goes: right after the first.
+static __always_inline char *s2_of(struct event *e)
+{
+	__u32 off = e->s1_len;
+	if (off > STR_MAX)
+		off = STR_MAX;
+	return e->data + off;
+}
+
 static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
 {
 	// A trusted BTF pointer: fields are loaded directly (no probe-read helper calls).
@@ -95,8 +153,6 @@ static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
 	e->cap_effective = cred->cap_effective.val;
 	e->cap_permitted = cred->cap_permitted.val;
 	e->cap_inheritable = cred->cap_inheritable.val;
-	e->s1[0] = 0;
-	e->s2[0] = 0;
 	e->s1_len = 0;
 	e->s2_len = 0;
 	e->env_len = 0;
@@ -157,8 +213,8 @@ static __always_inline struct sock *sock_of_fd(long fd)
 	return BPF_CORE_READ(sock, sk);
 }
 
-// The local address and port of `sk` (with its type, protocol and state) into e->s1 as a struct
-// local_sockaddr; s1 stays empty for a socket that is not inet.
+// The local address and port of `sk` (with its type, protocol and state) as s1, a struct
+// local_sockaddr; s1 stays empty for a socket that is not inet. Call before s2 is written.
 static __always_inline void put_local(struct event *e, struct sock *sk)
 {
 	if (!sk)
@@ -177,11 +233,11 @@ static __always_inline void put_local(struct event *e, struct sock *sk)
 	la.sk_type = BPF_CORE_READ(sk, sk_type);
 	la.sk_protocol = BPF_CORE_READ(sk, sk_protocol);
 	la.state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	__builtin_memcpy(e->s1, &la, sizeof(la));
+	__builtin_memcpy(e->data, &la, sizeof(la));
 	e->s1_len = sizeof(la);
 }
 
-// The peer address and port of `sk` into e->s2 in the sockaddr layout (28 bytes, as an address
+// The peer address and port of `sk` as s2 in the sockaddr layout (28 bytes, as an address
 // argument): for an accept given no address buffer.
 static __always_inline void put_peer(struct event *e, struct sock *sk)
 {
@@ -198,7 +254,7 @@ static __always_inline void put_peer(struct event *e, struct sock *sk)
 	} else {
 		return;
 	}
-	__builtin_memcpy(e->s2, &pa, 28);
+	__builtin_memcpy(s2_of(e), &pa, 28);
 	e->s2_len = 28;
 }
 
@@ -235,11 +291,9 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 		dest = mh.msg_name;
 		dest_len = mh.msg_namelen;
 	}
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop();
+	struct event *e = claim();
+	if (!e)
 		return 0;
-	}
 	fill_header(e, KIND_SYSCALL, id);
 	e->ret = ret;
 	#pragma unroll
@@ -251,12 +305,13 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 		i0 = 0;
 	if (id == NR_execveat)
 		i0 = 1;
+	// s1 first (s2 is packed after it)
 	if (i0 >= 0 && i0 < 6) {
-		long n = bpf_probe_read_user_str(e->s1, sizeof(e->s1), (void *)args[i0]);
+		long n = bpf_probe_read_user_str(e->data, STR_MAX, (void *)args[i0]);
 		e->s1_len = n > 0 ? n : 0;
 	}
 	if (i1 >= 0 && i1 < 6) {
-		long n = bpf_probe_read_user_str(e->s2, sizeof(e->s2), (void *)args[i1]);
+		long n = bpf_probe_read_user_str(s2_of(e), STR_MAX, (void *)args[i1]);
 		e->s2_len = n > 0 ? n : 0;
 	}
 	if (id == NR_openat2 && args[2]) {
@@ -267,32 +322,32 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 			e->args[3] = how.mode;
 		}
 	}
+	// s1: the local end of the socket, read from the kernel: the client of a connect, the server
+	// of an accept, the sender of a sendto/sendmsg with a destination
+	struct sock *sk = NULL;
+	if (dest || (id == NR_connect && (ret == 0 || ret == -EINPROGRESS)))
+		sk = sock_of_fd((int)args[0]);
+	else if ((id == NR_accept || id == NR_accept4) && ret >= 0)
+		sk = sock_of_fd(ret);
+	put_local(e, sk);
+	// s2: the address argument (connect: the server; bind: the local address; accept: the peer,
+	// written by the kernel; sendto/sendmsg: the destination), up to 28 bytes
 	if (id == NR_connect || id == NR_bind || id == NR_accept || id == NR_accept4) {
-		// sockaddr (up to 28 bytes) into s2; for accept the peer address is written at exit.
 		void *addr = (void *)args[1];
 		if (addr) {
-			bpf_probe_read_user(e->s2, 28, addr);
+			bpf_probe_read_user(s2_of(e), 28, addr);
 			e->s2_len = 28;
+		} else if (sk) {
+			put_peer(e, sk); // accept without an address buffer: the peer from the socket
 		}
 	}
 	if (dest) {
-		// sendto/sendmsg: the destination (up to 28 bytes) into s2, the socket's end into s1
 		if (dest_len > 28)
 			dest_len = 28;
-		if (dest_len > 0 && bpf_probe_read_user(e->s2, dest_len & 31, dest) == 0)
+		if (dest_len > 0 && bpf_probe_read_user(s2_of(e), dest_len & 31, dest) == 0)
 			e->s2_len = dest_len;
-		put_local(e, sock_of_fd((int)args[0]));
 	}
-	// the local end: the client of a connect, the server of an accept (s1 is unused by them)
-	if (id == NR_connect && (ret == 0 || ret == -EINPROGRESS)) {
-		put_local(e, sock_of_fd((int)args[0]));
-	} else if ((id == NR_accept || id == NR_accept4) && ret >= 0) {
-		struct sock *sk = sock_of_fd(ret);
-		put_local(e, sk);
-		if (!args[1])
-			put_peer(e, sk); // no address buffer: the peer from the socket
-	}
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	send(e);
 	return 0;
 }
 
@@ -410,16 +465,13 @@ static __always_inline __u64 inode_mtime(struct inode *ino)
 SEC("tracepoint/sched/sched_process_exec")
 int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
-	struct exec_event *x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
-	if (!x) {
-		count_drop();
+	struct event *e = claim();
+	if (!e)
 		return 0;
-	}
-	struct event *e = &x->e;
 	fill_header(e, KIND_EXEC, NR_execve);
 	e->ret = 0;
 	unsigned int off = ctx->__data_loc_filename & 0xFFFF;
-	long n = bpf_probe_read_kernel_str(e->s1, sizeof(e->s1), (void *)ctx + off);
+	long n = bpf_probe_read_kernel_str(e->data, STR_MAX, (void *)ctx + off);
 	e->s1_len = n > 0 ? n : 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
@@ -427,9 +479,9 @@ int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
 	unsigned long end = BPF_CORE_READ(mm, arg_end);
 	unsigned long len = end - start;
 	e->args[0] = len;
-	if (len > sizeof(e->s2))
-		len = sizeof(e->s2);
-	if (len > 0 && bpf_probe_read_user(e->s2, len, (void *)start) == 0)
+	if (len > STR_MAX)
+		len = STR_MAX;
+	if (len > 0 && bpf_probe_read_user(s2_of(e), len, (void *)start) == 0)
 		e->s2_len = len;
 	// the environment, as argv (the kernel copied both onto the new stack: the pages are there)
 	e->args[1] = 0;
@@ -440,7 +492,11 @@ int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
 		e->args[1] = len;
 		if (len > ENV_MAX)
 			len = ENV_MAX;
-		if (len > 0 && bpf_probe_read_user(x->env, len, (void *)start) == 0)
+		// after both strings (each at most STR_MAX)
+		__u32 off = e->s1_len + e->s2_len;
+		if (off > 2 * STR_MAX)
+			off = 2 * STR_MAX;
+		if (len > 0 && bpf_probe_read_user(e->data + off, len, (void *)start) == 0)
 			e->env_len = len;
 	}
 	// the executable's inode: number, ctime and mtime
@@ -458,22 +514,20 @@ int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
 	struct pid_namespace *ns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children);
 	struct task_struct *reaper = ns ? BPF_CORE_READ(ns, child_reaper) : NULL;
 	e->args[5] = reaper ? BPF_CORE_READ(reaper, start_boottime) : 0;
-	bpf_ringbuf_submit(x, BPF_RB_NO_WAKEUP);
+	send(e);
 	return 0;
 }
 
 SEC("tracepoint/sched/sched_process_fork")
 int rp_fork(struct trace_event_raw_sched_process_fork *ctx)
 {
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop();
+	struct event *e = claim();
+	if (!e)
 		return 0;
-	}
 	fill_header(e, KIND_FORK, NR_clone);
 	e->ret = ctx->child_pid;
 	e->args[0] = ctx->child_pid;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	send(e);
 	return 0;
 }
 
@@ -483,13 +537,11 @@ int rp_exit(struct trace_event_raw_sched_process_template *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	if ((pid_tgid >> 32) != (__u32)pid_tgid)
 		return 0; // threads: only the group leader ends the process
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop();
+	struct event *e = claim();
+	if (!e)
 		return 0;
-	}
 	fill_header(e, KIND_EXIT, NR_exit_group);
 	e->ret = 0;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	send(e);
 	return 0;
 }

@@ -127,10 +127,12 @@ pub fn fuzz_ebpf_record(data: &[u8]) {
         return;
     };
     let mut ev = crate::SyscallEvent::default();
-    for chunk in data.chunks(raw::EVENT_SIZE) {
-        // short pieces are padded so that the decoder sees them too
+    for chunk in data.chunks(raw::MAX_RECORD) {
+        // short pieces are padded to a header so that the decoder sees them too
         let mut rec = chunk.to_vec();
-        rec.resize(raw::EXEC_SIZE, 0);
+        if rec.len() < raw::HEADER_SIZE {
+            rec.resize(raw::HEADER_SIZE, 0);
+        }
         if let Some(r) = raw::parse(&rec) {
             // keep the fuzzer from exec-ing /proc lookups of random pids in a loop
             let r = raw::RawEvent {

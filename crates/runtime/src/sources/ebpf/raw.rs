@@ -1,15 +1,16 @@
-//! The raw event the BPF programs write (layout of `struct event` in `bpf/rampart.h`).
+//! The raw event the BPF programs write (layout of `struct event` in `bpf/rampart.h`): a fixed
+//! header, then the strings packed one after the other, only as long as they were filled.
 
 /// Longest string field in a raw event, bytes (`STR_MAX`).
 pub const STR_MAX: usize = 512;
-/// Offset of the capability sets, after the strings.
-const CAPS: usize = 144 + 2 * STR_MAX;
-/// Size of one raw event.
-pub const EVENT_SIZE: usize = CAPS + 24;
-/// Environment bytes an exec record carries at most (`ENV_MAX`), after the common record.
+/// Offset of the capability sets, after `comm`.
+const CAPS: usize = 144;
+/// Size of the fixed header (`HDR_SIZE`); the strings follow it.
+pub const HEADER_SIZE: usize = CAPS + 24;
+/// Environment bytes an exec record carries at most (`ENV_MAX`), after its strings.
 pub const ENV_MAX: usize = 4096;
-/// Size of an exec record (`struct exec_event`).
-pub const EXEC_SIZE: usize = EVENT_SIZE + ENV_MAX;
+/// Longest record: the header, two full strings and a full environment.
+pub const MAX_RECORD: usize = HEADER_SIZE + 2 * STR_MAX + ENV_MAX;
 
 /// What produced the raw event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,9 +71,10 @@ pub fn cstr(b: &[u8]) -> &[u8] {
     }
 }
 
-/// Parses one ring-buffer record; `None` when it is too short or of an unknown kind.
+/// Parses one ring-buffer record; `None` when it is shorter than the header or of an unknown
+/// kind. String lengths are clamped to their maxima and to the bytes the record has.
 pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
-    if b.len() < EVENT_SIZE {
+    if b.len() < HEADER_SIZE {
         return None;
     }
     let kind = match u32_at(b, 0) {
@@ -84,19 +86,24 @@ pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
     };
     let s1_len = (u32_at(b, 36) as usize).min(STR_MAX);
     let s2_len = (u32_at(b, 40) as usize).min(STR_MAX);
+    let env_len = if kind == Kind::Exec {
+        (u32_at(b, 44) as usize).min(ENV_MAX)
+    } else {
+        0
+    };
     let mut args = [0u64; 6];
     for (i, a) in args.iter_mut().enumerate() {
         *a = u64_at(b, 80 + 8 * i);
     }
     let comm = cstr(&b[128..144]);
-    let s1 = &b[144..144 + s1_len];
-    let s2 = &b[144 + STR_MAX..144 + STR_MAX + s2_len];
-    let env = if kind == Kind::Exec && b.len() >= EXEC_SIZE {
-        let env_len = (u32_at(b, 44) as usize).min(ENV_MAX);
-        &b[EVENT_SIZE..EVENT_SIZE + env_len]
-    } else {
-        &[]
+    // the strings one after the other, each cut where the record ends
+    let mut rest = &b[HEADER_SIZE..];
+    let mut take = |n: usize| {
+        let (s, r) = rest.split_at(n.min(rest.len()));
+        rest = r;
+        s
     };
+    let (s1, s2, env) = (take(s1_len), take(s2_len), take(env_len));
     Some(RawEvent {
         kind,
         tgid: u32_at(b, 4),
@@ -124,14 +131,14 @@ pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
 /// Writes `ev` as the BPF side would (the inverse of [`parse`]; strings are cut at `STR_MAX`
 /// bytes): for tests, benchmarks and fuzzing the decoder without the kernel.
 pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
-    let mut b = vec![
-        0u8;
-        if ev.kind == Kind::Exec {
-            EXEC_SIZE
-        } else {
-            EVENT_SIZE
-        }
-    ];
+    let s1 = &ev.s1[..ev.s1.len().min(STR_MAX)];
+    let s2 = &ev.s2[..ev.s2.len().min(STR_MAX)];
+    let env: &[u8] = if ev.kind == Kind::Exec {
+        &ev.env[..ev.env.len().min(ENV_MAX)]
+    } else {
+        &[]
+    };
+    let mut b = vec![0u8; HEADER_SIZE];
     let kind = match ev.kind {
         Kind::Syscall => 1u32,
         Kind::Exec => 2,
@@ -142,8 +149,6 @@ pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
         |b: &mut [u8], off: usize, v: u32| b[off..off + 4].copy_from_slice(&v.to_ne_bytes());
     let put64 =
         |b: &mut [u8], off: usize, v: u64| b[off..off + 8].copy_from_slice(&v.to_ne_bytes());
-    let s1 = &ev.s1[..ev.s1.len().min(STR_MAX)];
-    let s2 = &ev.s2[..ev.s2.len().min(STR_MAX)];
     for (off, v) in [
         (0, kind),
         (4, ev.tgid),
@@ -156,6 +161,7 @@ pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
         (32, ev.tty),
         (36, s1.len() as u32),
         (40, s2.len() as u32),
+        (44, env.len() as u32),
     ] {
         put32(&mut b, off, v);
     }
@@ -175,13 +181,9 @@ pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
     }
     let comm = &ev.comm[..ev.comm.len().min(15)];
     b[128..128 + comm.len()].copy_from_slice(comm);
-    b[144..144 + s1.len()].copy_from_slice(s1);
-    b[144 + STR_MAX..144 + STR_MAX + s2.len()].copy_from_slice(s2);
-    if ev.kind == Kind::Exec {
-        let env = &ev.env[..ev.env.len().min(ENV_MAX)];
-        b[44..48].copy_from_slice(&(env.len() as u32).to_ne_bytes());
-        b[EVENT_SIZE..EVENT_SIZE + env.len()].copy_from_slice(env);
-    }
+    b.extend_from_slice(s1);
+    b.extend_from_slice(s2);
+    b.extend_from_slice(env);
     b
 }
 
@@ -289,14 +291,29 @@ mod tests {
                 &b"/etc/shadow\0"[..]
             )
         );
-        assert!(parse(&bytes[..EVENT_SIZE - 1]).is_none());
+        assert_eq!(
+            bytes.len(),
+            HEADER_SIZE + b"/etc/shadow\0".len(),
+            "only the filled bytes"
+        );
+        assert!(parse(&bytes[..HEADER_SIZE - 1]).is_none());
         let mut bad = bytes.clone();
         bad[0] = 9;
         assert!(parse(&bad).is_none(), "unknown kind");
-        // lengths beyond the buffers are clamped, never read past the record
-        bad = bytes;
+        // lengths beyond the maxima or the record are clamped, never read past the record
+        bad = bytes.clone();
         bad[36..40].copy_from_slice(&u32::MAX.to_ne_bytes());
-        assert_eq!(parse(&bad).map(|r| r.s1.len()), Some(STR_MAX));
+        assert_eq!(parse(&bad).map(|r| r.s1.len()), Some(12));
+        bad.resize(HEADER_SIZE + 2 * STR_MAX, b'x');
+        assert_eq!(
+            parse(&bad).map(|r| (r.s1.len(), r.s2.len(), r.truncated)),
+            Some((STR_MAX, 0, true))
+        );
+        // a record cut inside its strings keeps what it has
+        assert_eq!(
+            parse(&bytes[..HEADER_SIZE + 4]).map(|r| r.s1),
+            Some(&b"/etc"[..])
+        );
     }
 
     #[test]
@@ -324,20 +341,25 @@ mod tests {
             caps: [0; 3],
         };
         let bytes = encode(&ev);
-        assert_eq!(bytes.len(), EXEC_SIZE);
-        assert_eq!(parse(&bytes).map(|r| r.env), Some(&b"A=1\0B=two\0"[..]));
-        // a short exec record (an older object) has no environment, and a length past the
-        // buffer is clamped
-        assert_eq!(parse(&bytes[..EVENT_SIZE]).map(|r| r.env.len()), Some(0));
+        assert_eq!(bytes.len(), HEADER_SIZE + 10 + 5 + 10);
+        let back = parse(&bytes).expect("parses");
+        assert_eq!(
+            (back.s1, back.s2, back.env),
+            (&b"/bin/true\0"[..], &b"true\0"[..], &b"A=1\0B=two\0"[..])
+        );
+        // an environment length past the record is clamped
         let mut bad = bytes.clone();
         bad[44..48].copy_from_slice(&u32::MAX.to_ne_bytes());
-        assert_eq!(parse(&bad).map(|r| r.env.len()), Some(ENV_MAX));
-        // other kinds never read past the common record
+        assert_eq!(parse(&bad).map(|r| r.env.len()), Some(10));
+        // other kinds have no environment, whatever their length field says
         let sys = encode(&RawEvent {
             kind: Kind::Syscall,
             ..ev
         });
-        assert_eq!(sys.len(), EVENT_SIZE);
-        assert_eq!(parse(&sys).map(|r| r.env.len()), Some(0));
+        assert_eq!(sys.len(), HEADER_SIZE + 15);
+        let mut sys_bad = sys.clone();
+        sys_bad[44..48].copy_from_slice(&10u32.to_ne_bytes());
+        sys_bad.extend_from_slice(b"A=1\0B=two\0");
+        assert_eq!(parse(&sys_bad).map(|r| r.env.len()), Some(0));
     }
 }
