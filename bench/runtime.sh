@@ -14,6 +14,9 @@
 # without the agent; with an agent whose only rule selects `kill` (the syscall hook is attached, so
 # every syscall pays its dispatch, but no open is reported: the floor of the hook); with the
 # stable rules (every open reported).
+# `bench/runtime.sh stall`: the agent is stopped (SIGSTOP) while RATE (default 50000) opens are
+# made, then continued: how many events the kernel ring holds for a consumer that falls behind
+# (kernel drops counted).
 # `bench/runtime.sh all` runs overhead and memory; the default is the overhead comparison.
 set -euo pipefail
 MODE="${1:-overhead}"
@@ -173,6 +176,33 @@ PY
   rm -rf "$dir"
 }
 
+stall() {
+  local dir rate="${RATE:-50000}"
+  dir=$(mktemp -d)
+  RAMPART_AGENT_STOP="$dir/stop" "$AGENT" 3600 "$RULES" >/dev/null 2>"$dir/agent.log" &
+  local agent=$!
+  for _ in $(seq 600); do
+    grep -q "agent: attached" "$dir/agent.log" && break
+    kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.log" >&2; return 1; }
+    sleep 0.1
+  done
+  sleep 1
+  kill -STOP "$agent"
+  python3 - "$rate" <<'P'
+import os, sys, time
+n = int(sys.argv[1]); t = time.monotonic()
+for _ in range(n):
+    os.close(os.open("/etc/hostname", os.O_RDONLY))
+print(f"{n} opens in {time.monotonic() - t:.2f} s while the agent was stopped")
+P
+  kill -CONT "$agent"
+  sleep 3
+  touch "$dir/stop"; wait "$agent" || true
+  grep -E '^agent: (events|rampart_drops)' "$dir/agent.log"
+  rm -rf "$dir"
+}
+
+if [ "$MODE" = stall ]; then stall; exit; fi
 if [ "$MODE" = kernel ]; then kernel; exit; fi
 if [ "$MODE" = memory ]; then memory; exit; fi
 if [ "$MODE" = throughput ]; then throughput; exit; fi
