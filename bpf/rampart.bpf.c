@@ -118,10 +118,8 @@ static __always_inline void send(struct event *e)
 // Where the second string goes: right after the first.
 static __always_inline char *s2_of(struct event *e)
 {
-	__u32 off = e->s1_len;
-	if (off > STR_MAX)
-		off = STR_MAX;
-	return e->data + off;
+	// s1_len <= STR_MAX: the mask changes nothing but bounds the offset for the verifier
+	return e->data + (e->s1_len & (2 * STR_MAX - 1));
 }
 
 static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
@@ -214,8 +212,9 @@ static __always_inline struct sock *sock_of_fd(long fd)
 }
 
 // The local address and port of `sk` (with its type, protocol and state) as s1, a struct
-// local_sockaddr; s1 stays empty for a socket that is not inet. Call before s2 is written.
-static __always_inline void put_local(struct event *e, struct sock *sk)
+// local_sockaddr; for a socket that is not inet s1 stays empty, or with `any_family` holds the
+// family, type, protocol and state with no address. Call before s2 is written.
+static __always_inline void put_local(struct event *e, struct sock *sk, int any_family)
 {
 	if (!sk)
 		return;
@@ -227,6 +226,8 @@ static __always_inline void put_local(struct event *e, struct sock *sk)
 	} else if (la.family == AF_INET6) {
 		if (bpf_core_read(&la.v6, sizeof(la.v6), &sk->__sk_common.skc_v6_rcv_saddr))
 			return;
+	} else if (any_family) {
+		la.port = 0;
 	} else {
 		return;
 	}
@@ -323,13 +324,15 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 		}
 	}
 	// s1: the local end of the socket, read from the kernel: the client of a connect, the server
-	// of an accept, the sender of a sendto/sendmsg with a destination
+	// of an accept, the sender of a sendto/sendmsg with a destination, the duplicated descriptor
+	// of a dup (any family, so user space knows it is a socket; s1 stays empty for a file)
+	int is_dup = id == NR_dup || id == NR_dup2 || id == NR_dup3;
 	struct sock *sk = NULL;
-	if (dest || (id == NR_connect && (ret == 0 || ret == -EINPROGRESS)))
+	if (dest || (id == NR_connect && (ret == 0 || ret == -EINPROGRESS)) || (is_dup && ret >= 0))
 		sk = sock_of_fd((int)args[0]);
 	else if ((id == NR_accept || id == NR_accept4) && ret >= 0)
 		sk = sock_of_fd(ret);
-	put_local(e, sk);
+	put_local(e, sk, is_dup);
 	// s2: the address argument (connect: the server; bind: the local address; accept: the peer,
 	// written by the kernel; sendto/sendmsg: the destination), up to 28 bytes
 	if (id == NR_connect || id == NR_bind || id == NR_accept || id == NR_accept4) {
@@ -341,6 +344,8 @@ static __always_inline int emit_syscall(struct pt_regs *regs, __u64 id, long ret
 			put_peer(e, sk); // accept without an address buffer: the peer from the socket
 		}
 	}
+	if (is_dup && sk)
+		put_peer(e, sk); // s2: the peer of a duplicated inet socket
 	if (dest) {
 		if (dest_len > 28)
 			dest_len = 28;
@@ -493,9 +498,8 @@ int rp_exec(struct trace_event_raw_sched_process_exec *ctx)
 		if (len > ENV_MAX)
 			len = ENV_MAX;
 		// after both strings (each at most STR_MAX)
-		__u32 off = e->s1_len + e->s2_len;
-		if (off > 2 * STR_MAX)
-			off = 2 * STR_MAX;
+		// s1_len + s2_len <= 2 * STR_MAX: the mask only bounds the offset for the verifier
+		__u32 off = (e->s1_len + e->s2_len) & (4 * STR_MAX - 1);
 		if (len > 0 && bpf_probe_read_user(e->data + off, len, (void *)start) == 0)
 			e->env_len = len;
 	}

@@ -114,8 +114,10 @@ struct event {
 	__u64 cap_effective;
 	__u64 cap_permitted;
 	__u64 cap_inheritable;
-	// s1 (at most STR_MAX), s2 (at most STR_MAX), env (exec records, at most ENV_MAX)
-	char data[2 * STR_MAX + ENV_MAX];
+	// s1 (at most STR_MAX), s2 (at most STR_MAX), env (exec records, at most ENV_MAX); twice
+	// the room the strings need, so that offsets bounded by a mask (what the verifier can follow
+	// whatever the compiler does with a comparison) stay inside
+	char data[4 * STR_MAX + ENV_MAX];
 };
 
 #define HDR_SIZE __builtin_offsetof(struct event, data)
