@@ -530,9 +530,20 @@ mod syscall {
                 event_types,
                 ..Options::default()
             };
-            EbpfSource::start(o)
-                .map(|s| Syscalls(Some(s)))
-                .map_err(|e| e.to_string())
+            let src = EbpfSource::start(o).map_err(|e| e.to_string())?;
+            let reported = src.reported_syscalls();
+            eprintln!(
+                "rampart: ebpf: {} of {} watched syscalls reported ({}); hooked by {}",
+                reported.len(),
+                crate::sources::ebpf::select::WATCHED.len(),
+                if reported.len() == crate::sources::ebpf::select::WATCHED.len() {
+                    "all".to_string()
+                } else {
+                    reported.join(" ")
+                },
+                src.hook()
+            );
+            Ok(Syscalls(Some(src)))
         }
         pub fn active(&self) -> bool {
             self.0.is_some()

@@ -156,6 +156,7 @@ pub struct EbpfSource {
     drops_map: PerCpuArray<MapData, u64>,
     thread: Option<JoinHandle<()>>,
     hook: SyscallHook,
+    selection: select::Selection,
     _bpf: aya::Ebpf,
 }
 
@@ -210,6 +211,16 @@ pub enum SyscallHook {
     SysExitTracepoint,
     /// No syscall is selected (the rules need none): only the process-tree tracepoints.
     Unhooked,
+}
+
+impl std::fmt::Display for SyscallHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SyscallHook::Fexit => "per-syscall fexit programs",
+            SyscallHook::SysExitTracepoint => "the sys_exit tracepoint",
+            SyscallHook::Unhooked => "none",
+        })
+    }
 }
 
 /// Loads and attaches every `fx_NAME` program to `__x64_sys_NAME`, all or nothing: when one does
@@ -361,6 +372,7 @@ impl EbpfSource {
             drops_map,
             thread: Some(thread),
             hook,
+            selection,
             _bpf: bpf,
         })
     }
@@ -373,6 +385,15 @@ impl EbpfSource {
     /// How this source hooks syscalls.
     pub fn hook(&self) -> SyscallHook {
         self.hook
+    }
+
+    /// The watched syscalls the kernel side reports (see [`select`]), in the BPF object's order.
+    pub fn reported_syscalls(&self) -> Vec<&'static str> {
+        select::WATCHED
+            .iter()
+            .copied()
+            .filter(|s| self.selection.contains(s))
+            .collect()
     }
 
     /// Hands a consumed event back so the reader refills it instead of allocating a new one (the
