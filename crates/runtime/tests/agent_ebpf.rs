@@ -277,3 +277,112 @@ fn drops_raise_the_drop_alert_and_the_metric() {
         .and_then(|v| v.parse::<u64>().ok());
     assert!(channel.is_some_and(|c| c > 0), "metrics: {text}");
 }
+
+/// A container starting while the host is busy (a steady few thousand opens/s): while the reader waits
+/// for the runtime to name the new container, only that container's events are held back; the
+/// host's keep flowing. So host events that happened after the container's first event arrive
+/// before it, and no host event waits for the runtime's answer.
+#[test]
+fn a_new_container_holds_back_only_its_own_events() {
+    use rampart_runtime::sources::ebpf::{EbpfSource, Options};
+    use std::collections::HashMap;
+    if let Err(e) = preflight() {
+        assert!(!rampart_testkit::in_ci(), "eBPF must run in CI: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let name = format!("rampart-hold-{}", std::process::id());
+    let Some(mut podman) = podman_run(&["--name", &name]) else {
+        return;
+    };
+    podman.args(["sh", "-c", "cat /etc/hostname >/dev/null; sleep 1"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("rampart-hold-marker");
+    std::fs::write(&marker, b"x").expect("marker");
+    let src = EbpfSource::start(Options::default()).expect("eBPF source starts");
+    let load = "import os, sys, time\nend = time.time() + 4\nwhile time.time() < end:\n    \
+                for _ in range(10):\n        os.close(os.open(sys.argv[1], os.O_RDONLY))\n    \
+                time.sleep(0.002)\n";
+    let mut host = std::process::Command::new("python3")
+        .args(["-c", load])
+        .arg(&marker)
+        .spawn()
+        .expect("python3 runs");
+    let host_pid = i64::from(host.id());
+    std::thread::sleep(Duration::from_millis(300));
+    let container = std::thread::spawn(move || podman.output());
+    let now_ns = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0)
+    };
+    let marker_name = marker.display().to_string();
+    // host marker opens: (arrival, ts); containers: id -> (arrival, ts, received, named)
+    let mut opens: Vec<(usize, i64)> = Vec::new();
+    let mut max_latency = 0i64;
+    let mut first: HashMap<String, (usize, i64, i64, bool)> = HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut host_done = None;
+    let mut arrival = 0usize;
+    while Instant::now() < deadline {
+        if host_done.is_none() && host.try_wait().ok().flatten().is_some() {
+            host_done = Some(Instant::now());
+        }
+        if container.is_finished()
+            && host_done.is_some_and(|t| t.elapsed() > Duration::from_secs(1))
+        {
+            break;
+        }
+        let Ok(ev) = src.events().recv_timeout(Duration::from_millis(50)) else {
+            continue;
+        };
+        arrival += 1;
+        let received = now_ns();
+        if ev.proc.pid == host_pid && ev.fd.as_ref().is_some_and(|f| f.name == marker_name) {
+            opens.push((arrival, ev.ts));
+            max_latency = max_latency.max(received - ev.ts);
+        } else if let Some(c) = &ev.container {
+            first
+                .entry(c.full_id.clone())
+                .or_insert((arrival, ev.ts, received, c.name == name));
+        }
+        src.recycle(ev);
+    }
+    let out = container
+        .join()
+        .expect("podman thread")
+        .expect("podman runs");
+    let _ = host.kill();
+    let _ = host.wait();
+    let stats = src.stats();
+    assert!(
+        out.status.success(),
+        "podman: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!opens.is_empty(), "host opens seen; {stats:?}");
+    assert!(!first.is_empty(), "container events seen; {stats:?}");
+    // per container: host opens that happened after its first event but arrived before it
+    let overtaking: Vec<(usize, i64, bool)> = first
+        .values()
+        .map(|&(arr, ts, received, named)| {
+            let n = opens.iter().filter(|&&(a, t)| t > ts && a < arr).count();
+            (n, received - ts, named)
+        })
+        .collect();
+    eprintln!(
+        "host opens {}, max host latency {} ms; containers (host opens overtaking its first \
+         event, its hold ms, named): {:?}; {stats:?}",
+        opens.len(),
+        max_latency / 1_000_000,
+        overtaking
+            .iter()
+            .map(|(n, hold, named)| (n, hold / 1_000_000, named))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        overtaking.iter().any(|(n, _, _)| *n > 0),
+        "the host's events went on while a new container was looked up: {overtaking:?}"
+    );
+}

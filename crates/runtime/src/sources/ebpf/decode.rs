@@ -2,20 +2,32 @@
 
 mod containers;
 
-pub use containers::{FIRST_SIGHT_WAIT, RETRY_MAX, RETRY_MIN};
+pub use containers::{FIRST_SIGHT_WAIT, HOLD_CAP, HoldStats, MAX_HOLDS, RETRY_MAX, RETRY_MIN};
 
 use super::fdtable::FdTable;
-use super::procs::split_args;
+use super::procs::split_block;
 use super::procs::{self, ProcInfo, Procs};
 use super::raw::{Kind, RawEvent, cstr, syscall_name};
 use crate::fields::syscall::{Ancestor, Fd, Process, ProcessStamp, SyscallEvent};
-use containers::Containers;
-use std::collections::HashMap;
+use containers::{Containers, Held};
+use std::collections::{HashMap, VecDeque};
 
 /// Appended to strings the kernel side cut at its buffer size.
 pub const TRUNCATED: &str = "...[truncated]";
 /// Ancestors attached to each event (`proc.aname[1..]`).
 const MAX_ANCESTORS: usize = 8;
+
+/// What [`Decoder::decode_held`] did with an event.
+#[derive(Debug)]
+pub enum Decoded {
+    /// The event, to be sent now.
+    Ready(Box<SyscallEvent>),
+    /// Held back until its container's metadata is known (see the `containers` module);
+    /// [`Decoder::release_held`] gives it back.
+    Held,
+    /// The record gave no event: the box is free for the next record.
+    Skipped(Box<SyscallEvent>),
+}
 
 /// Decoder state: process table, names, container metadata.
 pub struct Decoder {
@@ -24,6 +36,10 @@ pub struct Decoder {
     groups: HashMap<u32, (String, String, String)>,
     /// Container metadata, asked of the container runtime on a lookup thread.
     containers: Containers,
+    /// Events held back while their container is looked up for the first time.
+    held: Held,
+    /// The container (cache key, empty for the host) of the event decoded last.
+    container_key: String,
     boot_offset: i64,
     num: u64,
     fds: FdTable,
@@ -59,18 +75,6 @@ fn copy_strings(dst: &mut Vec<String>, src: &[String]) {
     }
     let have = dst.len();
     dst.extend(src[have..].iter().cloned());
-}
-
-/// Splits a NUL-separated block (argv, environment) whose whole length was `total` bytes: the
-/// last string of a block the kernel side cut ends with the truncation marker.
-fn split_block(b: &[u8], total: u64) -> Vec<String> {
-    let mut parts = split_args(b);
-    if total as usize > b.len()
-        && let Some(last) = parts.last_mut()
-    {
-        last.push_str(TRUNCATED);
-    }
-    parts
 }
 
 /// Appends the C string in `b` (lossy UTF-8), with the truncation marker when the kernel cut it.
@@ -437,11 +441,22 @@ impl Decoder {
     /// A decoder asking the CRI runtime at `cri_socket` for container metadata (default: the
     /// usual containerd and CRI-O sockets, or `RAMPART_CRI_SOCKET`).
     pub fn with_cri_socket(cri_socket: Option<std::path::PathBuf>) -> Decoder {
+        Decoder::with_options(cri_socket, false)
+    }
+
+    /// [`Decoder::with_cri_socket`]; with `read_env` (a rule uses `proc.env`) the processes found
+    /// in /proc rather than seen exec'ing get their environment from `/proc/PID/environ`, read
+    /// when the process is first looked up (see [`Procs::set_read_env`]).
+    pub fn with_options(cri_socket: Option<std::path::PathBuf>, read_env: bool) -> Decoder {
+        let mut procs = Procs::seed();
+        procs.set_read_env(read_env);
         Decoder {
-            procs: Procs::seed(),
+            procs,
             users: procs::id_names("/etc/passwd"),
             groups: procs::id_names("/etc/group"),
             containers: Containers::with_cri_socket(cri_socket),
+            held: Held::default(),
+            container_key: String::new(),
             boot_offset: boot_offset(),
             num: 0,
             fds: Default::default(),
@@ -450,10 +465,51 @@ impl Decoder {
     }
 
     /// Makes sure the metadata of container `id` is cached or being looked up (see
-    /// [`containers`]: the first sight of a container waits at most [`FIRST_SIGHT_WAIT`] for the
-    /// runtime's answer; a failed lookup is retried after a backoff).
+    /// [`containers`]: never waits; a failed lookup is retried after a backoff).
     fn cache_container(&mut self, id: &str) {
         self.containers.ensure(id);
+    }
+
+    /// Decodes `raw` into `ev` ([`Decoder::decode_into`]) and holds the event back when its
+    /// container is being looked up for the first time, or events of that container are held
+    /// already (see the `containers` module); events of other containers and of the host are
+    /// ready at once. Follow with [`Decoder::release_held`].
+    pub fn decode_held(&mut self, raw: &RawEvent<'_>, mut ev: Box<SyscallEvent>) -> Decoded {
+        if !self.decode_into(raw, &mut ev) {
+            return Decoded::Skipped(ev);
+        }
+        match self.held.hold(&self.container_key, &self.containers, ev) {
+            Some(ev) => Decoded::Ready(ev),
+            None => Decoded::Held,
+        }
+    }
+
+    /// Appends to `out`, in record order per container, the held events that may go now (their
+    /// container answered or failed, [`FIRST_SIGHT_WAIT`] passed, or the hold is over its caps),
+    /// with the container metadata known by then. Cheap when nothing is held; call it regularly,
+    /// also when no record arrives.
+    pub fn release_held(&mut self, out: &mut VecDeque<Box<SyscallEvent>>) {
+        if self.held.is_empty() {
+            return;
+        }
+        self.containers.poll();
+        self.held.release(&mut self.containers, out);
+    }
+
+    /// Appends every held event to `out` (the reader is stopping).
+    pub fn release_all_held(&mut self, out: &mut VecDeque<Box<SyscallEvent>>) {
+        self.containers.poll();
+        self.held.release_all(&mut self.containers, out);
+    }
+
+    /// Whether events are held back now.
+    pub fn holding(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// How many events were held back so far and the longest hold.
+    pub fn hold_stats(&self) -> HoldStats {
+        self.held.stats()
     }
 
     /// The current version of what an event of `pid` copies from the tables.
@@ -473,7 +529,8 @@ impl Decoder {
 
     /// Updates state from `raw` and writes the event the engine sees into `ev`, reusing its
     /// allocations (a recycled event costs no allocation in the steady state). Returns false when
-    /// `raw` gives no event.
+    /// `raw` gives no event. Nothing is held back: an event of a container still being looked up
+    /// carries only its id (see [`Decoder::decode_held`]).
     pub fn decode_into(&mut self, raw: &RawEvent<'_>, ev: &mut SyscallEvent) -> bool {
         let pid = raw.tgid;
         // container metadata that arrived from the lookup thread, and retries that are due
@@ -588,6 +645,8 @@ impl Decoder {
                 depth += 1;
                 ppid = a.ppid;
             }
+            // a process found in /proc: its environment, when rules want it (read once)
+            self.procs.load_env(pid);
             // session and process-group leaders (`proc.sname`, `proc.vpgid.name`)
             if let Some((sid, pgid)) = self.procs.peek(pid).map(|i| (i.sid, i.pgid)) {
                 for leader in [sid, pgid] {
@@ -609,6 +668,7 @@ impl Decoder {
         ev.derived.process_stamp = Some(self.stamp(pid));
         let unknown = ProcInfo::default();
         let info = self.procs.peek(pid).unwrap_or(&unknown);
+        set(&mut self.container_key, &info.container_id);
 
         self.num += 1;
         let SyscallEvent {
@@ -644,19 +704,11 @@ impl Decoder {
                     None => fill_ancestor(slot, apid, &unknown),
                 }
             }
-            match self.containers.get(info.container_id.as_str()) {
-                Some(c) => {
-                    match container {
-                        Some(dst) => dst.clone_from(&c.meta),
-                        None => *container = Some(c.meta.clone()),
-                    }
-                    match (k8s.as_mut(), &c.k8s) {
-                        (Some(dst), Some(src)) => dst.clone_from(src),
-                        (_, src) => *k8s = src.clone(),
-                    }
-                }
-                None => (*container, *k8s) = (None, None),
-            }
+            containers::fill_event(
+                self.containers.get(info.container_id.as_str()),
+                container,
+                k8s,
+            );
         }
         if raw.kind == Kind::Exec {
             // the exec event carries the environment of its record even when the process table
@@ -1319,6 +1371,173 @@ mod tests {
             field(&ev, "proc.exe_ino.ctime_duration_pidns_start", None),
             None
         );
+    }
+
+    /// A decoder whose container lookups answer (a privileged "web" container with one mount)
+    /// only when the test says so on the returned gate.
+    fn decoder_with_gated_lookup(
+        wait: std::time::Duration,
+    ) -> (Decoder, std::sync::mpsc::SyncSender<()>) {
+        use crate::fields::syscall::{Container, Mount};
+        let (gate, open) = std::sync::mpsc::sync_channel::<()>(4);
+        let lookup: containers::LookupFn = Box::new(move |id| {
+            open.recv().map_err(|e| e.to_string())?;
+            Ok(super::super::cri::Found {
+                container: Container {
+                    id: id.get(..12).unwrap_or(id).to_string(),
+                    full_id: id.to_string(),
+                    name: "web".into(),
+                    kind: "podman".into(),
+                    privileged: true,
+                    mounts: vec![Mount {
+                        source: "/srv".into(),
+                        dest: "/data".into(),
+                        ..Mount::default()
+                    }],
+                    ..Container::default()
+                },
+                k8s: None,
+            })
+        });
+        let d = Decoder {
+            containers: Containers::with_lookup(lookup, wait, "podman"),
+            ..Decoder::new()
+        };
+        (d, gate)
+    }
+
+    const CONTAINER: &str = "3ad7b26ded6d3ad7b26ded6d3ad7b26ded6d3ad7b26ded6d3ad7b26ded6d1234";
+    /// Pids no real process has: one in `CONTAINER`, one on the host.
+    const IN_CONTAINER: u32 = 4_000_001;
+    const ON_HOST: u32 = 4_000_002;
+
+    fn add_fake_processes(d: &mut Decoder) {
+        for (pid, id) in [(IN_CONTAINER, CONTAINER), (ON_HOST, "")] {
+            let info = ProcInfo {
+                name: "app".into(),
+                exe: "app".into(),
+                container_id: id.into(),
+                ..ProcInfo::default()
+            };
+            d.procs.exec(pid, info);
+        }
+    }
+
+    /// Decodes an open of `path` by `pid` into a fresh box.
+    fn decode_open(d: &mut Decoder, pid: u32, path: &str) -> Decoded {
+        let mut name = path.as_bytes().to_vec();
+        name.push(0);
+        let rec = record(Kind::Syscall, pid, 257, [0; 6], &name, b"");
+        let raw = super::super::raw::parse(&rec).expect("record");
+        d.decode_held(&raw, Box::default())
+    }
+
+    fn opened(ev: &SyscallEvent) -> String {
+        ev.fd.as_ref().map(|f| f.name.clone()).unwrap_or_default()
+    }
+
+    /// Releases until something is released (at most 5 s).
+    fn released(d: &mut Decoder) -> VecDeque<Box<SyscallEvent>> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut out = VecDeque::new();
+        while out.is_empty() && std::time::Instant::now() < deadline {
+            d.release_held(&mut out);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        out
+    }
+
+    #[test]
+    fn a_new_containers_events_wait_for_its_metadata_while_the_hosts_go_on() {
+        let (mut d, gate) = decoder_with_gated_lookup(std::time::Duration::from_secs(30));
+        add_fake_processes(&mut d);
+        assert!(matches!(
+            decode_open(&mut d, IN_CONTAINER, "/c/1"),
+            Decoded::Held
+        ));
+        match decode_open(&mut d, ON_HOST, "/h/1") {
+            Decoded::Ready(ev) => assert!(ev.container.is_none() && opened(&ev) == "/h/1"),
+            other => panic!("a host event goes on: {other:?}"),
+        }
+        assert!(matches!(
+            decode_open(&mut d, IN_CONTAINER, "/c/2"),
+            Decoded::Held
+        ));
+        assert!(d.holding());
+        gate.send(()).expect("lookup thread");
+        let out = released(&mut d);
+        assert_eq!(
+            out.iter().map(|e| opened(e)).collect::<Vec<_>>(),
+            ["/c/1", "/c/2"],
+            "in record order"
+        );
+        for ev in &out {
+            assert_eq!(field(ev, "container.name", None).as_deref(), Some("web"));
+            assert_eq!(
+                field(ev, "container.id", None).as_deref(),
+                Some(&CONTAINER[..12])
+            );
+            assert_eq!(
+                field(ev, "container.privileged", None).as_deref(),
+                Some("true")
+            );
+            // derived from the container when released
+            assert_eq!(
+                field(ev, "container.mounts", None).as_deref(),
+                Some("/srv:/data::false:")
+            );
+        }
+        assert!(out[0].num < out[1].num);
+        assert!(!d.holding());
+        // known now: the container's next event goes on at once, with its metadata
+        match decode_open(&mut d, IN_CONTAINER, "/c/3") {
+            Decoded::Ready(ev) => {
+                assert_eq!(field(&ev, "container.name", None).as_deref(), Some("web"))
+            }
+            other => panic!("not held again: {other:?}"),
+        }
+        assert_eq!(d.hold_stats().held, 2);
+    }
+
+    #[test]
+    fn held_events_go_with_the_container_id_when_the_runtime_is_slow() {
+        let (mut d, _gate) = decoder_with_gated_lookup(std::time::Duration::from_millis(50));
+        add_fake_processes(&mut d);
+        assert!(matches!(
+            decode_open(&mut d, IN_CONTAINER, "/c/1"),
+            Decoded::Held
+        ));
+        let out = released(&mut d);
+        assert_eq!(out.len(), 1);
+        assert_eq!(field(&out[0], "container.name", None).as_deref(), Some(""));
+        assert_eq!(
+            field(&out[0], "container.id", None).as_deref(),
+            Some(&CONTAINER[..12])
+        );
+        assert!(d.hold_stats().longest >= std::time::Duration::from_millis(50));
+        // the next events are not held, though the lookup has not answered
+        assert!(matches!(
+            decode_open(&mut d, IN_CONTAINER, "/c/2"),
+            Decoded::Ready(_)
+        ));
+    }
+
+    #[test]
+    fn processes_found_in_proc_get_their_environment_only_when_rules_want_it() {
+        let mut child = procs::tests::sleeper(&[("RAMPART_SEEDED_ENV", "from-proc")]);
+        let pid = child.id();
+        let env_of = |mut d: Decoder| {
+            let rec = record(Kind::Syscall, pid, 257, [0; 6], b"/x\0", b"");
+            let raw = super::super::raw::parse(&rec).expect("record");
+            let ev = d.decode(&raw).expect("event");
+            field(&ev, "proc.env", Some("RAMPART_SEEDED_ENV"))
+        };
+        let with = env_of(Decoder::with_options(None, true));
+        let without = env_of(Decoder::with_options(None, false));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(with.as_deref(), Some("from-proc"));
+        assert_eq!(without, None);
     }
 
     /// `struct local_sockaddr` as the kernel side writes it into s1: address, then socket type,

@@ -138,6 +138,10 @@ pub struct Stats {
     pub channel_drops: u64,
     /// Records that could not be decoded.
     pub undecodable: u64,
+    /// Events held back while their container's metadata was looked up for the first time.
+    pub held: u64,
+    /// The longest such hold, in milliseconds.
+    pub longest_hold_ms: u64,
 }
 
 impl Stats {
@@ -358,10 +362,14 @@ impl EbpfSource {
         };
         let thread = {
             let (counters, stop) = (counters.clone(), stop.clone());
-            let cri_socket = opts.cri_socket.clone();
+            let config = reader::Config {
+                me,
+                cri_socket: opts.cri_socket.clone(),
+                read_env: opts.read_env,
+            };
             std::thread::Builder::new()
                 .name("rampart-ebpf".into())
-                .spawn(move || reader::run(ring, tx, pool, counters, stop, me, cri_socket))
+                .spawn(move || reader::run(ring, tx, pool, counters, stop, config))
                 .map_err(EbpfError::Thread)?
         };
         Ok(EbpfSource {
@@ -405,6 +413,7 @@ impl EbpfSource {
 
     /// Current counters.
     pub fn stats(&self) -> Stats {
+        let (held, longest_hold) = self.counters.holds();
         let kernel_drops = self
             .drops_map
             .get(&0, 0)
@@ -416,6 +425,8 @@ impl EbpfSource {
             kernel_drops,
             channel_drops: self.counters.channel_drops.load(Ordering::Relaxed),
             undecodable: self.counters.undecodable.load(Ordering::Relaxed),
+            held,
+            longest_hold_ms: longest_hold.as_millis() as u64,
         }
     }
 

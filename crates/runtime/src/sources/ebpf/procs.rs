@@ -1,13 +1,24 @@
 //! User-space state the kernel events are enriched with: the process table (seeded from /proc,
 //! kept by exec/fork/exit), user and group names, container ids from cgroup paths.
+//!
+//! A process found in /proc rather than seen exec'ing (running before the agent started) gets its
+//! environment (`proc.env`) from `/proc/PID/environ` the first time an event of it is decoded,
+//! and only when a rule uses `proc.env` ([`Procs::set_read_env`]); it is cut at [`ENV_MAX`]
+//! bytes and counted against [`ENV_BUDGET`] like an exec'd process's.
 
-use std::collections::HashMap;
+use super::decode::TRUNCATED;
+use super::raw::ENV_MAX;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Most processes tracked (further ones are looked up in /proc on demand, not kept).
 pub const MAX_PROCS: usize = 131_072;
+/// How long a pid not found in /proc is not looked up again (unless it forks or execs).
+pub const MISSING_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Most pids remembered as not found.
+const MAX_MISSING: usize = 4096;
 
 /// What is known of one process.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +46,9 @@ pub struct ProcInfo {
     /// The environment of the exec'd image (`proc.env`), shared with forked children; `None`
     /// when unknown or not kept (see [`Env::keep`]).
     pub env: Option<Arc<Env>>,
+    /// Found in /proc, its environment not read yet: [`Procs::load_env`] reads it from
+    /// `/proc/PID/environ` when the table is asked for environments.
+    pub env_pending: bool,
     /// Inode number, ctime and mtime (ns since the epoch) of the executable at exec; 0 unknown.
     pub exe_ino: i64,
     pub exe_ino_ctime: i64,
@@ -44,7 +58,7 @@ pub struct ProcInfo {
 }
 
 /// Bytes of environment the process table keeps at most, over all processes (each process's is
-/// at most the kernel side's 4 KiB; forked children share their parent's).
+/// at most the kernel side's 4 KiB, [`ENV_MAX`]; forked children share their parent's).
 pub const ENV_BUDGET: usize = 16 << 20;
 
 /// Environment bytes the process table holds now (every live [`Env`]).
@@ -92,6 +106,31 @@ impl std::fmt::Debug for Env {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Env({} vars, {} bytes)", self.vars.len(), self.bytes)
     }
+}
+
+/// Splits a NUL-separated block (argv, environment) whose whole length was `total` bytes: the
+/// last string of a block that was cut ends with the truncation marker.
+pub fn split_block(b: &[u8], total: u64) -> Vec<String> {
+    let mut parts = split_args(b);
+    if total > b.len() as u64
+        && let Some(last) = parts.last_mut()
+    {
+        last.push_str(TRUNCATED);
+    }
+    parts
+}
+
+/// The environment of `pid` from `/proc/PID/environ`, cut as the kernel side cuts an exec'd
+/// image's: at most [`ENV_MAX`] bytes, the last string of a cut block marked truncated. `None`
+/// when it cannot be read (the process is gone). Never logged: it may hold secrets.
+pub fn read_environ(pid: u32) -> Option<Vec<String>> {
+    use std::io::Read;
+    let file = std::fs::File::open(format!("/proc/{pid}/environ")).ok()?;
+    let mut block = Vec::with_capacity(ENV_MAX + 1);
+    file.take(ENV_MAX as u64 + 1).read_to_end(&mut block).ok()?;
+    let total = block.len() as u64;
+    block.truncate(ENV_MAX);
+    Some(split_block(&block, total))
 }
 
 /// Inode number, ctime and mtime (ns since the epoch) of `/proc/PID/exe` (for processes found
@@ -245,6 +284,13 @@ pub struct Procs {
     map: HashMap<u32, ProcInfo>,
     /// Bumped on every change of the table.
     version: u64,
+    /// Read the environments of processes found in /proc (see [`Procs::load_env`]).
+    read_env: bool,
+    /// Pids /proc did not have lately (an ancestor or leader that is gone): not read again for
+    /// every event (each read is a syscall another agent would see).
+    missing: HashSet<u32>,
+    /// When `missing` was started (it is emptied after [`MISSING_TTL`]).
+    missing_since: Option<std::time::Instant>,
 }
 
 fn read_proc(pid: u32) -> Option<ProcInfo> {
@@ -274,6 +320,8 @@ fn read_proc(pid: u32) -> Option<ProcInfo> {
         .unwrap_or_default();
     info.cwd = cwd_of(pid);
     info.container_id = container_of(pid);
+    // read when first asked for, and only when rules use it
+    info.env_pending = true;
     if let Some((ino, ctime, mtime)) = exe_inode(pid) {
         (info.exe_ino, info.exe_ino_ctime, info.exe_ino_mtime) = (ino, ctime, mtime);
     }
@@ -372,6 +420,29 @@ impl Procs {
         procs
     }
 
+    /// Whether [`Procs::load_env`] reads environments from /proc (a rule uses `proc.env`). Off
+    /// by default: `/proc/PID/environ` is then never read.
+    pub fn set_read_env(&mut self, on: bool) {
+        self.read_env = on;
+    }
+
+    /// Gives a process found in /proc (not seen exec'ing) its environment from
+    /// `/proc/PID/environ`, once, when environments are read ([`Procs::set_read_env`]); bounded
+    /// like an exec'd one ([`read_environ`], [`Env::keep`]).
+    pub fn load_env(&mut self, pid: u32) {
+        if !self.read_env {
+            return;
+        }
+        let Some(info) = self.map.get_mut(&pid).filter(|i| i.env_pending) else {
+            return;
+        };
+        info.env_pending = false;
+        info.env = read_environ(pid).and_then(|vars| Env::keep(&vars));
+        if info.env.is_some() {
+            self.version += 1;
+        }
+    }
+
     /// Number of processes known.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -383,6 +454,9 @@ impl Procs {
     }
 
     fn insert(&mut self, pid: u32, info: ProcInfo) {
+        if !self.missing.is_empty() {
+            self.missing.remove(&pid);
+        }
         if self.map.len() < MAX_PROCS || self.map.contains_key(&pid) {
             self.map.insert(pid, info);
             self.version += 1;
@@ -394,13 +468,46 @@ impl Procs {
         self.version
     }
 
-    /// The process, from the table or (when missing) from /proc.
+    /// The process, from the table or (when missing) from /proc; a pid /proc does not have is
+    /// not looked up again for [`MISSING_TTL`].
     pub fn get(&mut self, pid: u32) -> Option<&ProcInfo> {
         if !self.map.contains_key(&pid) {
-            let info = read_proc(pid)?;
-            self.insert(pid, info);
+            if self.recently_missing(pid) {
+                return None;
+            }
+            match read_proc(pid) {
+                Some(info) => self.insert(pid, info),
+                None => {
+                    self.note_missing(pid);
+                    return None;
+                }
+            }
         }
         self.map.get(&pid)
+    }
+
+    fn recently_missing(&mut self, pid: u32) -> bool {
+        if self.missing.is_empty() {
+            return false;
+        }
+        if self
+            .missing_since
+            .is_none_or(|t| t.elapsed() >= MISSING_TTL)
+        {
+            self.missing.clear();
+            return false;
+        }
+        self.missing.contains(&pid)
+    }
+
+    fn note_missing(&mut self, pid: u32) {
+        if self.missing.len() >= MAX_MISSING {
+            self.missing.clear();
+        }
+        if self.missing.is_empty() {
+            self.missing_since = Some(std::time::Instant::now());
+        }
+        self.missing.insert(pid);
     }
 
     /// The process, from the table only.
@@ -410,6 +517,10 @@ impl Procs {
 
     /// A fork: the child starts as a copy of the parent.
     pub fn fork(&mut self, parent: u32, child: u32, start_ts: i64) {
+        // the child shares the parent's environment: read it first when it is still unread
+        if self.get(parent).is_some() {
+            self.load_env(parent);
+        }
         let mut info = self.get(parent).cloned().unwrap_or_default();
         info.ppid = parent;
         info.start_ts = start_ts;
@@ -455,7 +566,7 @@ pub fn id_names(path: &str) -> HashMap<u32, (String, String, String)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -478,6 +589,100 @@ mod tests {
         // a process found in /proc has its executable's inode
         let (ino, ctime, mtime) = exe_inode(std::process::id()).expect("own exe");
         assert!(ino > 0 && ctime > 1_000_000_000_000_000_000 && mtime > 0);
+    }
+
+    /// A `sleep 30` with environment `vars` only (killed by the caller), once its exec has set up
+    /// the environment (`spawn` may return before the kernel has).
+    pub(crate) fn sleeper(vars: &[(&str, &str)]) -> std::process::Child {
+        let child = std::process::Command::new("/bin/sleep")
+            .arg("30")
+            .env_clear()
+            .envs(vars.iter().copied())
+            .spawn()
+            .expect("sleep runs");
+        let environ = format!("/proc/{}/environ", child.id());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::fs::read(&environ).is_ok_and(|b| b.is_empty())
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        child
+    }
+
+    #[test]
+    fn a_process_found_in_proc_gets_its_environment_when_asked_and_only_then() {
+        let child = sleeper(&[("RAMPART_TOKEN", "s3cr3t"), ("LANG", "C")]);
+        let big = "x".repeat(ENV_MAX + 100);
+        let large = sleeper(&[("A", "1"), ("BIG", &big)]);
+        let (pid, large_pid) = (child.id(), large.id());
+        let env_of = |read_env: bool, pid: u32| {
+            let mut procs = Procs::default();
+            procs.set_read_env(read_env);
+            assert!(procs.get(pid).is_some_and(|i| i.env_pending));
+            let before = procs.version();
+            procs.load_env(pid);
+            let info = procs.peek(pid).cloned().unwrap_or_default();
+            (info, procs.version() != before)
+        };
+        let (off, changed_off) = env_of(false, pid);
+        let (on, changed_on) = env_of(true, pid);
+        let (cut, _) = env_of(true, large_pid);
+        // a fork shares the parent's environment, read when the parent is first looked up
+        let mut procs = Procs::default();
+        procs.set_read_env(true);
+        procs.fork(pid, 4_000_003, 0);
+        let forked = procs.peek(4_000_003).and_then(|i| i.env.clone());
+        for mut c in [child, large] {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        assert!(
+            off.env.is_none() && off.env_pending && !changed_off,
+            "not read"
+        );
+        let vars = on
+            .env
+            .as_ref()
+            .map(|e| e.vars().to_vec())
+            .unwrap_or_default();
+        let mut sorted = vars.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["LANG=C", "RAMPART_TOKEN=s3cr3t"]);
+        assert!(!on.env_pending && changed_on);
+        assert!(!format!("{on:?}").contains("s3cr3t"), "never printed");
+        assert_eq!(forked.map(|e| e.vars().to_vec()), Some(vars));
+        // cut at ENV_MAX bytes like an exec'd environment, the last string marked
+        let vars = cut
+            .env
+            .as_ref()
+            .map(|e| e.vars().to_vec())
+            .unwrap_or_default();
+        assert_eq!(vars.len(), 2, "{}", vars.len());
+        assert_eq!(vars[0], "A=1");
+        let last = &vars[1];
+        assert!(last.starts_with("BIG=xxx") && last.ends_with(TRUNCATED));
+        assert_eq!(last.len(), ENV_MAX - "A=1\0".len() + TRUNCATED.len());
+        // a process that is gone has none
+        assert!(read_environ(u32::MAX - 1).is_none());
+    }
+
+    #[test]
+    fn a_pid_missing_from_proc_is_not_read_again_until_it_appears() {
+        let gone = u32::MAX - 2;
+        let mut procs = Procs::default();
+        assert!(procs.get(gone).is_none());
+        assert!(procs.missing.contains(&gone));
+        assert!(procs.get(gone).is_none());
+        // a fork or exec of that pid makes it known at once
+        procs.exec(gone, ProcInfo::default());
+        assert!(procs.get(gone).is_some() && procs.missing.is_empty());
+        // and the memory of missing pids expires
+        procs.exit(gone);
+        assert!(procs.get(gone).is_none());
+        procs.missing_since = Some(std::time::Instant::now() - MISSING_TTL);
+        assert!(!procs.recently_missing(gone));
+        assert!(procs.missing.is_empty());
     }
 
     #[test]
