@@ -145,6 +145,51 @@ fn sockaddr(b: &[u8]) -> Option<(String, i64, &'static str)> {
     }
 }
 
+/// Brings the descriptor table's entry for `num` in line with what the kernel side found behind
+/// the descriptor a successful dup/dup2/dup3 duplicated: `s1` is the socket's `struct
+/// local_sockaddr` (any family; empty when the descriptor is not a socket) and `s2` an inet
+/// socket's peer. A socket the table does not know (made before the agent started, or by a call
+/// not watched) is added as the client side of its connection; an entry for a descriptor that is
+/// no longer a socket (closed, its number reused by a pipe or a file) is removed; an entry that
+/// agrees with the kernel is kept as it is (it knows which side the socket is).
+fn sync_dup_source(fds: &mut FdTable, raw: &RawEvent<'_>, num: i64, mut fresh: Fd) {
+    let Some((proto, connected)) = sock_meta(raw.s1) else {
+        fds.remove(raw.tgid, num);
+        return;
+    };
+    let kind = match u16::from_ne_bytes([raw.s1[0], raw.s1[1]]) {
+        1 => "unix",
+        2 => "ipv4",
+        10 => "ipv6",
+        16 => "netlink",
+        _ => "socket",
+    };
+    let inet = |b: &[u8]| sockaddr(b).filter(|(_, _, k)| matches!(*k, "ipv4" | "ipv6"));
+    let local = inet(raw.s1);
+    if let Some(known) = fds.get(raw.tgid, num) {
+        let agrees = known.kind == kind
+            && local.as_ref().is_none_or(|(ip, port, _)| {
+                (&known.cip, known.cport) == (ip, *port) || (&known.sip, known.sport) == (ip, *port)
+            });
+        if agrees {
+            return;
+        }
+    }
+    fresh.num = num;
+    fresh.kind.push_str(kind);
+    fresh.l4proto.push_str(proto);
+    fresh.connected = connected;
+    if let Some((lip, lport, _)) = local {
+        fresh.cip = lip;
+        fresh.cport = lport;
+        if let Some((pip, pport, _)) = inet(raw.s2) {
+            fresh.sip = pip;
+            fresh.sport = pport;
+        }
+    }
+    fds.set(raw.tgid, num, &fresh);
+}
+
 /// The protocol (`fd.l4proto`) and whether the socket is connected, from the type, protocol and
 /// state the kernel side writes after the local address in `s1` (`struct local_sockaddr`).
 fn sock_meta(b: &[u8]) -> Option<(&'static str, bool)> {
@@ -1026,6 +1071,7 @@ fn fill_args(
         "dup" => {
             let old = a[0] as i32 as i64;
             if raw.ret >= 0 {
+                sync_dup_source(fds, raw, old, take_fd());
                 fds.dup(raw.tgid, old, raw.ret);
             }
             ev.fd = fds.get(raw.tgid, old).cloned();
@@ -1067,6 +1113,7 @@ fn fill_args(
         "dup2" | "dup3" => {
             let (old, new) = (a[0] as i32 as i64, a[1] as i32 as i64);
             if raw.ret >= 0 {
+                sync_dup_source(fds, raw, old, take_fd());
                 fds.dup(raw.tgid, old, new);
             }
             ev.fd = fds.get(raw.tgid, old).or(fds.get(raw.tgid, new)).cloned();
@@ -1877,6 +1924,69 @@ mod tests {
         );
         assert_eq!(tuple(&ev), ("::1".into(), 40002, "::1".into(), 8443, false));
         assert_eq!(ev.fd.as_ref().map(|f| f.kind.as_str()), Some("ipv6"));
+    }
+
+    /// dup* events carry the kernel's view of the duplicated descriptor: a socket the table
+    /// never saw is known from it, a stale entry (the number now names a pipe) is dropped, and an
+    /// entry that agrees keeps its side (an accepted socket stays the server).
+    #[test]
+    fn dup_follows_the_kernels_view_of_the_descriptor() {
+        let me = std::process::id();
+        let mut d = Decoder::new();
+        let mut ev_of = |nr: i64, ret: i64, args: [u64; 6], s1: &[u8], s2: &[u8]| {
+            let mut raw = raw(Kind::Syscall, me, nr, args, s1, s2);
+            raw.ret = ret;
+            let rec = super::super::raw::encode(&raw);
+            let parsed = super::super::raw::parse(&rec).expect("record");
+            d.decode(&parsed).expect("an event")
+        };
+        let est = |ip, port| local_end(ip, port, 1, 6, 1);
+        // dup2(3, 0) of a TCP socket made before the agent started
+        let ev = ev_of(
+            33,
+            0,
+            [3, 0, 0, 0, 0, 0],
+            &est([10, 0, 0, 5], 40001),
+            &sin([192, 0, 2, 7], 4444),
+        );
+        let fd = ev.fd.as_ref().expect("the socket");
+        assert_eq!(
+            (fd.kind.as_str(), fd.l4proto.as_str(), fd.connected),
+            ("ipv4", "tcp", true)
+        );
+        assert_eq!(
+            tuple(&ev),
+            ("10.0.0.5".into(), 40001, "192.0.2.7".into(), 4444, false)
+        );
+        // descriptor 3 was closed and is now a pipe: dup2(3, 1) finds no socket
+        let ev = ev_of(33, 1, [3, 1, 0, 0, 0, 0], b"", b"");
+        assert!(ev.fd.is_none(), "stale socket dropped: {:?}", ev.fd);
+        // a unix socket is a socket too
+        let mut unix = vec![0u8; 36];
+        unix[0..2].copy_from_slice(&1u16.to_ne_bytes());
+        unix[28..30].copy_from_slice(&1u16.to_ne_bytes());
+        let ev = ev_of(32, 9, [5, 0, 0, 0, 0, 0], &unix, b"");
+        assert_eq!(ev.fd.as_ref().map(|f| f.kind.as_str()), Some("unix"));
+        // an accepted socket keeps its side through the dup
+        let (server, peer) = ([127, 0, 0, 1], [10, 1, 2, 3]);
+        ev_of(
+            43,
+            7,
+            [3, 0, 0, 0, 0, 0],
+            &sin(server, 8080),
+            &sin(peer, 51000),
+        );
+        let ev = ev_of(
+            33,
+            0,
+            [7, 0, 0, 0, 0, 0],
+            &est(server, 8080),
+            &sin(peer, 51000),
+        );
+        assert_eq!(
+            tuple(&ev),
+            ("10.1.2.3".into(), 51000, "127.0.0.1".into(), 8080, true)
+        );
     }
 
     #[test]

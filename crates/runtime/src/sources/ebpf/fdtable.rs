@@ -1,8 +1,9 @@
 //! Per-process socket descriptors, so `dup`/`dup2`/`dup3` events carry the socket they duplicate
 //! (`fd.type`, `fd.sip`, `fd.rport`… — what reverse-shell rules test). Filled by successful
-//! `connect` and `accept`, copied to the child on fork, dropped at process exit. `close` is not
-//! watched, so an entry can outlive its descriptor until the number is reused by another
-//! watched call or the process exits.
+//! `socket`, `connect`, `accept` and `sendto`/`sendmsg`, copied to the child on fork, dropped at
+//! process exit. `close` is not watched, so an entry can outlive its descriptor; a dup* event
+//! carries what the kernel found behind the duplicated descriptor, and the decoder corrects or
+//! removes a stale entry with it before the dup is applied.
 
 use crate::fields::syscall::Fd;
 use std::collections::HashMap;
@@ -36,6 +37,13 @@ impl FdTable {
     /// The socket behind `pid`'s descriptor `num`.
     pub fn get(&self, pid: u32, num: i64) -> Option<&Fd> {
         self.map.get(&pid)?.get(&num)
+    }
+
+    /// Forgets `pid`'s descriptor `num`.
+    pub fn remove(&mut self, pid: u32, num: i64) {
+        if let Some(fds) = self.map.get_mut(&pid) {
+            fds.remove(&num);
+        }
     }
 
     /// `dup2(old, new)`: `new` now names what `old` did (or nothing we know of).
@@ -85,6 +93,8 @@ mod tests {
         assert_eq!(t.get(11, 1).map(|f| (f.num, f.sport)), Some((1, 4444)));
         t.dup(11, 7, 1);
         assert!(t.get(11, 1).is_none());
+        t.remove(11, 3);
+        assert!(t.get(11, 3).is_none() && t.get(10, 3).is_some());
         t.exit(10);
         assert!(t.get(10, 3).is_none());
     }

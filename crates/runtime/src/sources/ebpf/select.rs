@@ -64,10 +64,9 @@ pub const WATCHED: &[&str] = &[
     "userfaultfd",
 ];
 
-/// Syscalls that put descriptors in the table (their events name the file or socket).
+/// Syscalls that put sockets in the descriptor table (`fdtable`).
 const FD_PRODUCERS: &[&str] = &[
-    "open", "openat", "openat2", "creat", "socket", "connect", "bind", "accept", "accept4", "dup",
-    "dup2", "dup3",
+    "socket", "connect", "accept", "accept4", "sendto", "sendmsg", "dup", "dup2", "dup3",
 ];
 
 /// Syscalls whose events take `fd.*` from the table (a descriptor argument): when one is
@@ -160,7 +159,7 @@ mod tests {
         for name in FD_PRODUCERS.iter().chain(["sendto"].iter()) {
             assert!(sel.contains(name), "{name}");
         }
-        assert!(!sel.contains("unlink") && !sel.contains("sendmsg"));
+        assert!(!sel.contains("unlink") && !sel.contains("openat"));
     }
 
     #[test]
