@@ -11,6 +11,18 @@ export RAMPART_SHARED="${RAMPART_SHARED:-$(cd .. && pwd)/shared}"
 export PATH="$RAMPART_TOOLS/cargo/bin:$RAMPART_TOOLS/venv/bin:$PATH"
 FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 
+# The target directory is shared by checkouts (a CI clone, a working copy). Cargo hashes workspace
+# crates by their path inside the workspace, so artifacts another checkout built look fresh here,
+# with that checkout's CARGO_MANIFEST_DIR baked into test binaries (tests then read fixtures from
+# a directory that may be gone). When another checkout used the target directory last, make this
+# checkout's sources newer so that its workspace crates are rebuilt; dependencies are reused.
+mkdir -p "$CARGO_TARGET_DIR"
+checkout_marker="$CARGO_TARGET_DIR/.rampart-checkout"
+if [ "$(cat "$checkout_marker" 2>/dev/null)" != "$PWD" ]; then
+    git ls-files -z -- crates fuzz bpf 'Cargo.*' | xargs -0 touch
+    printf '%s\n' "$PWD" >"$checkout_marker"
+fi
+
 step() { printf '\n==> %s\n' "$*"; }
 
 step "installing test dependencies"
