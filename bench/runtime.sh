@@ -9,6 +9,7 @@
 # run --record` while a mixed workload runs (file walks, archives, a compiler, python, podman
 # containers), then measures rule evaluation (stable + incubating rules) on that real mix with the
 # criterion bench (RAMPART_RECORDED): events per CPU-second and allocations per non-matching event.
+# KEEP=FILE keeps the recording; RECORDED=FILE evaluates a kept one again without recording.
 # `bench/runtime.sh kernel`: where the overhead goes, as the workload's own CPU time (`perf stat -e
 # task-clock`, median of RUNS alternated runs) of a C open/read/close loop (KITER iterations, default 300000):
 # without the agent; with an agent whose only rule selects `kill` (the syscall hook is attached, so
@@ -88,6 +89,12 @@ PY
 throughput() {
   local dir secs="${SECONDS_RECORDED:-20}"
   dir=$(mktemp -d)
+  if [ -n "${RECORDED:-}" ]; then
+    # a recording kept from an earlier run (KEEP=FILE): evaluate it again, without recording
+    RAMPART_RECORDED="$RECORDED" cargo bench -q -p rampart-runtime --bench throughput -- --warm-up-time 1 --measurement-time 2 2>&1 \
+      | grep -E '^(rules:|recorded mix:|decode:)'
+    return
+  fi
   # the recorder's speed is not measured: the debug CLI is enough (drops only thin the mix)
   cargo build -q -p rampart-cli
   "$CARGO_TARGET_DIR/debug/rampart" runtime run --source syscall --duration "${secs}s" \
@@ -109,6 +116,9 @@ throughput() {
   set -e -o pipefail
   wait "$agent" || true
   echo "recorded $(wc -l <"$dir/events.jsonl") events ($(du -h "$dir/events.jsonl" | cut -f1)), $(wc -l <"$dir/alerts.jsonl") alerts"
+  if [ -n "${KEEP:-}" ]; then cp "$dir/events.jsonl" "$KEEP"; fi
+  # let the workload's leftovers (container clean-up, writeback) finish before measuring
+  sleep "${SETTLE:-15}"
   RAMPART_RECORDED="$dir/events.jsonl" cargo bench -q -p rampart-runtime --bench throughput -- --warm-up-time 1 --measurement-time 2 2>&1 \
     | grep -E '^(rules:|recorded mix:|decode:)'
   rm -rf "$dir"

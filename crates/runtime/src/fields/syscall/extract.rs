@@ -514,7 +514,7 @@ fn fd_field(e: &SyscallEvent, f: F) -> Val<'_> {
     match f {
         F::FdNum => Val::Int(fd.num),
         F::FdType => s(&fd.kind),
-        F::FdTypechar => s(typechar(&fd.kind)),
+        F::FdTypechar => s(e.derived.fd_typechar()),
         F::FdName => s(name),
         F::FdNameraw => s(if fd.nameraw.is_empty() {
             name
@@ -566,7 +566,8 @@ fn fd_field(e: &SyscallEvent, f: F) -> Val<'_> {
     }
 }
 
-fn typechar(kind: &str) -> &'static str {
+/// Falco's one-letter descriptor type of `fd.type` `kind`.
+pub(super) fn typechar(kind: &str) -> &'static str {
     match kind {
         "file" => "f",
         "directory" => "d",

@@ -253,6 +253,8 @@ pub struct Derived {
     fd_name: String,
     /// Where the last `/` of `fd_name` is (`fd.directory`, `fd.filename` without a search per rule).
     fd_slash: Option<usize>,
+    /// `fd.typechar` of the event's descriptor (read without touching `fd.kind`'s heap buffer).
+    fd_typechar: &'static str,
     mounts: String,
     /// `OPEN_*` bits of an open-family event.
     open: u8,
@@ -330,6 +332,11 @@ fn open_bits(e: &SyscallEvent) -> u8 {
 }
 
 impl Derived {
+    /// `fd.typechar` of the prepared event's descriptor.
+    pub(crate) fn fd_typechar(&self) -> &'static str {
+        self.fd_typechar
+    }
+
     /// `fd.directory` and `fd.filename` of the prepared `fd.name` (split at its last `/`).
     pub(crate) fn fd_split(&self) -> (&str, &str) {
         let name = self.fd_name.as_str();
@@ -385,6 +392,7 @@ impl SyscallEvent {
             }
         }
         d.fd_name.clear();
+        d.fd_typechar = self.fd.as_ref().map_or("", |fd| extract::typechar(&fd.kind));
         if let Some(fd) = &self.fd {
             if fd.name.is_empty() && !fd.sip.is_empty() {
                 let _ = write!(
