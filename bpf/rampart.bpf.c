@@ -18,6 +18,10 @@ char LICENSE[] SEC("license") = "GPL";
 // `proc.env`, so exec records carry no environment — it may hold secrets, and copying it costs.
 volatile const __u8 READ_ENV = 1;
 
+// Device of the nsfs mount (`stat -L /proc/self/ns/pid`: st_dev), set by user space at load, for
+// `bpf_get_ns_current_pid_tgid`; 0 leaves `vpid`/`vtid` unknown.
+volatile const __u64 NSFS_DEV = 0;
+
 // The watched syscalls reported, one bit per syscall number (bit nr % 64 of word nr / 64). Set by
 // user space at load (`Options::event_types`) to what the loaded rules and the descriptor table
 // need, like Falco's adaptive syscall selection: the others return at once.
@@ -151,6 +155,19 @@ static __always_inline void fill_header(struct event *e, __u32 kind, __s64 nr)
 	e->cap_effective = cred->cap_effective.val;
 	e->cap_permitted = cred->cap_permitted.val;
 	e->cap_inheritable = cred->cap_inheritable.val;
+	// pid and tid as the task's pid namespace sees them; the namespace is the one its children
+	// get, which is its own unless it unshared CLONE_NEWPID without forking (then the helper
+	// refuses and they stay 0)
+	e->vpid = 0;
+	e->vtid = 0;
+	if (NSFS_DEV) {
+		struct bpf_pidns_info ns = {};
+		unsigned int inum = task->nsproxy->pid_ns_for_children->ns.inum;
+		if (bpf_get_ns_current_pid_tgid(NSFS_DEV, inum, &ns, sizeof(ns)) == 0) {
+			e->vpid = ns.tgid;
+			e->vtid = ns.pid;
+		}
+	}
 	e->s1_len = 0;
 	e->s2_len = 0;
 	e->env_len = 0;

@@ -114,6 +114,9 @@ struct event {
 	__u64 cap_effective;
 	__u64 cap_permitted;
 	__u64 cap_inheritable;
+	// pid and thread id in the task's own pid namespace (0 when unknown)
+	__u32 vpid;
+	__u32 vtid;
 	// s1 (at most STR_MAX), s2 (at most STR_MAX), env (exec records, at most ENV_MAX); twice
 	// the room the strings need, so that offsets bounded by a mask (what the verifier can follow
 	// whatever the compiler does with a comparison) stay inside

@@ -271,6 +271,8 @@ fn raw_openat(path: &str) -> Vec<u8> {
         env: b"",
         truncated: false,
         caps: [0; 3],
+        vpid: 0,
+        vtid: 0,
     })
 }
 

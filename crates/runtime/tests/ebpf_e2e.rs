@@ -320,6 +320,19 @@ fn shell_in_podman_container() {
             .any(|a| a.rule == "Terminal shell in container"),
         "Terminal shell in container did not fire"
     );
+    // pid-namespace ids come from the kernel at the event, so a short-lived `cat` has its
+    // container pid (small, not the host pid) even when it is gone before /proc is read
+    let cat = events
+        .iter()
+        .find(|e| e.proc.name == "cat" && e.fd.as_ref().is_some_and(|f| f.name == "/etc/shadow"))
+        .expect("the cat's open of /etc/shadow");
+    assert!(
+        cat.proc.vpid != cat.proc.pid && (2..1000).contains(&cat.proc.vpid),
+        "cat: pid {} vpid {}",
+        cat.proc.pid,
+        cat.proc.vpid
+    );
+    assert_eq!(cat.proc.vtid, cat.proc.vpid);
 }
 
 /// A privileged container whose first process (pid 1 in the container) opens a packet socket:

@@ -392,7 +392,10 @@ impl SyscallEvent {
             }
         }
         d.fd_name.clear();
-        d.fd_typechar = self.fd.as_ref().map_or("", |fd| extract::typechar(&fd.kind));
+        d.fd_typechar = self
+            .fd
+            .as_ref()
+            .map_or("", |fd| extract::typechar(&fd.kind));
         if let Some(fd) = &self.fd {
             if fd.name.is_empty() && !fd.sip.is_empty() {
                 let _ = write!(

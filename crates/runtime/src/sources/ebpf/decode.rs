@@ -320,12 +320,21 @@ fn fill_process(p: &mut Process, info: &ProcInfo, leaders: &Leaders<'_>, raw: &R
     *pid = i64::from(raw.tgid);
     *tid = i64::from(raw.tid);
     *ppid = i64::from(raw.ppid);
-    *vpid = if info.vpid != 0 {
+    // the kernel's view first (the task's own pid namespace, at the event), then what /proc said
+    *vpid = if raw.vpid != 0 {
+        i64::from(raw.vpid)
+    } else if info.vpid != 0 {
         i64::from(info.vpid)
     } else {
         *pid
     };
-    *vtid = if raw.tid == raw.tgid { *vpid } else { *tid };
+    *vtid = if raw.vtid != 0 {
+        i64::from(raw.vtid)
+    } else if raw.tid == raw.tgid {
+        *vpid
+    } else {
+        *tid
+    };
     name.clear();
     name.push_str(&String::from_utf8_lossy(raw.comm));
     set(exe, &info.exe);
@@ -446,7 +455,16 @@ fn refresh_process(p: &mut Process, raw: &RawEvent<'_>) {
     p.tid = i64::from(raw.tid);
     p.ppid = i64::from(raw.ppid);
     // the process (and so its pid-namespace pid) is the one the event was filled for
-    p.vtid = if raw.tid == raw.tgid { p.vpid } else { p.tid };
+    if raw.vpid != 0 {
+        p.vpid = i64::from(raw.vpid);
+    }
+    p.vtid = if raw.vtid != 0 {
+        i64::from(raw.vtid)
+    } else if raw.tid == raw.tgid {
+        p.vpid
+    } else {
+        p.tid
+    };
     if p.name.as_bytes() != raw.comm {
         p.name.clear();
         p.name.push_str(&String::from_utf8_lossy(raw.comm));
@@ -637,7 +655,12 @@ impl Decoder {
             },
             ..ProcInfo::default()
         };
-        info.vpid = procs::ns_pid(pid).filter(|v| *v != pid).unwrap_or(0);
+        // the kernel's pid-namespace pid (0 in the table: the same as the pid), else /proc's
+        info.vpid = match raw.vpid {
+            0 => procs::ns_pid(pid).filter(|v| *v != pid).unwrap_or(0),
+            v if v == pid => 0,
+            v => v,
+        };
         info.exe_writable = procs::exe_writable(pid, raw.uid, raw.gid);
         let stat = procs::stat_ids(pid);
         if let Some(prev) = self.procs.get(pid) {
@@ -1298,6 +1321,8 @@ mod tests {
             env: b"",
             truncated: false,
             caps: [0; 3],
+            vpid: 0,
+            vtid: 0,
         }
     }
 

@@ -227,6 +227,12 @@ impl std::fmt::Display for SyscallHook {
     }
 }
 
+/// The device of the nsfs mount, for the kernel side's pid-namespace ids (0 when unknown).
+fn nsfs_dev() -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self/ns/pid").map_or(0, |m| m.dev())
+}
+
 /// Loads and attaches every `fx_NAME` program to `__x64_sys_NAME`, all or nothing: when one does
 /// not load or attach (fexit not permitted, a syscall missing from this kernel) every fexit
 /// program is unloaded again and the error is returned, so the caller can use the tracepoint and
@@ -292,6 +298,7 @@ impl EbpfSource {
         let mut bpf = aya::EbpfLoader::new()
             .override_global("READ_ENV", &u8::from(opts.read_env), true)
             .override_global("SELECTED", &selection.bits(), true)
+            .override_global("NSFS_DEV", &nsfs_dev(), true)
             .load(BPF_OBJECT)?;
         let btf = aya::Btf::from_sys_fs().map_err(|_| EbpfError::NoBtf)?;
         let fexit = match opts.hook {

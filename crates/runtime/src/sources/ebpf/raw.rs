@@ -5,8 +5,10 @@
 pub const STR_MAX: usize = 512;
 /// Offset of the capability sets, after `comm`.
 const CAPS: usize = 144;
+/// Offset of `vpid` and `vtid`, after the capability sets.
+const VIDS: usize = CAPS + 24;
 /// Size of the fixed header (`HDR_SIZE`); the strings follow it.
-pub const HEADER_SIZE: usize = CAPS + 24;
+pub const HEADER_SIZE: usize = VIDS + 8;
 /// Environment bytes an exec record carries at most (`ENV_MAX`), after its strings.
 pub const ENV_MAX: usize = 4096;
 /// Longest record: the header, two full strings and a full environment.
@@ -49,6 +51,9 @@ pub struct RawEvent<'a> {
     pub truncated: bool,
     /// The thread's effective, permitted and inheritable capability sets (bit N: capability N).
     pub caps: [u64; 3],
+    /// Process and thread id in the task's own pid namespace (0: unknown).
+    pub vpid: u32,
+    pub vtid: u32,
 }
 
 fn u32_at(b: &[u8], off: usize) -> u32 {
@@ -125,6 +130,8 @@ pub fn parse(b: &[u8]) -> Option<RawEvent<'_>> {
         s2,
         env,
         caps: [u64_at(b, CAPS), u64_at(b, CAPS + 8), u64_at(b, CAPS + 16)],
+        vpid: u32_at(b, VIDS),
+        vtid: u32_at(b, VIDS + 4),
     })
 }
 
@@ -162,6 +169,8 @@ pub fn encode(ev: &RawEvent<'_>) -> Vec<u8> {
         (36, s1.len() as u32),
         (40, s2.len() as u32),
         (44, env.len() as u32),
+        (VIDS, ev.vpid),
+        (VIDS + 4, ev.vtid),
     ] {
         put32(&mut b, off, v);
     }
@@ -273,9 +282,12 @@ mod tests {
             env: b"",
             truncated: false,
             caps: [1 << 21, u64::MAX >> 23, 0],
+            vpid: 7,
+            vtid: 8,
         };
         let bytes = encode(&ev);
         assert_eq!(parse(&bytes).map(|r| r.caps), Some(ev.caps));
+        assert_eq!(parse(&bytes).map(|r| (r.vpid, r.vtid)), Some((7, 8)));
         let back = parse(&bytes).expect("parses");
         assert_eq!(
             (
@@ -339,6 +351,8 @@ mod tests {
             env: b"A=1\0B=two\0",
             truncated: false,
             caps: [0; 3],
+            vpid: 0,
+            vtid: 0,
         };
         let bytes = encode(&ev);
         assert_eq!(bytes.len(), HEADER_SIZE + 10 + 5 + 10);
