@@ -38,16 +38,34 @@ else
   AGENT="$CARGO_TARGET_DIR/release/examples/agent"
 fi
 
-memory() {
-  local rate="${RATE:-50000}" burst="${BURST:-60}" dir
-  dir=$(mktemp -d)
-  RAMPART_AGENT_STOP="$dir/stop" "$AGENT" $((burst + 30)) "$RULES" --metrics-file "$dir/metrics.prom" >/dev/null 2>"$dir/agent.log" &
-  local agent=$!
+# start_agent DIR SECONDS RULES [ARGS…]: the agent in the background, its stderr in DIR/agent.log,
+# stopping when DIR/stop exists; waits (at most 60 s) until it reports its programs attached, and
+# sets $agent to its pid.
+start_agent() {
+  local dir=$1 secs=$2
+  shift 2
+  RAMPART_AGENT_STOP="$dir/stop" "$AGENT" "$secs" "$@" >/dev/null 2>"$dir/agent.log" &
+  agent=$!
   for _ in $(seq 600); do
-    grep -q "agent: attached" "$dir/agent.log" && break
+    grep -q "agent: attached" "$dir/agent.log" && return 0
     kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.log" >&2; return 1; }
     sleep 0.1
   done
+  echo "agent did not attach within 60 s" >&2
+  return 1
+}
+
+# stop_agent DIR: stops the agent start_agent started and waits for it.
+stop_agent() {
+  touch "$1/stop"
+  wait "$agent" || true
+  rm -f "$1/stop"
+}
+
+memory() {
+  local rate="${RATE:-50000}" burst="${BURST:-60}" dir
+  dir=$(mktemp -d)
+  start_agent "$dir" $((burst + 30)) "$RULES" --metrics-file "$dir/metrics.prom"
   rss() { awk '/^VmRSS/ {print $2}' "/proc/$agent/status"; }
   echo "rss_kib_idle $(rss)" >"$dir/rss"
   # RATE openat calls per second in 10 ms slices, on two processes when one cannot keep up
@@ -70,7 +88,7 @@ GEN
   echo "rss_kib_after $(rss)" >>"$dir/rss"
   awk '/^VmHWM/ {print "rss_kib_peak", $2}' "/proc/$agent/status" >>"$dir/rss"
   cp "$dir/metrics.prom" "$dir/metrics.final" 2>/dev/null || true
-  touch "$dir/stop"; wait "$agent" || true
+  stop_agent "$dir"
   cat "$dir/gen"
   python3 - "$dir" <<'PY'
 import pathlib, sys
@@ -100,7 +118,11 @@ throughput() {
   "$CARGO_TARGET_DIR/debug/rampart" runtime run --source syscall --duration "${secs}s" \
     --record "$dir/events.jsonl" --output "file:$dir/alerts.jsonl" 2>"$dir/agent.log" &
   local agent=$!
-  sleep 2
+  for _ in $(seq 600); do
+    grep -q "agent running" "$dir/agent.log" && break
+    kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.log" >&2; return 1; }
+    sleep 0.1
+  done
   export CONTAINERS_CONF="${CONTAINERS_CONF:-/work/shared/peers/containers.conf}"
   local end=$((SECONDS + secs - 4))
   # the workload's own failures (SIGPIPE from head, a missing image) do not stop the bench
@@ -117,8 +139,12 @@ throughput() {
   wait "$agent" || true
   echo "recorded $(wc -l <"$dir/events.jsonl") events ($(du -h "$dir/events.jsonl" | cut -f1)), $(wc -l <"$dir/alerts.jsonl") alerts"
   if [ -n "${KEEP:-}" ]; then cp "$dir/events.jsonl" "$KEEP"; fi
-  # let the workload's leftovers (container clean-up, writeback) finish before measuring
-  sleep "${SETTLE:-15}"
+  # let the workload's leftovers (container clean-up, writeback) finish before measuring, 30 s at most
+  for _ in $(seq 60); do
+    pgrep -x 'podman|conmon|crun|runc' >/dev/null || break
+    sleep 0.5
+  done
+  sync
   RAMPART_RECORDED="$dir/events.jsonl" cargo bench -q -p rampart-runtime --bench throughput -- --warm-up-time 1 --measurement-time 2 2>&1 \
     | grep -E '^(rules:|recorded mix:|decode:)'
   rm -rf "$dir"
@@ -155,15 +181,9 @@ Y
     perf stat -x, -e task-clock "$dir/loop" "$iter" 2>&1 >/dev/null | awk -F, '/task-clock/ {print $1}'
   }
   with_agent() {
-    RAMPART_AGENT_STOP="$dir/stop" "$AGENT" 3600 "$1" >/dev/null 2>"$dir/agent.log" &
-    local agent=$!
-    for _ in $(seq 600); do
-      grep -q "agent: attached" "$dir/agent.log" && break
-      kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.log" >&2; return 1; }
-      sleep 0.1
-    done
+    start_agent "$dir" 3600 "$1"
     clock
-    touch "$dir/stop"; wait "$agent" || true; rm -f "$dir/stop"
+    stop_agent "$dir"
   }
   median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
   # the three configurations alternate, so a change in the machine's load hits all of them
@@ -192,14 +212,7 @@ PY
 stall() {
   local dir rate="${RATE:-50000}"
   dir=$(mktemp -d)
-  RAMPART_AGENT_STOP="$dir/stop" "$AGENT" 3600 "$RULES" >/dev/null 2>"$dir/agent.log" &
-  local agent=$!
-  for _ in $(seq 600); do
-    grep -q "agent: attached" "$dir/agent.log" && break
-    kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.log" >&2; return 1; }
-    sleep 0.1
-  done
-  sleep 1
+  start_agent "$dir" 3600 "$RULES" --metrics-file "$dir/metrics.prom"
   kill -STOP "$agent"
   python3 - "$rate" <<'P'
 import os, sys, time
@@ -209,8 +222,15 @@ for _ in range(n):
 print(f"{n} opens in {time.monotonic() - t:.2f} s while the agent was stopped")
 P
   kill -CONT "$agent"
-  sleep 3
-  touch "$dir/stop"; wait "$agent" || true
+  # drained when the metrics file (rewritten every second) counts at least the opens made, as
+  # events or kernel drops (30 s at most)
+  local seen
+  for _ in $(seq 300); do
+    seen=$(awk '/^rampart_events_total\{source="syscall"\}/ || /^rampart_drops_total\{stage="kernel"\}/ {n += $2} END {print n + 0}' "$dir/metrics.prom" 2>/dev/null || echo 0)
+    [ "$seen" -ge "$rate" ] && break
+    sleep 0.1
+  done
+  stop_agent "$dir"
   grep -E '^agent: (events|rampart_drops)' "$dir/agent.log"
   rm -rf "$dir"
 }
@@ -246,13 +266,15 @@ def generate():
             time.sleep(left)
 if rate:
     threading.Thread(target=generate, daemon=True).start()
-time.sleep(1)
+time.sleep(0.3)  # the generator at its rate
 started = []
 for _ in range(10):
     started.append(time.time())
     subprocess.run(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
-    time.sleep(0.5)
-time.sleep(2)
+    time.sleep(0.2)
+deadline = time.monotonic() + 5
+while len(arrived) < len(started) and time.monotonic() < deadline:
+    time.sleep(0.05)
 stop = True
 ag.terminate()
 ag.wait()
@@ -273,19 +295,9 @@ for _ in range($ITER):
 FORK="sh -c 'i=0; while [ \$i -lt $((ITER / 40)) ]; do /bin/true; i=\$((i+1)); done'"
 out=$(mktemp -d)
 hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$out/base.json" -n open "$OPEN" -n forkexec "$FORK" >/dev/null
-export RAMPART_AGENT_STOP="$out/stop"
-"$AGENT" 3600 "$RULES" >/dev/null 2>"$out/agent.log" &
-agent=$!
-# Wait (at most 60 s) until the agent reports its programs attached.
-for _ in $(seq 600); do
-  grep -q "agent: attached" "$out/agent.log" && break
-  kill -0 "$agent" 2>/dev/null || { cat "$out/agent.log" >&2; exit 1; }
-  sleep 0.1
-done
-grep -q "agent: attached" "$out/agent.log" || { echo "agent did not attach within 60 s" >&2; exit 1; }
+start_agent "$out" 3600 "$RULES"
 hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$out/agent.json" -n open "$OPEN" -n forkexec "$FORK" >/dev/null
-touch "$RAMPART_AGENT_STOP"
-wait "$agent" || true
+stop_agent "$out"
 python3 - "$out" <<'PY'
 import json, sys, pathlib
 d = pathlib.Path(sys.argv[1])
