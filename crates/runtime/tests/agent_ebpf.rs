@@ -309,7 +309,17 @@ fn a_new_container_holds_back_only_its_own_events() {
         .spawn()
         .expect("python3 runs");
     let host_pid = i64::from(host.id());
-    std::thread::sleep(Duration::from_millis(300));
+    // the host load is running once the generator has the marker open (5 s at most)
+    let started = Instant::now() + Duration::from_secs(5);
+    let fds = format!("/proc/{host_pid}/fd");
+    while Instant::now() < started
+        && !std::fs::read_dir(&fds).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == marker))
+        })
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let container = std::thread::spawn(move || podman.output());
     let now_ns = || {
         std::time::SystemTime::now()

@@ -694,14 +694,17 @@ mod tests {
     fn a_first_sight_is_looked_up_without_waiting() {
         let calls = Arc::new(AtomicU32::new(0));
         let mut inner = flaky(0, calls.clone());
+        // the lookup answers only when the test opens the gate, after `ensure` returned
+        let (open, gate) = std::sync::mpsc::channel::<()>();
         let slow: LookupFn = Box::new(move |id| {
-            std::thread::sleep(Duration::from_millis(300));
+            let _ = gate.recv_timeout(Duration::from_secs(10));
             inner(id)
         });
         let mut c = Containers::with_lookup(slow, Duration::from_secs(5), "containerd");
         let t0 = Instant::now();
         c.ensure(ID);
-        assert!(t0.elapsed() < Duration::from_millis(250), "no wait");
+        // waiting for the answer would have taken the 5 s first-sight wait
+        assert!(t0.elapsed() < Duration::from_secs(1), "no wait");
         assert!(c.awaiting_first(ID));
         let v = c.version();
         let e = c.get(ID).expect("placeholder");
@@ -713,6 +716,7 @@ mod tests {
             ),
             ("", "containerd", &ID[..12])
         );
+        let _ = open.send(());
         c.settle(Duration::from_secs(5));
         assert_eq!(c.get(ID).expect("cached").meta.name, "web");
         assert!(!c.awaiting_first(ID));
