@@ -93,6 +93,23 @@ fn send_released(
     true
 }
 
+/// Sends the held events the decoder lets go now (cheap when nothing is held); false when the
+/// consumer is gone.
+fn release(
+    decoder: &mut decode::Decoder,
+    tx: &SyncSender<Box<SyscallEvent>>,
+    released: &mut VecDeque<Box<SyscallEvent>>,
+    counters: &Counters,
+    spare: &mut Option<Box<SyscallEvent>>,
+) -> bool {
+    decoder.release_held(released);
+    if released.is_empty() {
+        return true;
+    }
+    counters.set_holds(decoder.hold_stats());
+    send_released(tx, released, counters, spare)
+}
+
 /// The reader thread: drains the ring buffer, decodes each record into a recycled event and
 /// hands it on without blocking (a full channel counts a drop), or leaves it held by the decoder
 /// while its container is looked up; sends the held events the decoder releases, also while the
@@ -151,23 +168,13 @@ pub(super) fn run(
             {
                 return;
             }
-            if decoder.holding() {
-                decoder.release_held(&mut released);
-                if !released.is_empty() {
-                    counters.set_holds(decoder.hold_stats());
-                    if !send_released(&tx, &mut released, &counters, &mut spare) {
-                        return;
-                    }
-                }
+            if !release(&mut decoder, &tx, &mut released, &counters, &mut spare) {
+                return;
             }
         }
         // answers and expired waits, also while no record arrives
-        decoder.release_held(&mut released);
-        if !released.is_empty() {
-            counters.set_holds(decoder.hold_stats());
-            if !send_released(&tx, &mut released, &counters, &mut spare) {
-                return;
-            }
+        if !release(&mut decoder, &tx, &mut released, &counters, &mut spare) {
+            return;
         }
         if !any {
             std::thread::sleep(Duration::from_millis(2));
